@@ -1,0 +1,350 @@
+"""Identify: the account tree, contacts and their identities, buying roles, lifecycle, partners."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+from treebeard.mp_tree import MP_Node, MP_NodeManager
+
+from rapport.core.models import LiveManager, SoftDeletable, TimeStamped
+
+
+class AccountKind(models.TextChoices):
+    LEGAL_ENTITY = "legal_entity", "Legal entity"
+    DIVISION = "division", "Division"
+    DEPARTMENT = "department", "Department"
+    SITE = "site", "Site"
+
+
+class LifecycleStage(models.TextChoices):
+    PROSPECT = "prospect", "Prospect"
+    LEAD = "lead", "Lead"
+    OPPORTUNITY = "opportunity", "Opportunity"
+    CUSTOMER = "customer", "Customer"
+    AT_RISK = "at_risk", "At risk"
+    DORMANT = "dormant", "Dormant"
+    LOST = "lost", "Lost"
+
+
+class Account(MP_Node, TimeStamped, SoftDeletable):
+    """A customer organisation or one of its units; the root of a tree is the customer."""
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(
+        max_length=16, choices=AccountKind.choices, default=AccountKind.LEGAL_ENTITY
+    )
+    customer = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The top of this account's tree (itself for a top-level account).",
+    )
+    industry = models.CharField(max_length=100, blank=True)
+    website = models.CharField(max_length=200, blank=True)
+    country = models.CharField(max_length=100, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    employees = models.PositiveIntegerField(null=True, blank=True)
+    description = models.TextField(blank=True)
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_accounts",
+    )
+    lifecycle_stage = models.CharField(
+        max_length=16,
+        choices=LifecycleStage.choices,
+        default=LifecycleStage.PROSPECT,
+        help_text="Cache of the latest LifecycleChange; the history is the record.",
+    )
+    # Roll-up counters for this unit alone, maintained by the interaction services;
+    # the page sums them over the subtree in Python from one query.
+    interaction_count = models.PositiveIntegerField(default=0, editable=False)
+    last_interaction_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # No node_order_by: a new unit appends as last child, so existing paths never
+    # shift; pages sort siblings by name. treebeard computes paths from every row,
+    # soft-deleted ones included, so the default manager sees all rows and
+    # core.access adds the "live only" filter.
+    objects = MP_NodeManager()
+    history = HistoricalRecords(
+        excluded_fields=["interaction_count", "last_interaction_at", "numchild"]
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["customer", "path"]),
+            models.Index(fields=["name"]),
+            models.Index(fields=["lifecycle_stage", "name"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_customer_root(self) -> bool:
+        return self.depth == 1
+
+
+class LifecycleChange(models.Model):
+    """One move of an account from one lifecycle stage to another; never edited."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="lifecycle_changes")
+    customer = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    stage = models.CharField(max_length=16, choices=LifecycleStage.choices)
+    previous_stage = models.CharField(max_length=16, choices=LifecycleStage.choices, blank=True)
+    changed_at = models.DateTimeField(default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["account", "-changed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.previous_stage or '∅'} → {self.stage}"
+
+
+class ContactStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    LEFT = "left", "Left the company"
+
+
+class Contact(TimeStamped, SoftDeletable):
+    """A person inside a customer organisation; their history follows them if they move."""
+
+    customer = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="contacts")
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    title = models.CharField(max_length=200, blank=True)
+    reports_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="direct_reports"
+    )
+    status = models.CharField(
+        max_length=8, choices=ContactStatus.choices, default=ContactStatus.ACTIVE
+    )
+    notes = models.TextField(blank=True)
+    last_engaged_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = LiveManager()
+    all_objects = models.Manager()
+    history = HistoricalRecords(excluded_fields=["last_engaged_at"])
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        indexes = [
+            models.Index(fields=["customer", "last_name", "first_name"]),
+            models.Index(fields=["account", "last_name"]),
+            models.Index(fields=["last_name", "first_name", "id"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def initials(self) -> str:
+        return f"{self.first_name[:1]}{self.last_name[:1]}".upper()
+
+
+class IdentityKind(models.TextChoices):
+    EMAIL = "email", "E-mail"
+    PHONE = "phone", "Phone"
+    EXTERNAL_ID = "external_id", "External id"
+    ERP_ID = "erp_id", "ERP id"
+
+
+class ContactIdentity(TimeStamped, SoftDeletable):
+    """One way to recognise a contact: an e-mail, phone or system id, unique within its kind."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="identities")
+    customer = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=IdentityKind.choices)
+    value = models.CharField(max_length=254)
+    normalized = models.CharField(max_length=254, editable=False)
+    is_primary = models.BooleanField(default=False)
+
+    objects = LiveManager()
+    all_objects = models.Manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["kind", "-is_primary", "value"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "normalized"],
+                condition=Q(deleted_at__isnull=True),
+                name="identity_unique_within_kind",
+            )
+        ]
+        indexes = [models.Index(fields=["normalized"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.value}"
+
+
+class Employment(models.Model):
+    """A spell of a contact at an account; a move closes one spell and opens another."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="employments")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="employments")
+    customer = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(max_length=200, blank=True)
+    started_on = models.DateField(default=timezone.localdate)
+    ended_on = models.DateField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-started_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} at {self.account_id} from {self.started_on}"
+
+
+class BuyingRoleKind(models.TextChoices):
+    DECISION_MAKER = "decision_maker", "Decision maker"
+    APPROVER = "approver", "Approver / economic buyer"
+    REVIEWER = "reviewer", "Reviewer / evaluator"
+    SPECIFIER = "specifier", "Specifier"
+    INFLUENCER = "influencer", "Influencer"
+    END_USER = "end_user", "End user"
+    PURCHASING = "purchasing", "Purchasing / gatekeeper"
+    CHAMPION = "champion", "Champion"
+    BLOCKER = "blocker", "Blocker"
+
+
+# The roles whose absence in a unit is a gap worth showing.
+ESSENTIAL_ROLES = (
+    BuyingRoleKind.DECISION_MAKER,
+    BuyingRoleKind.APPROVER,
+    BuyingRoleKind.SPECIFIER,
+    BuyingRoleKind.PURCHASING,
+    BuyingRoleKind.CHAMPION,
+)
+
+
+class Attitude(models.IntegerChoices):
+    HOSTILE = -2, "Hostile"
+    SCEPTICAL = -1, "Sceptical"
+    NEUTRAL = 0, "Neutral"
+    SUPPORTIVE = 1, "Supportive"
+    ADVOCATE = 2, "Advocate"
+
+
+class BuyingRole(TimeStamped, SoftDeletable):
+    """A contact's part in buying at one unit: what they do, how much it weighs, how they see us."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="buying_roles")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="buying_roles")
+    customer = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=16, choices=BuyingRoleKind.choices)
+    influence = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    attitude = models.SmallIntegerField(choices=Attitude.choices, default=Attitude.NEUTRAL)
+    last_engaged_at = models.DateTimeField(null=True, blank=True)
+    notes = models.CharField(max_length=500, blank=True)
+
+    objects = LiveManager()
+    all_objects = models.Manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["role", "-influence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact", "account", "role"],
+                condition=Q(deleted_at__isnull=True),
+                name="buying_role_once_per_unit",
+            ),
+            models.CheckConstraint(
+                name="buying_role_influence_1_to_5",
+                condition=Q(influence__gte=1) & Q(influence__lte=5),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "role"]),
+            models.Index(fields=["role", "customer"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} {self.role} @ {self.account_id}"
+
+
+class PartnerKind(models.TextChoices):
+    RESELLER = "reseller", "Reseller"
+    VAR = "var", "Value-added reseller"
+    DISTRIBUTOR = "distributor", "Distributor"
+    INSTALLER = "installer", "Installer"
+    CONSULTANT = "consultant", "Consultant"
+
+
+class Partner(TimeStamped, SoftDeletable):
+    """A channel partner standing between us and end customers."""
+
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=16, choices=PartnerKind.choices)
+    website = models.CharField(max_length=200, blank=True)
+    country = models.CharField(max_length=100, blank=True)
+    notes = models.TextField(blank=True)
+
+    objects = LiveManager()
+    all_objects = models.Manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartnerRole(models.TextChoices):
+    RESELLER_OF_RECORD = "reseller_of_record", "Reseller of record"
+    DISTRIBUTOR = "distributor", "Distributor"
+    INSTALLER = "installer", "Installer"
+    SERVICE = "service", "Service provider"
+    ADVISOR = "advisor", "Advisor"
+    REFERRER = "referrer", "Referrer"
+
+
+class PartnerLink(TimeStamped, SoftDeletable):
+    """A partner serving an end-customer account (and its units) in a role."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="links")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="partner_links")
+    customer = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=24, choices=PartnerRole.choices)
+    started_on = models.DateField(default=timezone.localdate)
+    ended_on = models.DateField(null=True, blank=True)
+
+    objects = LiveManager()
+    all_objects = models.Manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["partner__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "account", "role"],
+                condition=Q(deleted_at__isnull=True, ended_on__isnull=True),
+                name="partner_link_once_per_role",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id} → {self.account_id} ({self.role})"

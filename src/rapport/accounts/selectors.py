@@ -1,0 +1,528 @@
+"""Reads of Identify, every one scoped by core.access and joined so templates never query per row."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from rapport.accounts.models import (
+    ESSENTIAL_ROLES,
+    Account,
+    BuyingRole,
+    BuyingRoleKind,
+    Contact,
+    ContactIdentity,
+    ContactStatus,
+    Employment,
+    IdentityKind,
+    LifecycleChange,
+    LifecycleStage,
+    Partner,
+    PartnerLink,
+)
+from rapport.core import access
+from rapport.core.errors import InvalidInput, NotFound
+from rapport.core.models import WRITER_ROLES, Role, User
+from rapport.core.pagination import Page, clamp_limit, decode_cursor, page_of
+
+# --- accounts -------------------------------------------------------------------------
+
+
+def account_get(*, user: User, pk: int) -> Account:
+    """One live account the user may see, or NotFound."""
+    queryset = Account.objects.filter(deleted_at__isnull=True).select_related("manager", "customer")
+    return access.get_visible(queryset, user, via="", pk=pk)
+
+
+def account_list(
+    *,
+    user: User,
+    q: str = "",
+    stage: str = "",
+    industry: str = "",
+    manager_id: int | None = None,
+    roots_only: bool = True,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page[Account]:
+    """Accounts by name, filtered and keyset-paginated."""
+    limit = clamp_limit(limit, default=50)
+    queryset = access.visible_accounts(user).select_related("manager", "customer")
+    if roots_only and access.sees_everything(user):
+        queryset = queryset.filter(depth=1)
+    if q:
+        queryset = queryset.filter(name__icontains=q.strip())
+    if stage:
+        if stage not in LifecycleStage.values:
+            raise InvalidInput(f"Unknown lifecycle stage {stage!r}.", field="stage")
+        queryset = queryset.filter(lifecycle_stage=stage)
+    if industry:
+        queryset = queryset.filter(industry=industry)
+    if manager_id:
+        queryset = queryset.filter(manager_id=manager_id)
+    if cursor:
+        name, last_id = decode_cursor(cursor, 2)
+        if not isinstance(name, str) or not isinstance(last_id, int):
+            raise InvalidInput("The cursor is not valid.", field="cursor")
+        queryset = queryset.filter(name__gte=name).filter(Q(name__gt=name) | Q(id__gt=last_id))
+    rows = list(queryset.order_by("name", "id")[: limit + 1])
+    return page_of(rows, limit, lambda a: [a.name, a.id])
+
+
+def industry_list(*, user: User) -> list[str]:
+    """The industries present among visible accounts, for filters."""
+    return list(
+        access.visible_accounts(user)
+        .exclude(industry="")
+        .order_by("industry")
+        .values_list("industry", flat=True)
+        .distinct()
+    )
+
+
+@dataclass
+class TreeNode:
+    account: Account
+    depth: int
+    own_interactions: int
+    own_contacts: int
+    interactions: int = 0
+    contacts: int = 0
+    last_interaction_at: datetime | None = None
+    children: list[TreeNode] = field(default_factory=list)
+
+
+def account_tree(*, user: User, account: Account) -> list[TreeNode]:
+    """The organisation around `account` as a depth-first list, each figure rolled up its subtree.
+
+    Two queries whatever the size: the nodes, and contact counts per node.
+    """
+    root_id = account.customer_id or account.pk
+    nodes = list(access.visible_accounts(user).filter(customer_id=root_id).order_by("path"))
+    contact_counts = dict(
+        access.scope(user, Contact.objects.filter(customer_id=root_id, status=ContactStatus.ACTIVE))
+        .values_list("account_id")
+        .annotate(n=Count("id"))
+        .values_list("account_id", "n")
+    )
+    by_path: dict[str, TreeNode] = {}
+    top: list[TreeNode] = []
+    for node in nodes:
+        tree_node = TreeNode(
+            account=node,
+            depth=node.depth,
+            own_interactions=node.interaction_count,
+            own_contacts=contact_counts.get(node.pk, 0),
+        )
+        by_path[node.path] = tree_node
+        parent = by_path.get(node.path[: -Account.steplen])
+        (parent.children if parent else top).append(tree_node)
+
+    def roll_up(tree_node: TreeNode) -> None:
+        tree_node.children.sort(key=lambda n: n.account.name.lower())
+        tree_node.interactions = tree_node.own_interactions
+        tree_node.contacts = tree_node.own_contacts
+        tree_node.last_interaction_at = tree_node.account.last_interaction_at
+        for child in tree_node.children:
+            roll_up(child)
+            tree_node.interactions += child.interactions
+            tree_node.contacts += child.contacts
+            if child.last_interaction_at and (
+                tree_node.last_interaction_at is None
+                or child.last_interaction_at > tree_node.last_interaction_at
+            ):
+                tree_node.last_interaction_at = child.last_interaction_at
+
+    flat: list[TreeNode] = []
+
+    def walk(tree_node: TreeNode) -> None:
+        flat.append(tree_node)
+        for child in tree_node.children:
+            walk(child)
+
+    for tree_node in top:
+        roll_up(tree_node)
+        walk(tree_node)
+    return flat
+
+
+def subtree_node(tree: list[TreeNode], account: Account) -> TreeNode | None:
+    """The node of `account` in a tree built by account_tree."""
+    return next((n for n in tree if n.account.pk == account.pk), None)
+
+
+def lifecycle_history(*, user: User, account: Account) -> QuerySet[LifecycleChange]:
+    """The stage history of an account (already fetched through access)."""
+    return LifecycleChange.objects.filter(account=account).select_related("changed_by")
+
+
+def units_for_select(*, user: User, account: Account) -> list[Account]:
+    """Every visible unit of the account's organisation, in tree order, for pickers."""
+    return list(
+        access.visible_accounts(user)
+        .filter(customer_id=account.customer_id or account.pk)
+        .order_by("path")
+    )
+
+
+# --- contacts -------------------------------------------------------------------------
+
+
+def _contacts(user: User) -> QuerySet[Contact]:
+    return access.scope(user, Contact.objects.all()).select_related("account", "customer")
+
+
+def contact_get(*, user: User, pk: int) -> Contact:
+    """One contact the user may see, with identities, roles, employments and reports."""
+    queryset = (
+        _contacts(user)
+        .select_related("reports_to")
+        .prefetch_related(
+            Prefetch(
+                "identities",
+                queryset=ContactIdentity.objects.order_by("kind", "-is_primary", "value"),
+            ),
+            Prefetch("buying_roles", queryset=BuyingRole.objects.select_related("account")),
+            Prefetch(
+                "employments",
+                queryset=access.scope(
+                    user, Employment.objects.select_related("account", "customer")
+                ),
+            ),
+            Prefetch("direct_reports", queryset=Contact.objects.order_by("last_name")),
+        )
+    )
+    return access.get_visible(queryset, user, pk=pk)
+
+
+def contact_list(
+    *,
+    user: User,
+    q: str = "",
+    account: Account | None = None,
+    role: str = "",
+    status: str = "",
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page[Contact]:
+    """People by name, filtered by organisation (rolled up), buying role and status."""
+    limit = clamp_limit(limit, default=50)
+    queryset = _contacts(user).prefetch_related(
+        Prefetch("buying_roles", queryset=BuyingRole.objects.order_by("role"))
+    )
+    if account is not None:
+        if account.is_customer_root:
+            queryset = queryset.filter(customer_id=account.pk)
+        else:
+            queryset = queryset.filter(
+                customer_id=account.customer_id, account__path__startswith=account.path
+            )
+    if q:
+        for term in q.split()[:4]:
+            queryset = queryset.filter(
+                Q(first_name__icontains=term)
+                | Q(last_name__icontains=term)
+                | Q(title__icontains=term)
+            )
+    if role:
+        if role not in BuyingRoleKind.values:
+            raise InvalidInput(f"Unknown buying role {role!r}.", field="role")
+        queryset = queryset.filter(
+            buying_roles__role=role, buying_roles__deleted_at__isnull=True
+        ).distinct()
+    if status:
+        if status not in ContactStatus.values:
+            raise InvalidInput(f"Unknown status {status!r}.", field="status")
+        queryset = queryset.filter(status=status)
+    if cursor:
+        last, first, last_id = decode_cursor(cursor, 3)
+        if not (isinstance(last, str) and isinstance(first, str) and isinstance(last_id, int)):
+            raise InvalidInput("The cursor is not valid.", field="cursor")
+        queryset = queryset.filter(last_name__gte=last).filter(
+            Q(last_name__gt=last)
+            | Q(last_name=last, first_name__gt=first)
+            | Q(last_name=last, first_name=first, id__gt=last_id)
+        )
+    rows = list(queryset.order_by("last_name", "first_name", "id")[: limit + 1])
+    return page_of(rows, limit, lambda c: [c.last_name, c.first_name, c.id])
+
+
+def contact_choices(*, user: User, account: Account) -> list[Contact]:
+    """Everyone in the account's organisation, for participant and reports-to pickers."""
+    return list(
+        _contacts(user)
+        .filter(customer_id=account.customer_id or account.pk)
+        .order_by("last_name", "first_name")
+    )
+
+
+# --- buying centre --------------------------------------------------------------------
+
+
+@dataclass
+class BuyingCentreMember:
+    contact: Contact
+    roles: list[BuyingRole]
+
+    @property
+    def primary(self) -> BuyingRole:
+        return max(self.roles, key=lambda r: (r.role != BuyingRoleKind.END_USER, r.influence))
+
+
+@dataclass
+class Gap:
+    unit: Account
+    role: str
+    label: str
+
+
+@dataclass
+class BuyingCentre:
+    members: list[BuyingCentreMember]
+    end_user_counts: dict[int, int]
+    gaps: list[Gap]
+    role_counts: dict[str, int]
+    truncated: int = 0
+
+
+def buying_centre(*, user: User, account: Account, max_members: int = 120) -> BuyingCentre:
+    """Who plays which role in buying across the account's subtree, and which roles nobody covers.
+
+    End users are counted per unit rather than drawn one by one. Three queries.
+    """
+    roles_qs = access.scope(user, BuyingRole.objects.filter(contact__deleted_at__isnull=True))
+    if account.is_customer_root:
+        roles_qs = roles_qs.filter(customer_id=account.pk)
+    else:
+        roles_qs = roles_qs.filter(
+            customer_id=account.customer_id, account__path__startswith=account.path
+        )
+    roles = list(
+        roles_qs.select_related("contact", "account", "contact__account").order_by(
+            "-influence", "id"
+        )
+    )
+    units = list(access.visible_accounts(user)
+        .filter(
+            customer_id=account.customer_id or account.pk,
+            path__startswith=account.path,
+            depth__lte=account.depth + 1,
+        )
+        .order_by("path"))
+    by_contact: dict[int, BuyingCentreMember] = {}
+    end_users: dict[int, int] = defaultdict(int)
+    role_counts: dict[str, int] = defaultdict(int)
+    covered: dict[int, set[str]] = defaultdict(set)
+    for role in roles:
+        role_counts[role.role] += 1
+        for unit in units:
+            if role.account.path.startswith(unit.path):
+                covered[unit.pk].add(role.role)
+        if role.role == BuyingRoleKind.END_USER:
+            end_users[role.account_id] += 1
+            continue
+        member = by_contact.get(role.contact_id)
+        if member is None:
+            member = by_contact[role.contact_id] = BuyingCentreMember(role.contact, [])
+        member.roles.append(role)
+    labels = dict(BuyingRoleKind.choices)
+    gaps = [
+        Gap(unit, essential, labels[essential])
+        for unit in units
+        for essential in ESSENTIAL_ROLES
+        if essential not in covered[unit.pk]
+        and (unit.pk == account.pk or essential != BuyingRoleKind.CHAMPION)
+    ]
+    members = sorted(by_contact.values(), key=lambda m: (-m.primary.influence, m.contact.last_name))
+    return BuyingCentre(
+        members=members[:max_members],
+        end_user_counts=dict(end_users),
+        gaps=gaps,
+        role_counts=dict(role_counts),
+        truncated=max(0, len(members) - max_members),
+    )
+
+
+def end_users(
+    *,
+    user: User,
+    account: Account | None = None,
+    q: str = "",
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page[Contact]:
+    """The end-user programme: every contact who uses what we sell, as one group."""
+    return contact_list(
+        user=user, account=account, q=q, role=BuyingRoleKind.END_USER, cursor=cursor, limit=limit
+    )
+
+
+# --- partners -------------------------------------------------------------------------
+
+
+def _partners(user: User) -> QuerySet[Partner]:
+    if access.sees_everything(user):
+        return Partner.objects.all()
+    if getattr(user, "role", None) == Role.PARTNER and user.partner_id:
+        return Partner.objects.filter(pk=user.partner_id)
+    return Partner.objects.none()
+
+
+def partner_list(*, user: User, q: str = "") -> QuerySet[Partner]:
+    """Partners the user may see, with how many accounts each serves."""
+    queryset = _partners(user).annotate(
+        account_count=Count(
+            "links", filter=Q(links__ended_on__isnull=True, links__deleted_at__isnull=True)
+        )
+    )
+    if q:
+        queryset = queryset.filter(name__icontains=q.strip())
+    return queryset.order_by("name")
+
+
+def partner_get(*, user: User, pk: int) -> Partner:
+    """One partner the user may see, or NotFound."""
+    partner = _partners(user).filter(pk=pk).first()
+    if partner is None:
+        raise NotFound("partner not found")
+    return partner
+
+
+def partner_links(
+    *, user: User, partner: Partner | None = None, account: Account | None = None
+) -> QuerySet[PartnerLink]:
+    """Links between partners and the accounts they serve, scoped to what the user sees."""
+    queryset = access.scope(user, PartnerLink.objects.all()).select_related("partner", "account")
+    if not access.sees_everything(user):
+        queryset = queryset.filter(partner__in=_partners(user))
+    if partner is not None:
+        queryset = queryset.filter(partner=partner)
+    if account is not None:
+        queryset = queryset.filter(
+            customer_id=account.customer_id or account.pk,
+            account__path__startswith=account.path[: Account.steplen],
+        )
+    return queryset.order_by("ended_on", "partner__name", "account__name")
+
+
+def partner_choices(*, user: User) -> QuerySet[Partner]:
+    """Partners for pickers."""
+    return _partners(user).order_by("name")
+
+
+# --- reads added for the web pages ----------------------------------------------------
+
+
+def manager_choices(*, user: User) -> list[User]:
+    """Our own people who may manage accounts, for pickers and filters; none for outsiders."""
+    if not getattr(user, "is_internal", False):
+        return []
+    return list(User.objects.filter(is_active=True, role__in=WRITER_ROLES).order_by("full_name"))
+
+
+def account_ancestors(*, user: User, account: Account) -> list[Account]:
+    """The visible units above `account`, top first, for breadcrumbs. One query."""
+    step = Account.steplen
+    paths = [account.path[:end] for end in range(step, len(account.path), step)]
+    if not paths:
+        return []
+    return list(access.visible_accounts(user).filter(path__in=paths).order_by("depth"))
+
+
+def end_user_count(*, user: User, account: Account | None = None, q: str = "") -> int:
+    """How many people the end-user programme reaches, with the same filters as `end_users`."""
+    queryset = _contacts(user).filter(
+        buying_roles__role=BuyingRoleKind.END_USER, buying_roles__deleted_at__isnull=True
+    )
+    if account is not None:
+        if account.is_customer_root:
+            queryset = queryset.filter(customer_id=account.pk)
+        else:
+            queryset = queryset.filter(
+                customer_id=account.customer_id, account__path__startswith=account.path
+            )
+    for term in q.split()[:4]:
+        queryset = queryset.filter(
+            Q(first_name__icontains=term) | Q(last_name__icontains=term) | Q(title__icontains=term)
+        )
+    return queryset.values("pk").distinct().count()
+
+
+def primary_emails(*, user: User, contacts: list[Contact]) -> dict[int, str]:
+    """Each contact's primary e-mail address (else any e-mail), in one query."""
+    identities = ContactIdentity.objects.filter(
+        contact_id__in=[c.pk for c in contacts], kind=IdentityKind.EMAIL
+    )
+    rows = (
+        access.scope(user, identities, via="contact__account")
+        .order_by("contact_id", "-is_primary", "value")
+        .values_list("contact_id", "value")
+    )
+    emails: dict[int, str] = {}
+    for contact_id, value in rows:
+        emails.setdefault(contact_id, value)
+    return emails
+
+
+@dataclass
+class AuditLine:
+    """One change to something a contact owns (an identity, a buying role), for the audit page."""
+
+    when: datetime
+    who: str
+    subject: str
+    kind: str  # added / changed / removed
+    changes: list[tuple[str, object, object]] = field(default_factory=list)
+
+
+def _name_or_dash(row: object) -> str:
+    return str(getattr(row, "name", "—"))
+
+
+def contact_audit(*, user: User, contact: Contact, limit: int = 200) -> list[AuditLine]:
+    """Who added, changed or removed a contact's identities and buying roles, newest first.
+
+    The caller must already have fetched `contact` through core.access. Two queries.
+    """
+    role_labels = dict(BuyingRoleKind.choices)
+    kind_labels = dict(IdentityKind.choices)
+    lines: list[AuditLine] = []
+    sources = (
+        (
+            ContactIdentity.history.filter(contact_id=contact.pk).select_related("history_user"),
+            lambda row: f"{kind_labels.get(row.kind, row.kind)} {row.value}",
+        ),
+        (
+            BuyingRole.history.filter(contact_id=contact.pk).select_related(
+                "history_user", "account"
+            ),
+            lambda row: f"{role_labels.get(row.role, row.role)} at {_name_or_dash(row.account)}",
+        ),
+    )
+    for history, subject in sources:
+        rows = list(history.order_by("id", "history_date", "history_id")[: limit * 4])
+        previous: dict[int, object] = {}
+        for row in rows:
+            older = previous.get(row.id)
+            previous[row.id] = row
+            who = str(row.history_user) if row.history_user else "system"
+            if older is None or row.history_type == "+":
+                kind, changes = "added", []
+            elif row.deleted_at and not older.deleted_at:
+                kind, changes = "removed", []
+            elif older.deleted_at and not row.deleted_at:
+                kind, changes = "restored", []
+            else:
+                delta = row.diff_against(older, excluded_fields=["updated_at", "normalized"])
+                changes = [
+                    (c.field.replace("_", " ").capitalize(), c.old, c.new) for c in delta.changes
+                ]
+                if not changes:
+                    continue
+                kind = "changed"
+            lines.append(AuditLine(row.history_date, who, subject(row), kind, changes))
+    lines.sort(key=lambda line: line.when, reverse=True)
+    return lines[:limit]

@@ -1,0 +1,571 @@
+"""Writes of Identify: accounts, lifecycle, contacts, identities, buying roles, partners.
+
+Every function takes keyword-only arguments, checks the actor may write, validates,
+runs in one transaction and leaves an audit trail (django-simple-history).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from treebeard.exceptions import InvalidMoveToDescendant
+
+from rapport.accounts.models import (
+    Account,
+    AccountKind,
+    BuyingRole,
+    BuyingRoleKind,
+    Contact,
+    ContactIdentity,
+    ContactStatus,
+    Employment,
+    IdentityKind,
+    LifecycleChange,
+    LifecycleStage,
+    Partner,
+    PartnerLink,
+    PartnerRole,
+)
+from rapport.core import access
+from rapport.core.errors import Conflict, InvalidInput
+from rapport.core.models import User
+from rapport.core.services import validated_save
+
+ACCOUNT_FIELDS = {
+    "name",
+    "kind",
+    "industry",
+    "website",
+    "country",
+    "city",
+    "employees",
+    "description",
+    "manager",
+}
+CONTACT_FIELDS = {"first_name", "last_name", "title", "reports_to", "notes", "status", "account"}
+PARTNER_FIELDS = {"name", "kind", "website", "country", "notes"}
+
+
+def _reject_unknown(changes: dict[str, Any], allowed: set[str]) -> None:
+    unknown = sorted(set(changes) - allowed)
+    if unknown:
+        raise InvalidInput(f"Unknown field {unknown[0]!r}.", field=unknown[0])
+
+
+def _apply(obj: Any, changes: dict[str, Any]) -> None:
+    for name, value in changes.items():
+        setattr(
+            obj,
+            name,
+            "" if value is None and name not in {"employees", "manager", "reports_to"} else value,
+        )
+
+
+# --- accounts -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def account_create(
+    *,
+    actor: User,
+    name: str,
+    parent: Account | None = None,
+    kind: str | None = None,
+    lifecycle_stage: str = LifecycleStage.PROSPECT,
+    **fields: Any,
+) -> Account:
+    """Create a customer organisation (no parent) or a unit inside one."""
+    access.ensure_can_write(actor)
+    _reject_unknown(fields, ACCOUNT_FIELDS - {"name", "kind"})
+    if lifecycle_stage not in LifecycleStage.values:
+        raise InvalidInput(f"Unknown lifecycle stage {lifecycle_stage!r}.", field="lifecycle_stage")
+    if kind is None:
+        kind = AccountKind.LEGAL_ENTITY if parent is None else AccountKind.DIVISION
+    if parent is not None:
+        parent = access.get_visible(
+            Account.objects.filter(deleted_at__isnull=True), actor, via="", pk=parent.pk
+        )
+    account = Account(name=(name or "").strip(), kind=kind, **fields)
+    account.lifecycle_stage = parent.lifecycle_stage if parent else lifecycle_stage
+    _validate_account(account)
+    account._history_user = actor  # type: ignore[attr-defined]
+    if parent is None:
+        account = Account.objects.add_root(instance=account)
+        account.customer = account
+        account.save(update_fields=["customer"])
+        LifecycleChange.objects.create(
+            account=account,
+            customer=account,
+            stage=account.lifecycle_stage,
+            changed_by=actor,
+            reason="Account created",
+        )
+    else:
+        account.customer_id = parent.customer_id
+        account = Account.objects.add_child(parent, instance=account)
+    return account
+
+
+def _subtree(account: Account) -> QuerySet[Account]:
+    """The account and every unit below it (by path, so a stale instance is harmless)."""
+    return Account.objects.filter(customer_id=account.customer_id, path__startswith=account.path)
+
+
+def _validate_account(account: Account) -> None:
+    exclude = ["path", "depth", "numchild", "customer"]
+    try:
+        account.full_clean(exclude=exclude)
+    except DjangoValidationError as exc:
+        from rapport.core.errors import from_django_validation
+
+        raise from_django_validation(exc) from None
+
+
+@transaction.atomic
+def account_update(*, actor: User, account: Account, **changes: Any) -> Account:
+    """Change an account's own fields (not its place in the tree)."""
+    access.ensure_can_write(actor)
+    _reject_unknown(changes, ACCOUNT_FIELDS)
+    _apply(account, changes)
+    _validate_account(account)
+    account._history_user = actor  # type: ignore[attr-defined]
+    account.save()
+    return account
+
+
+@transaction.atomic
+def account_move(*, actor: User, account: Account, new_parent: Account) -> Account:
+    """Re-hang a unit under another unit of the same customer organisation."""
+    access.ensure_can_write(actor)
+    if account.is_customer_root:
+        raise InvalidInput("A customer organisation cannot be moved under another.", field="parent")
+    if new_parent.customer_id != account.customer_id:
+        raise InvalidInput("A unit can only move within its own organisation.", field="parent")
+    if new_parent.pk == account.pk:
+        raise InvalidInput("A unit cannot be its own parent.", field="parent")
+    account.refresh_from_db()
+    new_parent.refresh_from_db()
+    try:
+        Account.objects.move(account, new_parent, pos="last-child")
+    except InvalidMoveToDescendant:
+        raise InvalidInput(
+            "A unit cannot move under one of its own units.", field="parent"
+        ) from None
+    account.refresh_from_db()
+    return account
+
+
+@transaction.atomic
+def account_delete(*, actor: User, account: Account) -> Account:
+    """Soft-delete an account and its units; everything stays restorable."""
+    access.ensure_can_write(actor)
+    now = timezone.now()
+    for node in _subtree(account).filter(deleted_at__isnull=True):
+        node.deleted_at = now
+        node._history_user = actor  # type: ignore[attr-defined]
+        node.save(update_fields=["deleted_at", "updated_at"])
+    account.deleted_at = now
+    return account
+
+
+@transaction.atomic
+def account_restore(*, actor: User, account: Account) -> Account:
+    """Undo a soft delete of an account and of the units deleted with it."""
+    access.ensure_can_write(actor)
+    if account.deleted_at is None:
+        return account
+    parent = Account.objects.filter(path=account.path[: -Account.steplen]).first()
+    if parent is not None and parent.deleted_at is not None:
+        raise Conflict("Restore the parent unit first.", field="parent")
+    deleted_at = account.deleted_at
+    for node in _subtree(account).filter(deleted_at=deleted_at):
+        node.deleted_at = None
+        node._history_user = actor  # type: ignore[attr-defined]
+        node.save(update_fields=["deleted_at", "updated_at"])
+    account.deleted_at = None
+    return account
+
+
+@transaction.atomic
+def lifecycle_change(
+    *,
+    actor: User,
+    account: Account,
+    stage: str,
+    reason: str = "",
+    changed_at: datetime | None = None,
+) -> LifecycleChange:
+    """Move an account to a lifecycle stage; the stage history is appended, never rewritten."""
+    access.ensure_can_write(actor)
+    if stage not in LifecycleStage.values:
+        raise InvalidInput(f"Unknown lifecycle stage {stage!r}.", field="stage")
+    if stage == account.lifecycle_stage:
+        raise Conflict(
+            f"The account is already at stage {account.get_lifecycle_stage_display()}.",
+            field="stage",
+        )
+    change = LifecycleChange.objects.create(
+        account=account,
+        customer_id=account.customer_id,
+        stage=stage,
+        previous_stage=account.lifecycle_stage,
+        changed_at=changed_at or timezone.now(),
+        changed_by=actor,
+        reason=(reason or "").strip()[:500],
+    )
+    # Units share their organisation's stage: one record, nothing copied on conversion.
+    _subtree(account).update(lifecycle_stage=stage, updated_at=timezone.now())
+    account.lifecycle_stage = stage
+    return change
+
+
+# --- identities -----------------------------------------------------------------------
+
+_NON_DIGITS = re.compile(r"[^\d]")
+
+
+def identity_normalize(kind: str, value: str) -> str:
+    """The canonical form an identity is matched and kept unique by."""
+    value = (value or "").strip()
+    if kind == IdentityKind.EMAIL:
+        return value.lower()
+    if kind == IdentityKind.PHONE:
+        digits = _NON_DIGITS.sub("", value)
+        if value.startswith("00"):
+            digits = digits[2:]
+            return "+" + digits
+        return ("+" if value.startswith("+") else "") + digits
+    return value.upper()
+
+
+def _validate_identity(kind: str, value: str) -> str:
+    if kind not in IdentityKind.values:
+        raise InvalidInput(f"Unknown identity kind {kind!r}.", field="kind")
+    value = (value or "").strip()
+    if not value:
+        raise InvalidInput("Enter a value.", field="value")
+    if kind == IdentityKind.EMAIL:
+        try:
+            validate_email(value)
+        except DjangoValidationError:
+            raise InvalidInput(f"{value!r} is not a valid e-mail address.", field="value") from None
+    if kind == IdentityKind.PHONE and len(_NON_DIGITS.sub("", value)) < 6:
+        raise InvalidInput(f"{value!r} is not a phone number.", field="value")
+    return value
+
+
+@transaction.atomic
+def identity_add(
+    *, actor: User, contact: Contact, kind: str, value: str, is_primary: bool = False
+) -> ContactIdentity:
+    """Give a contact another identity; each is unique within its kind across everyone."""
+    access.ensure_can_write(actor)
+    value = _validate_identity(kind, value)
+    normalized = identity_normalize(kind, value)
+    clash = (
+        ContactIdentity.objects.filter(kind=kind, normalized=normalized)
+        .select_related("contact")
+        .first()
+    )
+    if clash is not None:
+        owner = "this contact" if clash.contact_id == contact.pk else "another contact"
+        raise Conflict(f"{value} already belongs to {owner}.", field="value")
+    if is_primary:
+        ContactIdentity.objects.filter(contact=contact, kind=kind, is_primary=True).update(
+            is_primary=False
+        )
+    elif not ContactIdentity.objects.filter(contact=contact, kind=kind).exists():
+        is_primary = True
+    identity = ContactIdentity(
+        contact=contact,
+        customer_id=contact.customer_id,
+        kind=kind,
+        value=value,
+        normalized=normalized,
+        is_primary=is_primary,
+    )
+    validated_save(identity, actor=actor)
+    return identity
+
+
+@transaction.atomic
+def identity_remove(*, actor: User, identity: ContactIdentity) -> ContactIdentity:
+    """Soft-delete an identity (it stays in the audit history)."""
+    access.ensure_can_write(actor)
+    identity.deleted_at = timezone.now()
+    identity._history_user = actor  # type: ignore[attr-defined]
+    identity.save(update_fields=["deleted_at", "updated_at"])
+    return identity
+
+
+# --- contacts -------------------------------------------------------------------------
+
+
+def _check_reports_to(contact: Contact, manager: Contact | None) -> None:
+    if manager is None:
+        return
+    if manager.customer_id != contact.customer_id:
+        raise InvalidInput(
+            "A contact can only report to someone in the same organisation.", field="reports_to"
+        )
+    seen = {contact.pk}
+    current: Contact | None = manager
+    while current is not None:
+        if current.pk in seen:
+            raise InvalidInput("That reporting line would make a loop.", field="reports_to")
+        seen.add(current.pk)
+        current = current.reports_to
+
+
+@transaction.atomic
+def contact_create(
+    *,
+    actor: User,
+    account: Account,
+    first_name: str,
+    last_name: str,
+    title: str = "",
+    reports_to: Contact | None = None,
+    notes: str = "",
+    email: str = "",
+    phone: str = "",
+    started_on: date | None = None,
+) -> Contact:
+    """Add a person to an organisation unit, with their first identities and employment."""
+    access.ensure_can_write(actor)
+    contact = Contact(
+        customer_id=account.customer_id,
+        account=account,
+        first_name=(first_name or "").strip(),
+        last_name=(last_name or "").strip(),
+        title=(title or "").strip(),
+        reports_to=reports_to,
+        notes=notes or "",
+    )
+    _check_reports_to(contact, reports_to)
+    validated_save(contact, actor=actor)
+    Employment.objects.create(
+        contact=contact,
+        account=account,
+        customer_id=account.customer_id,
+        title=contact.title,
+        started_on=started_on or timezone.localdate(),
+    )
+    if email:
+        identity_add(
+            actor=actor, contact=contact, kind=IdentityKind.EMAIL, value=email, is_primary=True
+        )
+    if phone:
+        identity_add(
+            actor=actor, contact=contact, kind=IdentityKind.PHONE, value=phone, is_primary=True
+        )
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, actor: User, contact: Contact, **changes: Any) -> Contact:
+    """Change a contact's details; a new unit within the same organisation is a transfer."""
+    access.ensure_can_write(actor)
+    _reject_unknown(changes, CONTACT_FIELDS)
+    new_account = changes.pop("account", None)
+    if new_account is not None and new_account.pk != contact.account_id:
+        if new_account.customer_id != contact.customer_id:
+            raise InvalidInput(
+                "To move someone to another organisation, record the move (it keeps their history).",
+                field="account",
+            )
+        contact = contact_move(actor=actor, contact=contact, to_account=new_account)
+    if "status" in changes and changes["status"] not in ContactStatus.values:
+        raise InvalidInput(f"Unknown status {changes['status']!r}.", field="status")
+    if "reports_to" in changes:
+        _check_reports_to(contact, changes["reports_to"])
+    _apply(contact, changes)
+    validated_save(contact, actor=actor)
+    return contact
+
+
+@transaction.atomic
+def contact_move(
+    *,
+    actor: User,
+    contact: Contact,
+    to_account: Account,
+    title: str | None = None,
+    moved_on: date | None = None,
+) -> Contact:
+    """Record that a person moved to another unit or company: history, interactions and identities stay with them."""
+    access.ensure_can_write(actor)
+    moved_on = moved_on or timezone.localdate()
+    leaving_customer = to_account.customer_id != contact.customer_id
+    Employment.objects.filter(contact=contact, ended_on__isnull=True).update(ended_on=moved_on)
+    if leaving_customer:
+        now = timezone.now()
+        for role in BuyingRole.objects.filter(contact=contact):
+            role.deleted_at = now
+            role._history_user = actor  # type: ignore[attr-defined]
+            role.save(update_fields=["deleted_at", "updated_at"])
+        ContactIdentity.objects.filter(contact=contact).update(customer_id=to_account.customer_id)
+        Contact.objects.filter(reports_to=contact).update(reports_to=None)
+        contact.reports_to = None
+    contact.account = to_account
+    contact.customer_id = to_account.customer_id
+    if title is not None:
+        contact.title = title.strip()
+    contact.status = ContactStatus.ACTIVE
+    validated_save(contact, actor=actor)
+    Employment.objects.create(
+        contact=contact,
+        account=to_account,
+        customer_id=to_account.customer_id,
+        title=contact.title,
+        started_on=moved_on,
+    )
+    return contact
+
+
+@transaction.atomic
+def contact_delete(*, actor: User, contact: Contact) -> Contact:
+    """Soft-delete a contact; their interactions keep pointing at them."""
+    access.ensure_can_write(actor)
+    contact.deleted_at = timezone.now()
+    contact._history_user = actor  # type: ignore[attr-defined]
+    contact.save(update_fields=["deleted_at", "updated_at"])
+    return contact
+
+
+@transaction.atomic
+def contact_restore(*, actor: User, contact: Contact) -> Contact:
+    """Undo a contact's soft delete."""
+    access.ensure_can_write(actor)
+    contact.deleted_at = None
+    contact._history_user = actor  # type: ignore[attr-defined]
+    contact.save(update_fields=["deleted_at", "updated_at"])
+    return contact
+
+
+# --- buying roles ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def buying_role_set(
+    *,
+    actor: User,
+    contact: Contact,
+    role: str,
+    account: Account | None = None,
+    influence: int = 3,
+    attitude: int = 0,
+    notes: str = "",
+    last_engaged_at: datetime | None = None,
+) -> BuyingRole:
+    """Record (or update) a contact's role in buying at a unit of their organisation."""
+    access.ensure_can_write(actor)
+    if role not in BuyingRoleKind.values:
+        raise InvalidInput(f"Unknown buying role {role!r}.", field="role")
+    account = account or contact.account
+    if account.customer_id != contact.customer_id:
+        raise InvalidInput(
+            "The role must be at a unit of the contact's own organisation.", field="account"
+        )
+    if not 1 <= int(influence) <= 5:
+        raise InvalidInput("Influence runs from 1 to 5.", field="influence")
+    if int(attitude) not in range(-2, 3):
+        raise InvalidInput("Attitude runs from -2 (hostile) to 2 (advocate).", field="attitude")
+    buying_role = BuyingRole.objects.filter(contact=contact, account=account, role=role).first()
+    if buying_role is None:
+        buying_role = BuyingRole(
+            contact=contact, account=account, customer_id=contact.customer_id, role=role
+        )
+    buying_role.influence = int(influence)
+    buying_role.attitude = int(attitude)
+    buying_role.notes = (notes or "").strip()
+    buying_role.last_engaged_at = (
+        last_engaged_at or buying_role.last_engaged_at or contact.last_engaged_at
+    )
+    validated_save(buying_role, actor=actor)
+    return buying_role
+
+
+@transaction.atomic
+def buying_role_remove(*, actor: User, buying_role: BuyingRole) -> BuyingRole:
+    """Soft-delete a buying role."""
+    access.ensure_can_write(actor)
+    buying_role.deleted_at = timezone.now()
+    buying_role._history_user = actor  # type: ignore[attr-defined]
+    buying_role.save(update_fields=["deleted_at", "updated_at"])
+    return buying_role
+
+
+# --- partners -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def partner_create(*, actor: User, name: str, kind: str, **fields: Any) -> Partner:
+    """Register a channel partner."""
+    access.ensure_can_write(actor)
+    _reject_unknown(fields, PARTNER_FIELDS - {"name", "kind"})
+    if Partner.all_objects.filter(name__iexact=(name or "").strip()).exists():
+        raise Conflict(f"A partner named {name.strip()!r} exists already.", field="name")
+    partner = Partner(name=(name or "").strip(), kind=kind, **fields)
+    validated_save(partner, actor=actor)
+    return partner
+
+
+@transaction.atomic
+def partner_update(*, actor: User, partner: Partner, **changes: Any) -> Partner:
+    """Change a partner's details."""
+    access.ensure_can_write(actor)
+    _reject_unknown(changes, PARTNER_FIELDS)
+    if (
+        "name" in changes
+        and Partner.all_objects.filter(name__iexact=(changes["name"] or "").strip())
+        .exclude(pk=partner.pk)
+        .exists()
+    ):
+        raise Conflict(f"A partner named {changes['name']!r} exists already.", field="name")
+    _apply(partner, changes)
+    validated_save(partner, actor=actor)
+    return partner
+
+
+@transaction.atomic
+def partner_link_create(
+    *, actor: User, partner: Partner, account: Account, role: str, started_on: date | None = None
+) -> PartnerLink:
+    """Record that a partner serves an end-customer account in a role."""
+    access.ensure_can_write(actor)
+    if role not in PartnerRole.values:
+        raise InvalidInput(f"Unknown partner role {role!r}.", field="role")
+    if PartnerLink.objects.filter(
+        partner=partner, account=account, role=role, ended_on__isnull=True
+    ).exists():
+        raise Conflict(f"{partner} already serves {account} as {role}.", field="role")
+    link = PartnerLink(
+        partner=partner,
+        account=account,
+        customer_id=account.customer_id,
+        role=role,
+        started_on=started_on or timezone.localdate(),
+    )
+    validated_save(link, actor=actor)
+    return link
+
+
+@transaction.atomic
+def partner_link_end(
+    *, actor: User, link: PartnerLink, ended_on: date | None = None
+) -> PartnerLink:
+    """End a partner's service of an account; the link stays in history."""
+    access.ensure_can_write(actor)
+    link.ended_on = ended_on or timezone.localdate()
+    if link.ended_on < link.started_on:
+        raise InvalidInput("The end date is before the start date.", field="ended_on")
+    validated_save(link, actor=actor)
+    return link

@@ -1,0 +1,31 @@
+"""The `rapport` console command: a thin front to Django's management commands.
+
+rapport demo --size small|medium|large [--seed N]
+rapport serve [--production]
+rapport createuser --email … --name … --role …
+rapport token --email …
+rapport worker            (background jobs)
+rapport <any manage.py command>
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+ALIASES = {"worker": "db_worker", "setup-demo": "setup_demo"}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run a management command named by the first argument."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rapport.settings")
+    from django.core.management import execute_from_command_line
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in ALIASES:
+        args[0] = ALIASES[args[0]]
+    execute_from_command_line(["rapport", *args])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+"""Keyset pagination: an opaque cursor naming the last row seen; never OFFSET."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from rapport.core.errors import InvalidInput
+
+T = TypeVar("T")
+
+
+@dataclass
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+def encode_cursor(values: list[Any]) -> str:
+    """Turn the sort key of the last row into an opaque, URL-safe cursor."""
+    raw = json.dumps([v.isoformat() if hasattr(v, "isoformat") else v for v in values])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, size: int) -> list[Any]:
+    """Read a cursor back; a tampered or foreign cursor is bad input on field `cursor`."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput("The cursor is not valid.", field="cursor") from None
+    if not isinstance(values, list) or len(values) != size:
+        raise InvalidInput("The cursor is not valid.", field="cursor")
+    return values
+
+
+def page_of(rows: list[T], limit: int, key: Any) -> Page[T]:
+    """Cut a fetched list of limit+1 rows into a page and the cursor of the next one."""
+    if len(rows) > limit:
+        rows = rows[:limit]
+        return Page(rows, encode_cursor(key(rows[-1])))
+    return Page(rows, None)
+
+
+def clamp_limit(limit: int | None, default: int = 25, maximum: int = 200) -> int:
+    """A page size within bounds; nonsense is bad input on field `limit`."""
+    if limit is None:
+        return default
+    if limit < 1 or limit > maximum:
+        raise InvalidInput(f"limit must be between 1 and {maximum}.", field="limit")
+    return limit

@@ -1,0 +1,126 @@
+"""Writes of the core app: users and API tokens. Each runs in one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from rapport.core import access
+from rapport.core.errors import Conflict, InvalidInput, NotFound, from_django_validation
+from rapport.core.models import ApiToken, Role, User
+
+TOKEN_PREFIX = "rpt_"
+
+
+def validated_save(obj: models.Model, *, actor: Any = None, **save_kwargs: Any) -> None:
+    """full_clean() then save, turning validation failures into InvalidInput with fields.
+
+    The actor is attached so the audit history records who made the change.
+    """
+    try:
+        obj.full_clean()
+    except DjangoValidationError as exc:
+        raise from_django_validation(exc) from None
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        obj._history_user = actor  # type: ignore[attr-defined]
+    try:
+        with transaction.atomic():
+            obj.save(**save_kwargs)
+    except IntegrityError as exc:
+        raise Conflict(
+            f"{obj._meta.verbose_name} conflicts with an existing record: {exc}"
+        ) from None
+
+
+def user_create(
+    *,
+    email: str,
+    full_name: str,
+    role: str,
+    password: str | None = None,
+    partner: Any = None,
+    account: Any = None,
+    created_by: User | None = None,
+) -> User:
+    """Create a user of any role; partner and portal users are tied to their partner/account."""
+    if created_by is not None:
+        access.ensure_admin(created_by)
+    if role not in Role.values:
+        raise InvalidInput(f"Unknown role {role!r}.", field="role")
+    if role == Role.PARTNER and partner is None:
+        raise InvalidInput("A partner user needs a partner.", field="partner")
+    if role == Role.PORTAL and account is None:
+        raise InvalidInput("A portal user needs an account.", field="account")
+    email = (email or "").strip().lower()
+    with transaction.atomic():
+        if User.objects.filter(email=email).exists():
+            raise Conflict(f"A user with e-mail {email} exists already.", field="email")
+        user = User(
+            email=email,
+            full_name=full_name.strip(),
+            role=role,
+            partner=partner if role == Role.PARTNER else None,
+            account=account if role == Role.PORTAL else None,
+            is_staff=role == Role.ADMIN,
+            is_superuser=role == Role.ADMIN,
+        )
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        validated_save(user, actor=created_by)
+    return user
+
+
+def _hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """Issue a token; the plain key is returned once and only its hash is stored."""
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput("Give the token a name.", field="name")
+    key = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user, name=name[:100], prefix=key[: len(TOKEN_PREFIX) + 6], key_hash=_hash_key(key)
+        )
+    return token, key
+
+
+def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
+    """Revoke one of the user's own tokens (admins may revoke anyone's)."""
+    with transaction.atomic():
+        tokens = ApiToken.objects.select_for_update()
+        if user.role != Role.ADMIN:
+            tokens = tokens.filter(user=user)
+        token = tokens.filter(pk=token_id).first()
+        if token is None:
+            raise NotFound("API token not found")
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+    return token
+
+
+def api_token_authenticate(key: str) -> User | None:
+    """The active user owning this key, if the key is live; records its last use."""
+    if not key or not key.startswith(TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=_hash_key(key), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

@@ -1,0 +1,26 @@
+"""Template context shared by every page."""
+
+from typing import Any
+
+from django.http import HttpRequest
+
+_SECTIONS = {
+    "account": "accounts",
+    "contact": "contacts",
+    "identity": "contacts",
+    "role": "contacts",
+    "end": "end-users",
+    "partner": "partners",
+    "interaction": "interactions",
+    "timeline": "interactions",
+    "token": "settings",
+    "home": "home",
+    "search": "search",
+}
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """The current section of the sidebar, from the URL name (account_detail -> accounts)."""
+    match = getattr(request, "resolver_match", None)
+    name = (match.url_name or "") if match else ""
+    return {"nav_section": _SECTIONS.get(name.split("_")[0], "")}

@@ -1,0 +1,15 @@
+"""URL map of the web UI: each app's pages plus sign-in, home, search and settings."""
+
+from django.urls import path
+
+from rapport.web import views
+
+app_name = "web"
+urlpatterns = [
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("", views.home, name="home"),
+    path("search/", views.search, name="search"),
+    path("settings/tokens/", views.token_list, name="token_list"),
+    path("settings/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+]
