@@ -1,0 +1,87 @@
+"""`make bench`: build the data set at scale on SQLite and PostgreSQL, then measure.
+
+For each database it runs bench/measure.py in a subprocess (settings are per process),
+which loads the demo generator's data if the database does not hold it yet, and times
+the pages after warm-up. Prints one table and writes bench/results/<scale>-<stamp>.json.
+
+    python bench/run.py --scale medium              # both databases
+    python bench/run.py --scale large --databases postgres
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+
+
+def database_url(database: str, scale: str) -> str:
+    if database == "sqlite":
+        return f"sqlite:///{ROOT / 'var' / f'bench-{scale}.sqlite3'}"
+    return f"{PG_ADMIN_URL}/rapport_bench_{scale}"
+
+
+def ensure_pg_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{PG_ADMIN_URL}/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", choices=["small", "medium", "large"], default="medium")
+    parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument("--repeat", type=int, default=40)
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args()
+
+    results = []
+    for database in [d.strip() for d in args.databases.split(",") if d.strip()]:
+        if database == "postgres":
+            ensure_pg_database(f"rapport_bench_{args.scale}")
+        env = dict(os.environ, DATABASE_URL=database_url(database, args.scale), OPENBLAS_NUM_THREADS="1")
+        out = ROOT / "var" / f"bench-{args.scale}-{database}.json"
+        command = [
+            sys.executable, str(HERE / "measure.py"), "--scale", args.scale, "--seed", str(args.seed),
+            "--repeat", str(args.repeat), "--out", str(out), "--database", database,
+        ]
+        print(f"\n## {database}: {' '.join(command[1:])}", flush=True)
+        subprocess.run(command, env=env, check=True, cwd=ROOT)
+        results.append(json.loads(out.read_text()))
+
+    print_table(results)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = HERE / "results" / f"{args.scale}-{stamp}.json"
+    target.write_text(json.dumps({"scale": args.scale, "runs": results}, indent=2))
+    print(f"\nwrote {target.relative_to(ROOT)}")
+    return 0
+
+
+def print_table(results: list[dict]) -> None:
+    header = f"{'database':<9} {'measurement':<34} {'median ms':>9} {'p95 ms':>8} {'queries':>7}"
+    print("\n" + header)
+    print("-" * len(header))
+    for run in results:
+        for m in run["measurements"]:
+            print(
+                f"{run['database']:<9} {m['name']:<34} {m['median_ms']:>9.1f} {m['p95_ms']:>8.1f} {m['queries']:>7}"
+            )
+        load = run.get("load_seconds")
+        if load is not None:
+            print(f"{run['database']:<9} {'data load (s)':<34} {load:>9.1f}")
+        print(f"{run['database']:<9} counts: {run['counts']}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

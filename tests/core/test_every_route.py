@@ -1,0 +1,111 @@
+"""Every URL and API route, walked as a portal user and as a partner user of the wrong
+organisation: no response may show another organisation's data, none may be a 500, and
+no request may change anything."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+
+import pytest
+from django.apps import apps
+from django.db.models import Max
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+pytestmark = pytest.mark.django_db
+
+SKIPPED_PREFIXES = ("admin/", "static/", "api/v1/docs", "api/v1/openapi.json")
+PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
+REGEX_PARAM = re.compile(r"\(\?P<(?P<name>[^>]+)>[^)]*\)")
+
+
+def _routes(patterns=None, prefix: str = "") -> Iterator[str]:
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            yield from _routes(pattern.url_patterns, route)
+        elif isinstance(pattern, URLPattern):
+            yield route
+
+
+def _fill(route: str, value: int) -> str:
+    route = route.lstrip("^").rstrip("$").replace("\\Z", "")
+    route = REGEX_PARAM.sub(str(value), route)
+    return "/" + PARAM.sub(lambda m: str(value), route)
+
+
+def _snapshot() -> dict[str, tuple]:
+    state = {}
+    for model in apps.get_models():
+        if model._meta.app_label not in {"core", "accounts", "interactions"}:
+            continue
+        fields = {f.name for f in model._meta.concrete_fields}
+        aggregate = {"n": Max("pk")}
+        if "updated_at" in fields:
+            aggregate["u"] = Max("updated_at")
+        manager = getattr(model, "all_objects", model._default_manager)
+        state[model._meta.label] = (manager.count(), tuple(manager.aggregate(**aggregate).values()))
+    return state
+
+
+def _sweep(client: Client, forbidden: list[str], ids: list[int]) -> list[str]:
+    problems = []
+    routes = sorted({r for r in _routes() if not r.lstrip("^").startswith(SKIPPED_PREFIXES)})
+    assert len(routes) > 10, routes
+    for route in routes:
+        has_params = bool(PARAM.search(route) or REGEX_PARAM.search(route))
+        for value in ids if has_params else [0]:
+            url = _fill(route, value)
+            for method in ("get", "post", "patch", "delete"):
+                if method in {"patch", "delete"} and not url.startswith("/api/"):
+                    continue
+                if method == "get":
+                    response = client.get(url)
+                else:
+                    response = getattr(client, method)(url, data=json.dumps({}), content_type="application/json")
+                if response.status_code >= 500:
+                    problems.append(f"{method.upper()} {url}: {response.status_code}")
+                body = response.content.decode(errors="replace")
+                leaked = [word for word in forbidden if word in body]
+                if leaked:
+                    problems.append(f"{method.upper()} {url}: shows {leaked}")
+    return problems
+
+
+def _every_id(world) -> list[int]:
+    from rapport.accounts.models import Account, BuyingRole, Contact, ContactIdentity, PartnerLink
+    from rapport.interactions.models import Interaction
+
+    ids: set[int] = set()
+    for model in (Account, Contact, ContactIdentity, BuyingRole, PartnerLink, Interaction):
+        ids |= set(model._default_manager.values_list("pk", flat=True))
+    return sorted(ids)
+
+
+ACME_WORDS = ["Acme", "Carla", "Finch", "Ben Buyer", "Plant Hamburg", "site survey", "Northwind"]
+GLOBEX_WORDS = ["Globex", "Greta", "Gold", "Southwind", "renewal terms"]
+
+
+@pytest.mark.parametrize(
+    ("who", "forbidden"),
+    [("portal_globex", ACME_WORDS), ("partner_user", GLOBEX_WORDS), ("portal_acme", GLOBEX_WORDS)],
+)
+def test_no_route_leaks_another_organisation_or_changes_anything(world, who, forbidden):
+    client = Client(raise_request_exception=True)
+    client.force_login(getattr(world, who))
+    before = _snapshot()
+
+    problems = _sweep(client, forbidden, _every_id(world))
+
+    assert problems == []
+    assert _snapshot() == before
+
+
+def test_anonymous_gets_nothing(world):
+    client = Client(raise_request_exception=True)
+    before = _snapshot()
+    problems = _sweep(client, ACME_WORDS + GLOBEX_WORDS, _every_id(world))
+    assert problems == []
+    assert _snapshot() == before
