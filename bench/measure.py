@@ -57,7 +57,12 @@ def main() -> None:
     if have != expected["accounts"]:
         print(f"loading {args.scale} data set ({have} organisations present)…", flush=True)
         started = time.perf_counter()
-        demo.generate(size=args.scale, seed=args.seed, flush=True, progress=lambda m: print("  " + m, flush=True))
+        demo.generate(
+            size=args.scale,
+            seed=args.seed,
+            flush=True,
+            progress=lambda m: print("  " + m, flush=True),
+        )
         load_seconds = time.perf_counter() - started
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -74,7 +79,10 @@ def main() -> None:
     client.force_login(user)
 
     heaviest_id = (
-        Interaction.objects.values("customer_id").annotate(n=Count("id")).order_by("-n").first()["customer_id"]
+        Interaction.objects.values("customer_id")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()["customer_id"]
     )
     heaviest = Account.objects.get(pk=heaviest_id)
     total = Interaction.objects.filter(customer_id=heaviest_id).count()
@@ -84,15 +92,16 @@ def main() -> None:
         .values_list("occurred_at", "id")[int(total * 0.9)]
     )
     deep_cursor = encode_cursor(list(deep_row))
-    contact = (
-        Contact.objects.filter(customer_id=heaviest_id).order_by("-last_engaged_at").first()
-    )
+    contact = Contact.objects.filter(customer_id=heaviest_id).order_by("-last_engaged_at").first()
     surname = contact.last_name[:5]
 
     plan = [
         ("account page (largest org)", f"/accounts/{heaviest.pk}/"),
         ("timeline first page", f"/interactions/timeline/?account={heaviest.pk}"),
-        ("timeline deep page (90%)", f"/interactions/timeline/?account={heaviest.pk}&cursor={deep_cursor}"),
+        (
+            "timeline deep page (90%)",
+            f"/interactions/timeline/?account={heaviest.pk}&cursor={deep_cursor}",
+        ),
         ("API timeline first page", f"/api/v1/accounts/{heaviest.pk}/timeline"),
         ("API timeline deep page", f"/api/v1/accounts/{heaviest.pk}/timeline?cursor={deep_cursor}"),
         ("contact page", f"/contacts/{contact.pk}/"),
@@ -122,8 +131,11 @@ def main() -> None:
                 "repeat": args.repeat,
             }
         )
-        print(f"  {name}: median {measurements[-1]['median_ms']:.1f} ms, p95 {measurements[-1]['p95_ms']:.1f} ms, "
-              f"{len(queries)} queries", flush=True)
+        print(
+            f"  {name}: median {measurements[-1]['median_ms']:.1f} ms, p95 {measurements[-1]['p95_ms']:.1f} ms, "
+            f"{len(queries)} queries",
+            flush=True,
+        )
 
     Path(args.out).write_text(
         json.dumps(

@@ -39,7 +39,9 @@ def ensure_pg_database(name: str) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scale", choices=["small", "medium", "large"], default="medium")
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--repeat", type=int, default=40)
@@ -50,11 +52,23 @@ def main() -> int:
     for database in [d.strip() for d in args.databases.split(",") if d.strip()]:
         if database == "postgres":
             ensure_pg_database(f"rapport_bench_{args.scale}")
-        env = dict(os.environ, DATABASE_URL=database_url(database, args.scale), OPENBLAS_NUM_THREADS="1")
+        env = dict(
+            os.environ, DATABASE_URL=database_url(database, args.scale), OPENBLAS_NUM_THREADS="1"
+        )
         out = ROOT / "var" / f"bench-{args.scale}-{database}.json"
         command = [
-            sys.executable, str(HERE / "measure.py"), "--scale", args.scale, "--seed", str(args.seed),
-            "--repeat", str(args.repeat), "--out", str(out), "--database", database,
+            sys.executable,
+            str(HERE / "measure.py"),
+            "--scale",
+            args.scale,
+            "--seed",
+            str(args.seed),
+            "--repeat",
+            str(args.repeat),
+            "--out",
+            str(out),
+            "--database",
+            database,
         ]
         print(f"\n## {database}: {' '.join(command[1:])}", flush=True)
         subprocess.run(command, env=env, check=True, cwd=ROOT)

@@ -247,3 +247,36 @@ def test_audit_history_records_who_changed_what(world):
     assert [(c.field, c.old, c.new) for c in latest.changes] == [
         ("industry", "Manufacturing", "Robotics")
     ]
+
+
+def test_contact_move_cannot_predate_the_current_job(world):
+    from datetime import date
+
+    with pytest.raises(InvalidInput) as error:
+        services.contact_move(
+            actor=world.admin,
+            contact=world.acme_buyer,
+            to_account=world.globex,
+            moved_on=date(2000, 1, 1),
+        )
+    assert error.value.field == "moved_on"
+    assert Contact.objects.get(pk=world.acme_buyer.pk).customer_id == world.acme.pk
+
+
+def test_ending_an_ended_partnership_conflicts(world):
+    link = PartnerLink.objects.get(partner=world.partner)
+    services.partner_link_end(actor=world.admin, link=link)
+    first_end = PartnerLink.objects.get(pk=link.pk).ended_on
+    with pytest.raises(Conflict):
+        services.partner_link_end(actor=world.admin, link=link)
+    assert PartnerLink.objects.get(pk=link.pk).ended_on == first_end
+
+
+def test_unit_portal_user_does_not_see_managers_above_its_unit(world):
+    from tests.factories import make_user
+
+    plant_user = make_user("portal", account=world.acme_plant)
+    ben = selectors.contact_get(user=plant_user, pk=world.acme_buyer.pk)
+    assert ben.reports_to is None  # Carla sits at the top, outside the plant
+    carla_as_admin = selectors.contact_get(user=world.admin, pk=world.acme_cfo.pk)
+    assert [c.pk for c in carla_as_admin.direct_reports.all()] == [world.acme_buyer.pk]

@@ -41,7 +41,7 @@ def test_sign_in_open_account_see_org_chart_log_interaction(page, live_server):
     page.select_option("select[name=direction]", "two_way")
     page.fill("input[name=subject]", "Quarterly business review")
     page.fill("textarea[name=summary]", "Walked through adoption figures with the CFO.")
-    page.click("form button[type=submit]")
+    page.click("form.interaction-form button[type=submit]")
     page.wait_for_url(f"{live_server.url}/accounts/{world.acme.pk}/**")
 
     # Then it appears on the account's timeline

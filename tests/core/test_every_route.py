@@ -64,7 +64,9 @@ def _sweep(client: Client, forbidden: list[str], ids: list[int]) -> list[str]:
                 if method == "get":
                     response = client.get(url)
                 else:
-                    response = getattr(client, method)(url, data=json.dumps({}), content_type="application/json")
+                    response = getattr(client, method)(
+                        url, data=json.dumps({}), content_type="application/json"
+                    )
                 if response.status_code >= 500:
                     problems.append(f"{method.upper()} {url}: {response.status_code}")
                 body = response.content.decode(errors="replace")

@@ -30,6 +30,14 @@ class LifecycleStage(models.TextChoices):
     LOST = "lost", "Lost"
 
 
+class AccountManager(MP_NodeManager, models.Manager["Account"]):
+    """treebeard's path-tree manager, typed as a manager of accounts.
+
+    treebeard ships no type information, so its manager is opaque to mypy and the
+    django-stubs plugin; naming a Manager[Account] base lets both see what it manages.
+    """
+
+
 class Account(MP_Node, TimeStamped, SoftDeletable):
     """A customer organisation or one of its units; the root of a tree is the customer."""
 
@@ -73,7 +81,7 @@ class Account(MP_Node, TimeStamped, SoftDeletable):
     # shift; pages sort siblings by name. treebeard computes paths from every row,
     # soft-deleted ones included, so the default manager sees all rows and
     # core.access adds the "live only" filter.
-    objects = MP_NodeManager()
+    objects = AccountManager()
     history = HistoricalRecords(
         excluded_fields=["interaction_count", "last_interaction_at", "numchild"]
     )

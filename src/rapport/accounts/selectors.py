@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
 
 from rapport.accounts.models import (
     ESSENTIAL_ROLES,
@@ -27,6 +27,7 @@ from rapport.core import access
 from rapport.core.errors import InvalidInput, NotFound
 from rapport.core.models import WRITER_ROLES, Role, User
 from rapport.core.pagination import Page, clamp_limit, decode_cursor, page_of
+from rapport.core.selectors import FieldChange
 
 # --- accounts -------------------------------------------------------------------------
 
@@ -185,17 +186,31 @@ def contact_get(*, user: User, pk: int) -> Contact:
                 "identities",
                 queryset=ContactIdentity.objects.order_by("kind", "-is_primary", "value"),
             ),
-            Prefetch("buying_roles", queryset=BuyingRole.objects.select_related("account")),
+            Prefetch(
+                "buying_roles",
+                queryset=access.scope(user, BuyingRole.objects.select_related("account")),
+            ),
             Prefetch(
                 "employments",
                 queryset=access.scope(
                     user, Employment.objects.select_related("account", "customer")
                 ),
             ),
-            Prefetch("direct_reports", queryset=Contact.objects.order_by("last_name")),
+            Prefetch(
+                "direct_reports",
+                queryset=access.scope(user, Contact.objects.order_by("last_name")),
+            ),
         )
     )
-    return access.get_visible(queryset, user, pk=pk)
+    contact = access.get_visible(queryset, user, pk=pk)
+    # A portal user limited to one unit must not learn names from the units above it.
+    manager = contact.reports_to
+    if (
+        manager is not None
+        and not access.scope(user, Contact.objects.filter(pk=manager.pk)).exists()
+    ):
+        contact.reports_to = None
+    return contact
 
 
 def contact_list(
@@ -305,13 +320,15 @@ def buying_centre(*, user: User, account: Account, max_members: int = 120) -> Bu
             "-influence", "id"
         )
     )
-    units = list(access.visible_accounts(user)
+    units = list(
+        access.visible_accounts(user)
         .filter(
             customer_id=account.customer_id or account.pk,
             path__startswith=account.path,
             depth__lte=account.depth + 1,
         )
-        .order_by("path"))
+        .order_by("path")
+    )
     by_contact: dict[int, BuyingCentreMember] = {}
     end_users: dict[int, int] = defaultdict(int)
     role_counts: dict[str, int] = defaultdict(int)
@@ -475,7 +492,7 @@ class AuditLine:
     who: str
     subject: str
     kind: str  # added / changed / removed
-    changes: list[tuple[str, object, object]] = field(default_factory=list)
+    changes: list[FieldChange] = field(default_factory=list)
 
 
 def _name_or_dash(row: object) -> str:
@@ -518,7 +535,8 @@ def contact_audit(*, user: User, contact: Contact, limit: int = 200) -> list[Aud
             else:
                 delta = row.diff_against(older, excluded_fields=["updated_at", "normalized"])
                 changes = [
-                    (c.field.replace("_", " ").capitalize(), c.old, c.new) for c in delta.changes
+                    FieldChange(c.field, c.field.replace("_", " ").capitalize(), c.old, c.new)
+                    for c in delta.changes
                 ]
                 if not changes:
                     continue
@@ -526,3 +544,44 @@ def contact_audit(*, user: User, contact: Contact, limit: int = 200) -> list[Aud
             lines.append(AuditLine(row.history_date, who, subject(row), kind, changes))
     lines.sort(key=lambda line: line.when, reverse=True)
     return lines[:limit]
+
+
+@dataclass
+class RollUp:
+    interactions: int
+    last_interaction_at: datetime | None
+
+
+def account_rollups(*, user: User, accounts: list[Account]) -> dict[int, RollUp]:
+    """Interaction count and latest interaction of each listed account, over its whole subtree.
+
+    One grouped query for the organisations among them; a unit keeps its own counters.
+    A visible organisation's whole tree is visible, so the sums leak nothing.
+    """
+    rollups = {a.pk: RollUp(a.interaction_count, a.last_interaction_at) for a in accounts}
+    roots = [a.pk for a in accounts if a.is_customer_root]
+    if roots:
+        rows = (
+            access.visible_accounts(user)
+            .filter(customer_id__in=roots)
+            .order_by()  # the tree's default ordering by path would split the groups
+            .values("customer_id")
+            .annotate(n=Sum("interaction_count"), last=Max("last_interaction_at"))
+            .values_list("customer_id", "n", "last")
+        )
+        for customer_id, count, last in rows:
+            rollups[customer_id] = RollUp(count or 0, last)
+    return rollups
+
+
+def reporting_lines(*, user: User, account: Account) -> dict[int, int | None]:
+    """Who reports to whom across the account's organisation (contact id -> manager id).
+
+    One narrow query, so an org chart can hang a person under their nearest manager
+    who is drawn, even when the managers in between are not.
+    """
+    return dict(
+        _contacts(user)
+        .filter(customer_id=account.customer_id or account.pk)
+        .values_list("id", "reports_to_id")
+    )

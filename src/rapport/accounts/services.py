@@ -34,7 +34,7 @@ from rapport.accounts.models import (
     PartnerRole,
 )
 from rapport.core import access
-from rapport.core.errors import Conflict, InvalidInput
+from rapport.core.errors import ApplicationError, Conflict, InvalidInput
 from rapport.core.models import User
 from rapport.core.services import validated_save
 
@@ -95,7 +95,7 @@ def account_create(
     account = Account(name=(name or "").strip(), kind=kind, **fields)
     account.lifecycle_stage = parent.lifecycle_stage if parent else lifecycle_stage
     _validate_account(account)
-    account._history_user = actor  # type: ignore[attr-defined]
+    account._history_user = actor
     if parent is None:
         account = Account.objects.add_root(instance=account)
         account.customer = account
@@ -135,8 +135,9 @@ def account_update(*, actor: User, account: Account, **changes: Any) -> Account:
     _reject_unknown(changes, ACCOUNT_FIELDS)
     _apply(account, changes)
     _validate_account(account)
-    account._history_user = actor  # type: ignore[attr-defined]
-    account.save()
+    account._history_user = actor
+    # Only the changed fields: the roll-up counters belong to the interaction services.
+    account.save(update_fields=[*changes, "updated_at"])
     return account
 
 
@@ -169,7 +170,7 @@ def account_delete(*, actor: User, account: Account) -> Account:
     now = timezone.now()
     for node in _subtree(account).filter(deleted_at__isnull=True):
         node.deleted_at = now
-        node._history_user = actor  # type: ignore[attr-defined]
+        node._history_user = actor
         node.save(update_fields=["deleted_at", "updated_at"])
     account.deleted_at = now
     return account
@@ -187,7 +188,7 @@ def account_restore(*, actor: User, account: Account) -> Account:
     deleted_at = account.deleted_at
     for node in _subtree(account).filter(deleted_at=deleted_at):
         node.deleted_at = None
-        node._history_user = actor  # type: ignore[attr-defined]
+        node._history_user = actor
         node.save(update_fields=["deleted_at", "updated_at"])
     account.deleted_at = None
     return account
@@ -358,14 +359,20 @@ def contact_create(
         title=contact.title,
         started_on=started_on or timezone.localdate(),
     )
-    if email:
-        identity_add(
-            actor=actor, contact=contact, kind=IdentityKind.EMAIL, value=email, is_primary=True
-        )
-    if phone:
-        identity_add(
-            actor=actor, contact=contact, kind=IdentityKind.PHONE, value=phone, is_primary=True
-        )
+    for field, kind, value in (
+        ("email", IdentityKind.EMAIL, email),
+        ("phone", IdentityKind.PHONE, phone),
+    ):
+        if not value:
+            continue
+        try:
+            identity_add(actor=actor, contact=contact, kind=kind, value=value, is_primary=True)
+        except ApplicationError as exc:
+            # The caller gave `email` / `phone`, not an identity's `value`: name its field.
+            errors = {
+                (field if name == "value" else name): msgs for name, msgs in exc.errors.items()
+            }
+            raise type(exc)(exc.message, errors=errors) from None
     return contact
 
 
@@ -387,7 +394,7 @@ def contact_update(*, actor: User, contact: Contact, **changes: Any) -> Contact:
     if "reports_to" in changes:
         _check_reports_to(contact, changes["reports_to"])
     _apply(contact, changes)
-    validated_save(contact, actor=actor)
+    validated_save(contact, actor=actor, update_fields=[*changes, "updated_at"])
     return contact
 
 
@@ -403,6 +410,18 @@ def contact_move(
     """Record that a person moved to another unit or company: history, interactions and identities stay with them."""
     access.ensure_can_write(actor)
     moved_on = moved_on or timezone.localdate()
+    current = (
+        Employment.objects.filter(contact=contact, ended_on__isnull=True)
+        .order_by("-started_on")
+        .first()
+    )
+    if current is not None and moved_on < current.started_on:
+        raise InvalidInput(
+            f"The move cannot be before the current job started ({current.started_on:%d %b %Y}).",
+            field="moved_on",
+        )
+    if to_account.pk == contact.account_id:
+        raise InvalidInput("The person is already in that unit.", field="account")
     leaving_customer = to_account.customer_id != contact.customer_id
     Employment.objects.filter(contact=contact, ended_on__isnull=True).update(ended_on=moved_on)
     if leaving_customer:
@@ -564,6 +583,10 @@ def partner_link_end(
 ) -> PartnerLink:
     """End a partner's service of an account; the link stays in history."""
     access.ensure_can_write(actor)
+    if link.ended_on is not None:
+        raise Conflict(
+            f"This partnership already ended on {link.ended_on:%d %b %Y}.", field="ended_on"
+        )
     link.ended_on = ended_on or timezone.localdate()
     if link.ended_on < link.started_on:
         raise InvalidInput("The end date is before the start date.", field="ended_on")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
 
 from rapport.core.errors import NotFound, PermissionDenied
@@ -86,7 +87,7 @@ def get_visible(queryset: QuerySet[M], user: Any, via: str = "account", **lookup
     """One row the user may see, or NotFound whether it is missing or forbidden."""
     try:
         return scope(user, queryset, via).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError):
         raise NotFound(f"{queryset.model._meta.verbose_name} not found") from None
 
 

@@ -31,9 +31,20 @@ def decode_cursor(cursor: str, size: int) -> list[Any]:
         values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
     except (ValueError, UnicodeDecodeError):
         raise InvalidInput("The cursor is not valid.", field="cursor") from None
-    if not isinstance(values, list) or len(values) != size:
+    if not isinstance(values, list) or len(values) != size or not all(map(_storable, values)):
         raise InvalidInput("The cursor is not valid.", field="cursor")
     return values
+
+
+def _storable(value: Any) -> bool:
+    """False for text no database accepts (NUL, lone surrogates), as a forged cursor may carry."""
+    if not isinstance(value, str):
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in value
 
 
 def page_of(rows: list[T], limit: int, key: Any) -> Page[T]:

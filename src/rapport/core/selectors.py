@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Model, QuerySet
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Field, Model, QuerySet
 
 from rapport.core.models import ApiToken, User
 
@@ -56,8 +57,13 @@ def history_for(*, record: Model, limit: int = 50) -> list[HistoryEntry]:
             delta = row.diff_against(older)
             for change in delta.changes:
                 try:
-                    label = str(meta.get_field(change.field).verbose_name)
-                except Exception:
+                    model_field = meta.get_field(change.field)
+                except FieldDoesNotExist:
+                    model_field = None
+                # A reverse relation has no verbose name; show the field's own name.
+                if isinstance(model_field, Field):
+                    label = str(model_field.verbose_name)
+                else:
                     label = change.field
                 changes.append(
                     FieldChange(change.field, label.capitalize(), change.old, change.new)

@@ -32,6 +32,15 @@ def interaction_get(*, user: User, pk: int) -> Interaction:
     return access.get_visible(_with_people(Interaction.objects.all()), user, pk=pk)
 
 
+def _cursor_time(raw: object) -> datetime | None:
+    """The aware time a cursor holds, or None for a tampered one (never a ValueError)."""
+    try:
+        moment = parse_datetime(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return None
+    return moment if moment is not None and timezone.is_aware(moment) else None
+
+
 def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
@@ -78,12 +87,12 @@ def timeline(
     if since is not None:
         queryset = queryset.filter(occurred_at__gte=_day_start(since))
     if until is not None:
-        queryset = queryset.filter(occurred_at__lt=_day_start(until) + timezone.timedelta(days=1))
+        queryset = queryset.filter(occurred_at__lt=_day_start(until) + timedelta(days=1))
     if since and until and since > until:
         raise InvalidInput("'since' is after 'until'.", field="since")
     if cursor:
         raw_at, last_id = decode_cursor(cursor, 2)
-        last_at = parse_datetime(raw_at) if isinstance(raw_at, str) else None
+        last_at = _cursor_time(raw_at)
         if last_at is None or not isinstance(last_id, int):
             raise InvalidInput("The cursor is not valid.", field="cursor")
         # The redundant <= bound lets the database start its index scan at the cursor.
@@ -109,7 +118,7 @@ def interaction_search(
         )
     if cursor:
         raw_at, last_id = decode_cursor(cursor, 2)
-        last_at = parse_datetime(raw_at) if isinstance(raw_at, str) else None
+        last_at = _cursor_time(raw_at)
         if last_at is None or not isinstance(last_id, int):
             raise InvalidInput("The cursor is not valid.", field="cursor")
         queryset = queryset.filter(occurred_at__lte=last_at).filter(
@@ -170,7 +179,7 @@ class ManagedAccount:
 
 
 def my_accounts(*, user: User, max_accounts: int = 500) -> list[ManagedAccount]:
-    """The accounts the user manages, each with its last interaction rolled up its subtree.
+    """The accounts the user manages (topmost only), each with its activity rolled up its subtree.
 
     Two queries: the managed accounts, then every unit of their organisations (the
     per-unit counters kept by the interaction services are summed here, not recounted).
@@ -182,6 +191,14 @@ def my_accounts(*, user: User, max_accounts: int = 500) -> list[ManagedAccount]:
         .select_related("customer")
         .order_by("path")[:max_accounts]
     )
+    # A unit whose ancestor the user also manages is already inside that ancestor's roll-up.
+    managed_paths = {a.path for a in managed}
+    step = Account.steplen
+    managed = [
+        a
+        for a in managed
+        if not any(a.path[: step * depth] in managed_paths for depth in range(1, a.depth))
+    ]
     if not managed:
         return []
     by_organisation: dict[int, list[Account]] = {}
@@ -198,7 +215,8 @@ def my_accounts(*, user: User, max_accounts: int = 500) -> list[ManagedAccount]:
         for account in by_organisation[organisation_id]:
             if path.startswith(account.path):
                 counts[account.pk] += count
-                if last_at and (latest[account.pk] is None or last_at > latest[account.pk]):
+                seen = latest[account.pk]
+                if last_at and (seen is None or last_at > seen):
                     latest[account.pk] = last_at
     rows = [ManagedAccount(a, latest[a.pk], counts[a.pk]) for a in managed]
     rows.sort(

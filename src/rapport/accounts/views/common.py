@@ -1,0 +1,78 @@
+"""What every Identify page shares: the writer check, query-string parsing, error display."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.dateformat import format as date_format
+
+from rapport.accounts import selectors
+from rapport.accounts.forms import read_query
+from rapport.accounts.models import Account
+from rapport.core import access
+from rapport.core.errors import InvalidInput, NotFound
+
+
+def writer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Refuse (403) read-only roles before showing them a form they could not submit.
+
+    The services check again on every write; this only spares them a useless form.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        access.ensure_can_write(request.user)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def filters(form_class: type, request: HttpRequest) -> dict[str, Any]:
+    """The request's query-string filters, cleaned; bad values are a 400 naming the parameter."""
+    return read_query(form_class(request.GET))
+
+
+def account_param(request: HttpRequest, pk: int | None, name: str = "account") -> Account | None:
+    """The account a query-string parameter names; an unknown or hidden one is bad input."""
+    if pk is None:
+        return None
+    try:
+        return selectors.account_get(user=request.user, pk=pk)
+    except NotFound:
+        raise InvalidInput(f"Invalid value for '{name}': no such account.", field=name) from None
+
+
+def is_fragment(request: HttpRequest) -> bool:
+    """True when htmx asks for a piece of the page (not a full page on history restore)."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request and not htmx.boosted
+
+
+# Tree bookkeeping and derived columns a reader of the audit has no use for.
+HIDDEN_FIELDS = frozenset({"path", "depth", "numchild", "customer", "normalized"})
+
+
+def _shown(value: Any, names: dict[Any, str]) -> str:
+    if value is None or value == "":
+        return "—"
+    if hasattr(value, "strftime"):
+        return date_format(value, "j M Y")
+    return str(names.get(value, value))
+
+
+def readable_changes(
+    changes: list[Any], names: dict[str, dict[Any, str]]
+) -> list[tuple[str, str, str]]:
+    """An audit entry's field changes as (label, before, after), with ids and codes named."""
+    return [
+        (
+            change.label,
+            _shown(change.old, names.get(change.field, {})),
+            _shown(change.new, names.get(change.field, {})),
+        )
+        for change in changes
+        if change.field not in HIDDEN_FIELDS
+    ]

@@ -1,0 +1,144 @@
+// ECharts, trimmed to what the UI draws: the buying-centre org chart (tree) and small
+// bar/pie figures. Importing from echarts/core keeps the rest of the library out.
+import * as echarts from 'echarts/core';
+import { BarChart, PieChart, TreeChart } from 'echarts/charts';
+import {
+  GridComponent,
+  LegendComponent,
+  TitleComponent,
+  TooltipComponent,
+} from 'echarts/components';
+import { CanvasRenderer } from 'echarts/renderers';
+
+import { renderOrgChart } from './orgchart.js';
+import { palette } from './palette.js';
+
+// GridComponent is what gives bar charts their axes.
+echarts.use([
+  TreeChart,
+  BarChart,
+  PieChart,
+  TooltipComponent,
+  LegendComponent,
+  TitleComponent,
+  GridComponent,
+  CanvasRenderer,
+]);
+
+export const FONT_FAMILY =
+  '-apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", sans-serif';
+
+echarts.registerTheme('rapport', {
+  color: palette.series,
+  backgroundColor: 'transparent',
+  textStyle: { fontFamily: FONT_FAMILY, color: '#334155' },
+  title: { textStyle: { fontSize: 14, fontWeight: 600, color: '#0f172a' } },
+  legend: { textStyle: { color: '#475569' }, icon: 'circle', itemWidth: 8, itemHeight: 8 },
+  tooltip: {
+    backgroundColor: '#ffffff',
+    borderColor: '#e2e8f0',
+    borderWidth: 1,
+    padding: [8, 10],
+    textStyle: { color: '#0f172a', fontSize: 12 },
+    extraCssText: 'box-shadow: 0 8px 24px rgba(15, 23, 42, 0.12); border-radius: 8px;',
+  },
+  categoryAxis: {
+    axisLine: { lineStyle: { color: '#cbd5e1' } },
+    axisTick: { show: false },
+    axisLabel: { color: '#64748b' },
+    splitLine: { show: false },
+  },
+  valueAxis: {
+    axisLine: { show: false },
+    axisLabel: { color: '#64748b' },
+    splitLine: { lineStyle: { color: '#eef2f6' } },
+  },
+  bar: { itemStyle: { borderRadius: [4, 4, 0, 0] } },
+  pie: { itemStyle: { borderColor: '#ffffff', borderWidth: 2 } },
+});
+
+/** Charts drawn on the page: host element -> {chart, observer}. */
+const live = new Map();
+
+export function readJsonScript(id) {
+  const script = id ? document.getElementById(id) : null;
+  if (!script) {
+    console.warn(`rapport: no JSON script with id "${id}"`);
+    return null;
+  }
+  try {
+    return JSON.parse(script.textContent);
+  } catch (error) {
+    console.error(`rapport: JSON script "${id}" does not parse`, error);
+    return null;
+  }
+}
+
+/** Start afresh on an element restored from htmx's history cache with a dead chart in it. */
+function clearStaleChart(el) {
+  if (el.hasAttribute('_echarts_instance_')) {
+    el.removeAttribute('_echarts_instance_');
+    el.replaceChildren();
+  }
+}
+
+function track(host, chart, onResize) {
+  let lastWidth = host.clientWidth;
+  let frame = 0;
+  const observer = new ResizeObserver(() => {
+    cancelAnimationFrame(frame);
+    frame = requestAnimationFrame(() => {
+      const width = host.clientWidth;
+      if (width === lastWidth || width === 0) return;
+      lastWidth = width;
+      onResize();
+    });
+  });
+  observer.observe(host);
+  live.set(host, { chart, observer });
+}
+
+function renderOptionChart(el) {
+  const option = readJsonScript(el.getAttribute('data-chart'));
+  if (!option) return;
+  clearStaleChart(el);
+  const height = parseInt(el.getAttribute('data-chart-height') || '', 10);
+  if (height > 0) el.style.height = `${height}px`;
+  const chart = echarts.init(el, 'rapport', { renderer: 'canvas' });
+  chart.setOption(option);
+  track(el, chart, () => chart.resize());
+}
+
+function renderOrgChartElement(el) {
+  const data = readJsonScript(el.getAttribute('data-org-chart'));
+  if (!data) return;
+  const handle = renderOrgChart(el, data, echarts);
+  if (handle) track(el, handle.chart, handle.relayout);
+}
+
+/** Draw every not-yet-drawn [data-chart] and [data-org-chart] element under root. */
+export function renderCharts(root = document) {
+  root.querySelectorAll('[data-org-chart]').forEach((el) => {
+    if (!live.has(el)) renderOrgChartElement(el);
+  });
+  root.querySelectorAll('[data-chart]').forEach((el) => {
+    if (!live.has(el)) renderOptionChart(el);
+  });
+}
+
+/** The ECharts instance drawn in a [data-chart] / [data-org-chart] element (for tests). */
+export function chartOf(el) {
+  const entry = live.get(el);
+  return entry ? entry.chart : null;
+}
+
+/** Free the charts whose elements an htmx swap removed. */
+export function disposeDetachedCharts() {
+  for (const [host, { chart, observer }] of live) {
+    if (!host.isConnected) {
+      observer.disconnect();
+      chart.dispose();
+      live.delete(host);
+    }
+  }
+}

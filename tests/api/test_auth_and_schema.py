@@ -1,0 +1,190 @@
+"""Authentication (token and session), the OpenAPI schema and the offline docs page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+
+from rapport.core.models import ApiToken
+from rapport.core.services import api_token_create
+from tests.api.conftest import BASE, Api
+
+pytestmark = pytest.mark.django_db
+
+# Every route the API promises (method, path), as the OpenAPI schema must list them.
+ROUTES = {
+    ("get", "/me"),
+    ("get", "/tokens"),
+    ("post", "/tokens"),
+    ("delete", "/tokens/{token_id}"),
+    ("get", "/accounts"),
+    ("post", "/accounts"),
+    ("get", "/accounts/{account_id}"),
+    ("patch", "/accounts/{account_id}"),
+    ("delete", "/accounts/{account_id}"),
+    ("post", "/accounts/{account_id}/restore"),
+    ("post", "/accounts/{account_id}/move"),
+    ("get", "/accounts/{account_id}/tree"),
+    ("get", "/accounts/{account_id}/lifecycle"),
+    ("post", "/accounts/{account_id}/lifecycle"),
+    ("get", "/accounts/{account_id}/buying-centre"),
+    ("get", "/accounts/{account_id}/contacts"),
+    ("get", "/accounts/{account_id}/timeline"),
+    ("get", "/accounts/{account_id}/partners"),
+    ("get", "/accounts/{account_id}/history"),
+    ("get", "/contacts"),
+    ("post", "/contacts"),
+    ("get", "/contacts/{contact_id}"),
+    ("patch", "/contacts/{contact_id}"),
+    ("delete", "/contacts/{contact_id}"),
+    ("post", "/contacts/{contact_id}/move"),
+    ("get", "/contacts/{contact_id}/identities"),
+    ("post", "/contacts/{contact_id}/identities"),
+    ("delete", "/contacts/{contact_id}/identities/{identity_id}"),
+    ("get", "/contacts/{contact_id}/buying-roles"),
+    ("post", "/contacts/{contact_id}/buying-roles"),
+    ("delete", "/contacts/{contact_id}/buying-roles/{role_id}"),
+    ("get", "/contacts/{contact_id}/employments"),
+    ("get", "/contacts/{contact_id}/timeline"),
+    ("get", "/contacts/{contact_id}/history"),
+    ("get", "/end-users"),
+    ("get", "/partners"),
+    ("post", "/partners"),
+    ("get", "/partners/{partner_id}"),
+    ("patch", "/partners/{partner_id}"),
+    ("get", "/partners/{partner_id}/links"),
+    ("post", "/partners/{partner_id}/links"),
+    ("post", "/partner-links/{link_id}/end"),
+    ("get", "/interactions"),
+    ("post", "/interactions"),
+    ("get", "/interactions/{interaction_id}"),
+    ("patch", "/interactions/{interaction_id}"),
+    ("delete", "/interactions/{interaction_id}"),
+    ("get", "/interactions/{interaction_id}/history"),
+}
+
+
+def _schema() -> dict:
+    response = Client().get(f"{BASE}/openapi.json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_openapi_schema_lists_every_route_with_error_responses():
+    schema = _schema()
+
+    listed = {
+        (method, path.removeprefix(BASE))
+        for path, operations in schema["paths"].items()
+        for method in operations
+    }
+    assert listed == ROUTES
+    for operations in schema["paths"].values():
+        for operation in operations.values():
+            assert {"400", "401", "403", "404"} <= set(operation["responses"])
+    assert {"BearerTokenAuth", "SessionAuth"} <= set(schema["components"]["securitySchemes"])
+
+
+def _concrete(path: str, world) -> str:
+    ids = {
+        "account_id": world.acme.pk,
+        "contact_id": world.acme_cfo.pk,
+        "interaction_id": world.acme_call.pk,
+        "partner_id": world.partner.pk,
+        "link_id": 1,
+        "token_id": 1,
+        "identity_id": 1,
+        "role_id": 1,
+    }
+    return re.sub(r"\{(\w+)\}", lambda m: str(ids[m.group(1)]), path)
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(ROUTES))
+def test_anonymous_callers_get_401_everywhere(world, unchanged, method, path):
+    same = unchanged()
+
+    response = Api().raw(method, _concrete(path, world), "{}")
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "unauthenticated"
+    assert response.json()["errors"] == {}
+    same()
+
+
+@pytest.mark.parametrize(
+    "header", ["Bearer rpt_not-a-real-key", "Bearer ", "Token abc", "Basic dXNlcjpwYXNz", "rpt_x"]
+)
+def test_bad_credentials_get_401(world, header):
+    response = Client(HTTP_AUTHORIZATION=header).get(f"{BASE}/me")
+
+    assert response.status_code == 401
+
+
+def test_revoked_token_and_inactive_user_get_401(world, api_as):
+    revoked = api_as(world.rep)
+    ApiToken.objects.filter(user=world.rep).update(revoked_at="2024-01-01T00:00:00Z")
+    inactive = api_as(world.manager)
+    world.manager.is_active = False
+    world.manager.save()
+
+    assert revoked.get("/me").status_code == 401
+    assert inactive.get("/me").status_code == 401
+
+
+def test_session_auth_reads_and_needs_csrf_to_write(world):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(world.rep)
+
+    assert browser.get(f"{BASE}/me").json()["id"] == world.rep.pk
+
+    refused = browser.post(f"{BASE}/tokens", {"name": "x"}, content_type="application/json")
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "forbidden"
+    assert not ApiToken.objects.filter(name="x").exists()
+
+    browser.get(f"{BASE}/docs")  # sets the CSRF cookie, as the docs page does for Swagger UI
+    csrf = browser.cookies["csrftoken"].value
+    accepted = browser.post(
+        f"{BASE}/tokens", {"name": "x"}, content_type="application/json", HTTP_X_CSRFTOKEN=csrf
+    )
+    assert accepted.status_code == 201
+
+
+def test_bearer_token_needs_no_csrf(world):
+    _, key = api_token_create(user=world.rep, name="t")
+    client = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Bearer {key}")
+
+    response = client.post(f"{BASE}/tokens", {"name": "y"}, content_type="application/json")
+
+    assert response.status_code == 201
+
+
+def test_docs_page_works_offline_under_the_site_csp():
+    response = Client().get(f"{BASE}/docs")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
+    assert "http://" not in html
+    assert "https://" not in html
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    for attributes in re.findall(r"<script([^>]*)>", html):
+        assert "src=" in attributes or 'type="application/json"' in attributes, (
+            "no inline script may run"
+        )
+    assets = re.findall(r"""(?:src|href)="([^"]+)\"""", html)
+    assert len(assets) == 4
+    for url in assets:
+        asset = Client().get(url)
+        assert asset.status_code == 200, url
+        assert asset["Content-Type"].split(";")[0] in {"text/css", "text/javascript", "image/png"}
+        b"".join(asset.streaming_content)
+    assert f"{BASE}/openapi.json" in html
+
+
+def test_unknown_docs_asset_is_404():
+    response = Client().get(f"{BASE}/docs/assets/..%2Fsettings.py")
+
+    assert response.status_code == 404

@@ -1,0 +1,189 @@
+"""The demo data generator: sizes, valid trees, consistent counters, determinism."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from django.db.models import Count, Max, Q
+
+from rapport import demo
+from rapport.accounts.models import (
+    Account,
+    BuyingRole,
+    Contact,
+    ContactIdentity,
+    Employment,
+    LifecycleChange,
+    Partner,
+    PartnerLink,
+)
+from rapport.core.models import Role, User
+from rapport.demo import SIZES, generate
+from rapport.interactions.models import Interaction, Participant
+
+pytestmark = pytest.mark.django_db
+
+TINY = SIZES["tiny"]
+
+
+@pytest.fixture
+def tiny() -> dict[str, int]:
+    return generate(size="tiny", seed=7, flush=True)
+
+
+def test_tiny_has_the_stated_counts(tiny: dict[str, int]) -> None:
+    assert Account.objects.filter(depth=1).count() == TINY["accounts"] == tiny["accounts"]
+    assert Contact.all_objects.count() == TINY["contacts"] == tiny["contacts"]
+    assert Interaction.all_objects.count() == TINY["interactions"] == tiny["interactions"]
+    assert Partner.all_objects.count() == TINY["partners"] == tiny["partners"]
+    assert Account.objects.filter(depth__gt=1).count() == tiny["units"]
+    assert Participant.objects.count() == tiny["participants"]
+    assert ContactIdentity.all_objects.count() == tiny["identities"]
+    assert Employment.objects.count() == tiny["employments"]
+    assert BuyingRole.all_objects.count() == tiny["buying_roles"]
+    assert PartnerLink.all_objects.count() == tiny["partner_links"] >= 1
+    assert LifecycleChange.objects.count() == tiny["lifecycle_changes"] >= TINY["accounts"]
+
+
+def test_users_partner_and_portal(tiny: dict[str, int]) -> None:
+    demo = User.objects.get(email="demo@rapport.example")
+    assert demo.role == Role.ADMIN
+    assert demo.full_name == "Dana Demo"
+    assert demo.check_password("rapport-demo")
+    assert User.objects.filter(role=Role.MANAGER).count() == 4
+    assert User.objects.filter(role=Role.REP).count() == 10
+    assert User.objects.filter(role=Role.ANALYST).count() == 1
+    assert not User.objects.filter(role__in=[Role.MANAGER, Role.REP], is_staff=True).exists()
+    partner_user = User.objects.get(email="partner@rapport.example")
+    assert partner_user.role == Role.PARTNER
+    assert PartnerLink.objects.filter(partner=partner_user.partner).exists()
+    portal = User.objects.get(email="portal@rapport.example")
+    assert portal.role == Role.PORTAL
+    assert portal.account is not None
+    assert portal.account.depth == 1
+    assert User.objects.get(email="rep@rapport.example").check_password("rapport-demo")
+
+
+def test_trees_are_valid(tiny: dict[str, int]) -> None:
+    assert Account.objects.find_problems() == ([], [], [], [], [])
+    # Siblings are stored in name order, as treebeard's node_order_by expects.
+    roots = list(Account.objects.get_root_nodes().values_list("name", flat=True))
+    assert roots == sorted(roots)
+    by_id = {a.id: a for a in Account.objects.all()}
+    for account in by_id.values():
+        assert account.customer_id is not None
+        root = by_id[account.customer_id]
+        assert root.depth == 1
+        assert account.path.startswith(root.path)
+        assert account.lifecycle_stage == root.lifecycle_stage
+    assert max(a.depth for a in by_id.values()) >= 2
+
+
+def test_rows_carry_their_customer(tiny: dict[str, int]) -> None:
+    root_of = {a.id: a.customer_id for a in Account.objects.all()}
+    for model in (Contact.all_objects, Interaction.all_objects, BuyingRole.all_objects):
+        for account_id, customer_id in model.values_list("account_id", "customer_id"):
+            assert root_of[account_id] == customer_id
+    for contact in Contact.all_objects.select_related("reports_to"):
+        if contact.reports_to:
+            assert contact.reports_to.customer_id == contact.customer_id
+    for p in Participant.objects.select_related("interaction"):
+        assert p.occurred_at == p.interaction.occurred_at
+        assert (p.contact_id is None) != (p.user_id is None)
+
+
+def test_counters_match_real_counts(tiny: dict[str, int]) -> None:
+    real = dict(
+        Interaction.objects.values_list("account_id")
+        .annotate(n=Count("id"))
+        .values_list("account_id", "n")
+    )
+    last = dict(
+        Interaction.objects.values_list("account_id")
+        .annotate(m=Max("occurred_at"))
+        .values_list("account_id", "m")
+    )
+    for account in Account.objects.all():
+        assert account.interaction_count == real.get(account.id, 0)
+        assert account.last_interaction_at == last.get(account.id)
+    engaged = dict(
+        Participant.objects.filter(contact__isnull=False)
+        .values_list("contact_id")
+        .annotate(m=Max("occurred_at"))
+        .values_list("contact_id", "m")
+    )
+    for contact in Contact.all_objects.all():
+        assert contact.last_engaged_at == engaged.get(contact.id)
+
+
+def test_lifecycle_stage_is_the_latest_change(tiny: dict[str, int]) -> None:
+    for root in Account.objects.filter(depth=1):
+        latest = LifecycleChange.objects.filter(account=root).order_by("-changed_at").first()
+        assert latest is not None
+        assert latest.stage == root.lifecycle_stage
+        changes = list(LifecycleChange.objects.filter(account=root).order_by("changed_at"))
+        assert changes[0].previous_stage == ""
+        for before, after in itertools.pairwise(changes):
+            assert after.previous_stage == before.stage
+
+
+def test_identities_are_unique_and_normalised(tiny: dict[str, int]) -> None:
+    rows = list(ContactIdentity.objects.values_list("kind", "value", "normalized"))
+    assert len({(k, n) for k, _, n in rows}) == len(rows)
+    for kind, value, normalized in rows:
+        if kind == "email":
+            assert normalized == value.lower()
+        elif kind == "phone":
+            assert normalized == "+" + "".join(ch for ch in value if ch.isdigit())
+        elif kind == "erp_id":
+            assert normalized == value.upper()
+    assert Contact.all_objects.filter(status="left").exists() or TINY["contacts"] < 100
+    roles = BuyingRole.objects.values_list("role", "influence")
+    assert all(1 <= influence <= 5 for _, influence in roles)
+    assert {"decision_maker", "end_user"} <= {r for r, _ in roles}
+
+
+def test_partner_interactions_only_where_linked(tiny: dict[str, int]) -> None:
+    linked = set(PartnerLink.objects.values_list("customer_id", "partner_id"))
+    for customer_id, partner_id in Interaction.objects.filter(partner__isnull=False).values_list(
+        "customer_id", "partner_id"
+    ):
+        assert (customer_id, partner_id) in linked
+    assert not Interaction.objects.filter(Q(channel="partner") & Q(partner__isnull=True)).exists()
+
+
+def test_same_seed_same_data() -> None:
+    def snapshot() -> tuple[list[str], list[str], list[str]]:
+        return (
+            list(Account.objects.order_by("path").values_list("name", flat=True)),
+            list(Contact.all_objects.order_by("id").values_list("last_name", flat=True)),
+            list(Interaction.all_objects.order_by("id").values_list("subject", flat=True)),
+        )
+
+    first_counts = generate(size="tiny", seed=11, flush=True)
+    first = snapshot()
+    second_counts = generate(size="tiny", seed=11, flush=True)
+    assert second_counts == first_counts
+    assert snapshot() == first
+    generate(size="tiny", seed=12, flush=True)
+    assert snapshot()[0] != first[0]
+
+
+def test_bulk_path_gives_the_same_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large loads drop and rebuild indexes and write on a second thread: same rows."""
+
+    def snapshot() -> list[tuple]:
+        return list(
+            Interaction.all_objects.order_by("id").values_list(
+                "id", "account_id", "subject", "occurred_at"
+            )
+        )
+
+    generate(size="tiny", seed=3, flush=True)
+    plain = snapshot()
+    monkeypatch.setattr(demo, "BULK_LOAD_MIN", 1)
+    generate(size="tiny", seed=3, flush=True)
+    assert snapshot() == plain
+    assert Account.objects.find_problems() == ([], [], [], [], [])
+    assert Participant.objects.filter(contact__isnull=False).exists()
