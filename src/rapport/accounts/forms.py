@@ -6,8 +6,8 @@ can never offer (or accept) an account, unit, person or partner the user may not
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -25,8 +25,19 @@ from rapport.accounts.models import (
     PartnerRole,
 )
 from rapport.core.errors import ApplicationError, InvalidInput, NotFound
+from rapport.core.models import User
 
 # --- helpers --------------------------------------------------------------------------
+
+F = TypeVar("F", bound=forms.Field)
+
+
+def field_as(fields: Mapping[str, forms.Field], name: str, kind: type[F]) -> F:
+    """A form's field as the class it is (`form.fields` promises only a `Field`)."""
+    field = fields[name]
+    if not isinstance(field, kind):
+        raise TypeError(f"Form field {name!r} is a {type(field).__name__}, not a {kind.__name__}")
+    return field
 
 
 def with_blank(choices: Iterable[tuple[Any, str]], label: str = "Any") -> list[tuple[Any, str]]:
@@ -197,20 +208,20 @@ class AccountForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, user: Any, is_unit: bool = False, with_stage: bool = True, **kwargs: Any
+        self, *args: Any, user: User, is_unit: bool = False, with_stage: bool = True, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["manager"].set_objects(selectors.manager_choices(user=user))
+        manager = field_as(self.fields, "manager", ObjectChoiceField)
+        manager.set_objects(selectors.manager_choices(user=user))
         if is_unit or not with_stage:
             # Units share their organisation's stage, which moves only through the lifecycle form.
             del self.fields["lifecycle_stage"]
+        kind = field_as(self.fields, "kind", forms.ChoiceField)
         if is_unit:
-            self.fields["kind"].choices = [
-                c for c in AccountKind.choices if c[0] != AccountKind.LEGAL_ENTITY
-            ]
-            self.fields["kind"].initial = AccountKind.DIVISION
+            kind.choices = [c for c in AccountKind.choices if c[0] != AccountKind.LEGAL_ENTITY]
+            kind.initial = AccountKind.DIVISION
         else:
-            self.fields["kind"].initial = AccountKind.LEGAL_ENTITY
+            kind.initial = AccountKind.LEGAL_ENTITY
 
     def service_arguments(self) -> dict[str, Any]:
         """The cleaned values under the names the account services take."""
@@ -237,8 +248,9 @@ class AccountMoveForm(forms.Form):
 
     def __init__(self, *args: Any, units: list[Account], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["new_parent"].label_from = unit_label
-        self.fields["new_parent"].set_objects(units)
+        new_parent = field_as(self.fields, "new_parent", ObjectChoiceField)
+        new_parent.label_from = unit_label
+        new_parent.set_objects(units)
 
 
 class LifecycleForm(forms.Form):
@@ -253,7 +265,7 @@ class LifecycleForm(forms.Form):
     def __init__(self, *args: Any, current: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Offer only real moves: the stage the account is at is not one.
-        self.fields["stage"].choices = [
+        field_as(self.fields, "stage", forms.ChoiceField).choices = [
             ("", "Choose a stage…"),
             *(c for c in LifecycleStage.choices if c[0] != current),
         ]
@@ -287,12 +299,12 @@ class ContactForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         top = min((u.depth for u in units), default=1)
-        self.fields["account"].label_from = lambda u: unit_label(u, top)
-        self.fields["account"].set_objects(units)
-        self.fields["reports_to"].label_from = lambda c: (
-            f"{c.full_name} — {c.title}" if c.title else c.full_name
-        )
-        self.fields["reports_to"].set_objects(colleagues)
+        account = field_as(self.fields, "account", ObjectChoiceField)
+        account.label_from = lambda u: unit_label(u, top)
+        account.set_objects(units)
+        reports_to = field_as(self.fields, "reports_to", ObjectChoiceField)
+        reports_to.label_from = lambda c: f"{c.full_name} — {c.title}" if c.title else c.full_name
+        reports_to.set_objects(colleagues)
         if mode == "create":
             del self.fields["status"]
         else:
@@ -313,8 +325,9 @@ class ContactMoveForm(forms.Form):
     def __init__(self, *args: Any, units: list[Account], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         top = min((u.depth for u in units), default=1)
-        self.fields["account"].label_from = lambda u: unit_label(u, top)
-        self.fields["account"].set_objects(units)
+        account = field_as(self.fields, "account", ObjectChoiceField)
+        account.label_from = lambda u: unit_label(u, top)
+        account.set_objects(units)
 
 
 class IdentityForm(forms.Form):
@@ -350,8 +363,9 @@ class BuyingRoleForm(forms.Form):
     def __init__(self, *args: Any, units: list[Account], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         top = min((u.depth for u in units), default=1)
-        self.fields["account"].label_from = lambda u: unit_label(u, top)
-        self.fields["account"].set_objects(units)
+        account = field_as(self.fields, "account", ObjectChoiceField)
+        account.label_from = lambda u: unit_label(u, top)
+        account.set_objects(units)
 
 
 # --- partners -------------------------------------------------------------------------
@@ -375,10 +389,11 @@ class PartnerLinkForm(forms.Form):
         help_text="Leave empty for today.",
     )
 
-    def __init__(self, *args: Any, user: Any, organisations: list[Account], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, organisations: list[Account], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["account"].user = user
-        self.fields["account"].set_options(organisations)
+        account = field_as(self.fields, "account", OrganisationField)
+        account.user = user
+        account.set_options(organisations)
 
 
 class PartnerLinkEndForm(forms.Form):

@@ -100,6 +100,15 @@ class Account(MP_Node, TimeStamped, SoftDeletable):
     def is_customer_root(self) -> bool:
         return self.depth == 1
 
+    @property
+    def customer_pk(self) -> int:
+        """The id of the customer organisation at the top of this account's tree.
+
+        `customer` is only nullable because a top-level account is saved before it can
+        point at itself; that account is its own customer.
+        """
+        return self.customer_id or self.pk
+
 
 class LifecycleChange(models.Model):
     """One move of an account from one lifecycle stage to another; never edited."""

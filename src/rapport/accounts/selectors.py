@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
 
@@ -521,17 +522,19 @@ def contact_audit(*, user: User, contact: Contact, limit: int = 200) -> list[Aud
     )
     for history, subject in sources:
         rows = list(history.order_by("id", "history_date", "history_id")[: limit * 4])
-        previous: dict[int, object] = {}
+        # Historical models are built at runtime, so their rows have no static type.
+        previous: dict[int, Any] = {}
         for row in rows:
             older = previous.get(row.id)
             previous[row.id] = row
             who = str(row.history_user) if row.history_user else "system"
+            changes: list[FieldChange] = []
             if older is None or row.history_type == "+":
-                kind, changes = "added", []
+                kind = "added"
             elif row.deleted_at and not older.deleted_at:
-                kind, changes = "removed", []
+                kind = "removed"
             elif older.deleted_at and not row.deleted_at:
-                kind, changes = "restored", []
+                kind = "restored"
             else:
                 delta = row.diff_against(older, excluded_fields=["updated_at", "normalized"])
                 changes = [

@@ -214,7 +214,7 @@ def lifecycle_change(
         )
     change = LifecycleChange.objects.create(
         account=account,
-        customer_id=account.customer_id,
+        customer_id=account.customer_pk,
         stage=stage,
         previous_stage=account.lifecycle_stage,
         changed_at=changed_at or timezone.now(),
@@ -342,7 +342,7 @@ def contact_create(
     """Add a person to an organisation unit, with their first identities and employment."""
     access.ensure_can_write(actor)
     contact = Contact(
-        customer_id=account.customer_id,
+        customer_id=account.customer_pk,
         account=account,
         first_name=(first_name or "").strip(),
         last_name=(last_name or "").strip(),
@@ -355,7 +355,7 @@ def contact_create(
     Employment.objects.create(
         contact=contact,
         account=account,
-        customer_id=account.customer_id,
+        customer_id=account.customer_pk,
         title=contact.title,
         started_on=started_on or timezone.localdate(),
     )
@@ -430,11 +430,11 @@ def contact_move(
             role.deleted_at = now
             role._history_user = actor  # type: ignore[attr-defined]
             role.save(update_fields=["deleted_at", "updated_at"])
-        ContactIdentity.objects.filter(contact=contact).update(customer_id=to_account.customer_id)
+        ContactIdentity.objects.filter(contact=contact).update(customer_id=to_account.customer_pk)
         Contact.objects.filter(reports_to=contact).update(reports_to=None)
         contact.reports_to = None
     contact.account = to_account
-    contact.customer_id = to_account.customer_id
+    contact.customer_id = to_account.customer_pk
     if title is not None:
         contact.title = title.strip()
     contact.status = ContactStatus.ACTIVE
@@ -442,7 +442,7 @@ def contact_move(
     Employment.objects.create(
         contact=contact,
         account=to_account,
-        customer_id=to_account.customer_id,
+        customer_id=to_account.customer_pk,
         title=contact.title,
         started_on=moved_on,
     )
@@ -569,7 +569,7 @@ def partner_link_create(
     link = PartnerLink(
         partner=partner,
         account=account,
-        customer_id=account.customer_id,
+        customer_id=account.customer_pk,
         role=role,
         started_on=started_on or timezone.localdate(),
     )

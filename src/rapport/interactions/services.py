@@ -83,7 +83,7 @@ def interaction_log(
     if timezone.is_naive(occurred_at):
         raise InvalidInput("Give the time with its time zone.", field="occurred_at")
     interaction = Interaction(
-        customer_id=account.customer_id,
+        customer_id=account.customer_pk,
         account=account,
         channel=channel,
         direction=direction,

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,7 +16,7 @@ from rapport.accounts import selectors as account_selectors
 from rapport.accounts.models import Account
 from rapport.core import access
 from rapport.core.errors import ApplicationError, InvalidInput, NotFound, PermissionDenied
-from rapport.core.models import User
+from rapport.core.requests import AuthenticatedRequest
 from rapport.core.selectors import history_for
 from rapport.interactions import selectors, services
 from rapport.interactions.forms import (
@@ -27,12 +27,6 @@ from rapport.interactions.forms import (
 )
 
 TIMELINE_TEMPLATE = "interactions/partials/timeline.html"
-
-
-class AuthenticatedRequest(HttpRequest):
-    """What @login_required guarantees, for the type checker."""
-
-    user: User
 
 
 # --- the timeline partial -------------------------------------------------------------

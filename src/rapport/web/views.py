@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +21,7 @@ from rapport.accounts import selectors as account_selectors
 from rapport.core import selectors as core_selectors
 from rapport.core import services as core_services
 from rapport.core.errors import ApplicationError
-from rapport.core.models import User
+from rapport.core.requests import AuthenticatedRequest
 from rapport.interactions import selectors as interaction_selectors
 from rapport.web.forms import SearchForm, TokenCreateForm
 
@@ -29,12 +29,6 @@ HOME_TIMELINE_SIZE = 10
 HOME_ACCOUNTS = 10
 QUIET_DAYS = 90
 SEARCH_SECTION_SIZE = 10
-
-
-class AuthenticatedRequest(HttpRequest):
-    """What @login_required guarantees, for the type checker."""
-
-    user: User
 
 
 class LoginView(auth_views.LoginView):

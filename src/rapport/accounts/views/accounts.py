@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -30,6 +30,7 @@ from rapport.accounts.models import (
 from rapport.accounts.views.common import filters, is_fragment, readable_changes, writer_required
 from rapport.core import selectors as core_selectors
 from rapport.core.errors import Conflict, InvalidInput
+from rapport.core.requests import AuthenticatedRequest
 from rapport.interactions.models import Channel
 from rapport.web import palette
 
@@ -43,7 +44,7 @@ WRITE_ERRORS = (InvalidInput, Conflict)
 
 @login_required
 @require_GET
-def account_list(request: HttpRequest) -> HttpResponse:
+def account_list(request: AuthenticatedRequest) -> HttpResponse:
     """Customer organisations by name, searchable and filtered, a page at a time."""
     params = filters(AccountFilterForm, request)
     page = selectors.account_list(
@@ -95,13 +96,14 @@ def gaps_by_unit(centre: selectors.BuyingCentre) -> list[UnitGaps]:
 
 def gap_noun(role: str) -> str:
     """The short lower-case name of a role for gap sentences ("No known approver")."""
-    return {
+    nouns: dict[str, str] = {
         BuyingRoleKind.DECISION_MAKER: "decision maker",
         BuyingRoleKind.APPROVER: "approver",
         BuyingRoleKind.SPECIFIER: "specifier",
         BuyingRoleKind.PURCHASING: "purchasing contact",
         BuyingRoleKind.CHAMPION: "champion",
-    }.get(role, role.replace("_", " "))
+    }
+    return nouns.get(role, role.replace("_", " "))
 
 
 def nearest_drawn_manager(
@@ -176,7 +178,7 @@ def org_chart(
 
 @login_required
 @require_GET
-def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def account_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The account page: its place in the tree, roll-ups, buying centre, partners, timeline."""
     user = request.user
     account = selectors.account_get(user=user, pk=pk)
@@ -223,7 +225,7 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _form_page(
-    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
+    request: AuthenticatedRequest, template: str, context: dict[str, Any], status: int = 200
 ) -> HttpResponse:
     return render(request, f"accounts/{template}", context, status=status)
 
@@ -231,7 +233,7 @@ def _form_page(
 @login_required
 @writer_required
 @require_http_methods(["GET", "POST"])
-def account_create(request: HttpRequest) -> HttpResponse:
+def account_create(request: AuthenticatedRequest) -> HttpResponse:
     """A new customer organisation (the top of its own tree)."""
     form = AccountForm(request.POST if request.method == "POST" else None, user=request.user)
     status = 200
@@ -251,7 +253,7 @@ def account_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @writer_required
 @require_http_methods(["GET", "POST"])
-def account_add_unit(request: HttpRequest, pk: int) -> HttpResponse:
+def account_add_unit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """A new division, department or site under an account."""
     parent = selectors.account_get(user=request.user, pk=pk)
     form = AccountForm(
@@ -277,7 +279,7 @@ def account_add_unit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @writer_required
 @require_http_methods(["GET", "POST"])
-def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def account_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Change an account's own details."""
     account = selectors.account_get(user=request.user, pk=pk)
     form = AccountForm(
@@ -307,7 +309,7 @@ def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @writer_required
 @require_http_methods(["GET", "POST"])
-def account_move(request: HttpRequest, pk: int) -> HttpResponse:
+def account_move(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Re-hang a unit under another unit of the same organisation."""
     account = selectors.account_get(user=request.user, pk=pk)
     units = [
@@ -343,7 +345,7 @@ def account_move(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @writer_required
 @require_http_methods(["GET", "POST"])
-def account_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def account_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Soft-delete an account and its units, after a confirmation page."""
     account = selectors.account_get(user=request.user, pk=pk)
     tree = selectors.account_tree(user=request.user, account=account)
@@ -365,7 +367,7 @@ def account_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @writer_required
 @require_http_methods(["GET", "POST"])
-def account_lifecycle(request: HttpRequest, pk: int) -> HttpResponse:
+def account_lifecycle(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Move an account to another lifecycle stage, with the reason kept in its history."""
     account = selectors.account_get(user=request.user, pk=pk)
     form = LifecycleForm(
@@ -399,11 +401,11 @@ def account_lifecycle(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def account_history(request: HttpRequest, pk: int) -> HttpResponse:
+def account_history(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Who changed what on an account, and its lifecycle stage history."""
     account = selectors.account_get(user=request.user, pk=pk)
     entries = core_selectors.history_for(record=account)
-    names = {
+    names: dict[str, dict[Any, str]] = {
         "manager": {u.pk: str(u) for u in selectors.manager_choices(user=request.user)},
         "kind": dict(AccountKind.choices),
         "lifecycle_stage": dict(LifecycleStage.choices),

@@ -14,6 +14,7 @@ from rapport.accounts.forms import read_query
 from rapport.accounts.models import Account
 from rapport.core import access
 from rapport.core.errors import InvalidInput, NotFound
+from rapport.core.requests import AuthenticatedRequest
 
 
 def writer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -35,7 +36,9 @@ def filters(form_class: type, request: HttpRequest) -> dict[str, Any]:
     return read_query(form_class(request.GET))
 
 
-def account_param(request: HttpRequest, pk: int | None, name: str = "account") -> Account | None:
+def account_param(
+    request: AuthenticatedRequest, pk: int | None, name: str = "account"
+) -> Account | None:
     """The account a query-string parameter names; an unknown or hidden one is bad input."""
     if pk is None:
         return None
@@ -48,7 +51,9 @@ def account_param(request: HttpRequest, pk: int | None, name: str = "account") -
 def is_fragment(request: HttpRequest) -> bool:
     """True when htmx asks for a piece of the page (not a full page on history restore)."""
     htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request and not htmx.boosted
+    if not htmx:
+        return False
+    return not htmx.history_restore_request and not htmx.boosted
 
 
 # Tree bookkeeping and derived columns a reader of the audit has no use for.

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -23,6 +24,7 @@ from rapport.accounts.forms import (
     IdentityForm,
     OrganisationSearchForm,
     apply_error,
+    field_as,
 )
 from rapport.accounts.models import (
     Account,
@@ -41,14 +43,15 @@ from rapport.accounts.views.common import (
 )
 from rapport.core import selectors as core_selectors
 from rapport.core.errors import Conflict, InvalidInput, NotFound
+from rapport.core.requests import AuthenticatedRequest
 from rapport.interactions.models import Channel
 
 WRITE_ERRORS = (InvalidInput, Conflict)
 ORGANISATION_RESULTS = 20
-INFLUENCE_CHOICES = BuyingRoleForm.base_fields["influence"].choices
+INFLUENCE_CHOICES = field_as(BuyingRoleForm.base_fields, "influence", forms.ChoiceField).choices
 
 
-def _organisations(request: HttpRequest) -> tuple[str, list[Account]]:
+def _organisations(request: AuthenticatedRequest) -> tuple[str, list[Account]]:
     """The organisation search of a picker (`?org=`) and its first matches."""
     org = filters(OrganisationSearchForm, request)["org"]
     page = selectors.account_list(user=request.user, q=org, limit=ORGANISATION_RESULTS)
@@ -60,7 +63,7 @@ def _organisations(request: HttpRequest) -> tuple[str, list[Account]]:
 
 @login_required
 @require_GET
-def contact_list(request: HttpRequest) -> HttpResponse:
+def contact_list(request: AuthenticatedRequest) -> HttpResponse:
     """People by name, filtered by organisation (rolled up), buying role and status."""
     params = filters(ContactFilterForm, request)
     account = account_param(request, params["account"])
@@ -85,7 +88,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def end_users(request: HttpRequest) -> HttpResponse:
+def end_users(request: AuthenticatedRequest) -> HttpResponse:
     """The end-user programme: everyone who uses what we sell, reachable as one group."""
     params = filters(EndUserFilterForm, request)
     account = account_param(request, params["account"])
@@ -112,7 +115,7 @@ def end_users(request: HttpRequest) -> HttpResponse:
 
 
 def _contact_page(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     contact: Contact,
     *,
     identity_form: IdentityForm | None = None,
@@ -146,7 +149,7 @@ def _contact_page(
 
 @login_required
 @require_GET
-def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """A person: identities, buying roles, place in the org chart, employment, timeline."""
     contact = selectors.contact_get(user=request.user, pk=pk)
     return _contact_page(request, contact)
@@ -154,7 +157,7 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def identity_add(request: HttpRequest, pk: int) -> HttpResponse:
+def identity_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Give a contact another e-mail, phone or system id."""
     contact = selectors.contact_get(user=request.user, pk=pk)
     form = IdentityForm(request.POST, prefix="identity")
@@ -171,7 +174,7 @@ def identity_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def identity_remove(request: HttpRequest, pk: int, identity_pk: int) -> HttpResponse:
+def identity_remove(request: AuthenticatedRequest, pk: int, identity_pk: int) -> HttpResponse:
     """Remove one of a contact's identities (it stays in the audit history)."""
     contact = selectors.contact_get(user=request.user, pk=pk)
     identity = next((i for i in contact.identities.all() if i.pk == identity_pk), None)
@@ -184,7 +187,7 @@ def identity_remove(request: HttpRequest, pk: int, identity_pk: int) -> HttpResp
 
 @login_required
 @require_POST
-def role_add(request: HttpRequest, pk: int) -> HttpResponse:
+def role_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Record or update a contact's role in buying at a unit of their organisation."""
     contact = selectors.contact_get(user=request.user, pk=pk)
     units = selectors.units_for_select(user=request.user, account=contact.account)
@@ -202,7 +205,7 @@ def role_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def role_remove(request: HttpRequest, pk: int, role_pk: int) -> HttpResponse:
+def role_remove(request: AuthenticatedRequest, pk: int, role_pk: int) -> HttpResponse:
     """Remove one of a contact's buying roles."""
     contact = selectors.contact_get(user=request.user, pk=pk)
     role = next((r for r in contact.buying_roles.all() if r.pk == role_pk), None)
@@ -219,12 +222,12 @@ def role_remove(request: HttpRequest, pk: int, role_pk: int) -> HttpResponse:
 @login_required
 @writer_required
 @require_http_methods(["GET", "POST"])
-def contact_create(request: HttpRequest) -> HttpResponse:
+def contact_create(request: AuthenticatedRequest) -> HttpResponse:
     """A new person at a unit; without `?account=` the page first asks for the organisation."""
     account = account_param(request, filters(ContactCreateQueryForm, request)["account"])
     if account is None:
         org, organisations = _organisations(request)
-        context = {"org": org, "organisations": organisations}
+        context: dict[str, Any] = {"org": org, "organisations": organisations}
         return render(request, "accounts/contact_pick_organisation.html", context)
     units = selectors.units_for_select(user=request.user, account=account)
     colleagues = selectors.contact_choices(user=request.user, account=account)
@@ -253,7 +256,7 @@ def contact_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @writer_required
 @require_http_methods(["GET", "POST"])
-def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Change a person's details, unit within the organisation, or reporting line."""
     contact = selectors.contact_get(user=request.user, pk=pk)
     units = selectors.units_for_select(user=request.user, account=contact.account)
@@ -296,7 +299,7 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @writer_required
 @require_http_methods(["GET", "POST"])
-def contact_move(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_move(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Record that a person moved to another unit or company; their history goes with them."""
     contact = selectors.contact_get(user=request.user, pk=pk)
     destination = account_param(request, filters(DestinationQueryForm, request)["to"], name="to")
@@ -340,7 +343,7 @@ def contact_move(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @writer_required
 @require_http_methods(["GET", "POST"])
-def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Soft-delete a contact, after a confirmation page."""
     contact = selectors.contact_get(user=request.user, pk=pk)
     if request.method == "POST":
@@ -352,12 +355,12 @@ def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def contact_history(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_history(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Who changed what on a person, their identities and their buying roles."""
     contact = selectors.contact_get(user=request.user, pk=pk)
     units = selectors.units_for_select(user=request.user, account=contact.account)
     colleagues = selectors.contact_choices(user=request.user, account=contact.account)
-    names = {
+    names: dict[str, dict[Any, str]] = {
         "account": {u.pk: u.name for u in units},
         "reports_to": {c.pk: c.full_name for c in colleagues},
         "status": dict(ContactStatus.choices),

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -22,6 +22,7 @@ from rapport.accounts.forms import (
 from rapport.accounts.models import Partner
 from rapport.accounts.views.common import filters, writer_required
 from rapport.core.errors import Conflict, InvalidInput, NotFound
+from rapport.core.requests import AuthenticatedRequest
 
 WRITE_ERRORS = (InvalidInput, Conflict)
 ORGANISATION_OPTIONS = 50
@@ -29,7 +30,7 @@ ORGANISATION_OPTIONS = 50
 
 @login_required
 @require_GET
-def partner_list(request: HttpRequest) -> HttpResponse:
+def partner_list(request: AuthenticatedRequest) -> HttpResponse:
     """Channel partners with how many accounts each serves."""
     q = filters(SearchForm, request)["q"]
     partners = list(selectors.partner_list(user=request.user, q=q))
@@ -37,7 +38,7 @@ def partner_list(request: HttpRequest) -> HttpResponse:
 
 
 def _partner_page(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     partner: Partner,
     *,
     link_form: PartnerLinkForm | None = None,
@@ -65,7 +66,7 @@ def _partner_page(
 
 @login_required
 @require_GET
-def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def partner_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """A partner and the accounts it serves, in which role, since when."""
     partner = selectors.partner_get(user=request.user, pk=pk)
     return _partner_page(request, partner)
@@ -74,7 +75,7 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @writer_required
 @require_http_methods(["GET", "POST"])
-def partner_create(request: HttpRequest) -> HttpResponse:
+def partner_create(request: AuthenticatedRequest) -> HttpResponse:
     """Register a channel partner."""
     form = PartnerForm(request.POST if request.method == "POST" else None)
     status = 200
@@ -94,7 +95,7 @@ def partner_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @writer_required
 @require_http_methods(["GET", "POST"])
-def partner_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def partner_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Change a partner's details."""
     partner = selectors.partner_get(user=request.user, pk=pk)
     form = PartnerForm(
@@ -118,7 +119,7 @@ def partner_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def partner_link_create(request: HttpRequest, pk: int) -> HttpResponse:
+def partner_link_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Record that the partner serves another organisation, in a role."""
     partner = selectors.partner_get(user=request.user, pk=pk)
     organisations = selectors.account_list(user=request.user, limit=ORGANISATION_OPTIONS).items
@@ -140,7 +141,7 @@ def partner_link_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def partner_link_end(request: HttpRequest, pk: int, link_pk: int) -> HttpResponse:
+def partner_link_end(request: AuthenticatedRequest, pk: int, link_pk: int) -> HttpResponse:
     """End the partner's service of an account; the link stays in the history."""
     partner = selectors.partner_get(user=request.user, pk=pk)
     link = selectors.partner_links(user=request.user, partner=partner).filter(pk=link_pk).first()
