@@ -7,6 +7,7 @@ import zlib
 
 from django import forms, template
 from django.forms.boundfield import BoundField
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from rapport.web import palette
@@ -166,3 +167,34 @@ def alert_class(level_tag: object) -> str:
 def alert_icon(level_tag: object) -> str:
     """The bootstrap-icons name shown in an alert of this message level."""
     return ALERT_ICONS.get(str(level_tag or "info"), "info-circle")
+
+
+# Tags for markup repeated on every row of long lists (timelines): a simple tag renders
+# in a fraction of the time of an {% include %}, which builds a new context each call.
+
+
+@register.simple_tag
+def avatar(name: object, size: str = "") -> str:
+    """Initials in a coloured circle, as web/components/avatar.html draws them."""
+    size_class = f" avatar-{size}" if size else ""
+    return format_html(
+        '<span class="avatar avatar-tone-{}{}" title="{}" aria-hidden="true">{}</span>',
+        avatar_tone(name),
+        size_class,
+        name,
+        initials(name),
+    )
+
+
+@register.simple_tag
+def channel_badge(channel: object, label: object = "") -> str:
+    """A channel's round icon, as web/components/channel_icon.html draws it."""
+    hidden = format_html('<span class="visually-hidden">{}</span>', label) if label else ""
+    title = format_html(' title="{}"', label) if label else ""
+    return format_html(
+        '<span class="channel-icon channel-{}"{}><i class="bi bi-{}" aria-hidden="true"></i>{}</span>',
+        channel,
+        title,
+        channel_icon_name(channel),
+        hidden,
+    )
