@@ -36,7 +36,7 @@ from rapport.accounts.models import (
 from rapport.core import access
 from rapport.core.errors import ApplicationError, Conflict, InvalidInput
 from rapport.core.models import User
-from rapport.core.services import validated_save
+from rapport.core.services import soft_delete, soft_restore, validated_save
 
 ACCOUNT_FIELDS = {
     "name",
@@ -169,9 +169,7 @@ def account_delete(*, actor: User, account: Account) -> Account:
     access.ensure_can_write(actor)
     now = timezone.now()
     for node in _subtree(account).filter(deleted_at__isnull=True):
-        node.deleted_at = now
-        node._history_user = actor
-        node.save(update_fields=["deleted_at", "updated_at"])
+        soft_delete(node, actor=actor, at=now)
     account.deleted_at = now
     return account
 
@@ -187,9 +185,7 @@ def account_restore(*, actor: User, account: Account) -> Account:
         raise Conflict("Restore the parent unit first.", field="parent")
     deleted_at = account.deleted_at
     for node in _subtree(account).filter(deleted_at=deleted_at):
-        node.deleted_at = None
-        node._history_user = actor
-        node.save(update_fields=["deleted_at", "updated_at"])
+        soft_restore(node, actor=actor)
     account.deleted_at = None
     return account
 
@@ -300,9 +296,7 @@ def identity_add(
 def identity_remove(*, actor: User, identity: ContactIdentity) -> ContactIdentity:
     """Soft-delete an identity (it stays in the audit history)."""
     access.ensure_can_write(actor)
-    identity.deleted_at = timezone.now()
-    identity._history_user = actor  # type: ignore[attr-defined]
-    identity.save(update_fields=["deleted_at", "updated_at"])
+    soft_delete(identity, actor=actor)
     return identity
 
 
@@ -427,9 +421,7 @@ def contact_move(
     if leaving_customer:
         now = timezone.now()
         for role in BuyingRole.objects.filter(contact=contact):
-            role.deleted_at = now
-            role._history_user = actor  # type: ignore[attr-defined]
-            role.save(update_fields=["deleted_at", "updated_at"])
+            soft_delete(role, actor=actor, at=now)
         ContactIdentity.objects.filter(contact=contact).update(customer_id=to_account.customer_pk)
         Contact.objects.filter(reports_to=contact).update(reports_to=None)
         contact.reports_to = None
@@ -453,9 +445,7 @@ def contact_move(
 def contact_delete(*, actor: User, contact: Contact) -> Contact:
     """Soft-delete a contact; their interactions keep pointing at them."""
     access.ensure_can_write(actor)
-    contact.deleted_at = timezone.now()
-    contact._history_user = actor  # type: ignore[attr-defined]
-    contact.save(update_fields=["deleted_at", "updated_at"])
+    soft_delete(contact, actor=actor)
     return contact
 
 
@@ -463,9 +453,7 @@ def contact_delete(*, actor: User, contact: Contact) -> Contact:
 def contact_restore(*, actor: User, contact: Contact) -> Contact:
     """Undo a contact's soft delete."""
     access.ensure_can_write(actor)
-    contact.deleted_at = None
-    contact._history_user = actor  # type: ignore[attr-defined]
-    contact.save(update_fields=["deleted_at", "updated_at"])
+    soft_restore(contact, actor=actor)
     return contact
 
 
@@ -516,9 +504,7 @@ def buying_role_set(
 def buying_role_remove(*, actor: User, buying_role: BuyingRole) -> BuyingRole:
     """Soft-delete a buying role."""
     access.ensure_can_write(actor)
-    buying_role.deleted_at = timezone.now()
-    buying_role._history_user = actor  # type: ignore[attr-defined]
-    buying_role.save(update_fields=["deleted_at", "updated_at"])
+    soft_delete(buying_role, actor=actor)
     return buying_role
 
 

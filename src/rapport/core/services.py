@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -35,6 +36,20 @@ def validated_save(obj: models.Model, *, actor: Any = None, **save_kwargs: Any) 
         raise Conflict(
             f"{obj._meta.verbose_name} conflicts with an existing record: {exc}"
         ) from None
+
+
+def soft_delete(obj: Any, *, actor: Any, at: datetime | None = None) -> None:
+    """Mark one row deleted (restorable), recording who did it in its history."""
+    obj.deleted_at = at or timezone.now()
+    obj._history_user = actor
+    obj.save(update_fields=["deleted_at", "updated_at"])
+
+
+def soft_restore(obj: Any, *, actor: Any) -> None:
+    """Undo a soft delete, recording who did it in its history."""
+    obj.deleted_at = None
+    obj._history_user = actor
+    obj.save(update_fields=["deleted_at", "updated_at"])
 
 
 def user_create(

@@ -14,7 +14,7 @@ from rapport.accounts.models import Account, BuyingRole, Contact, Partner
 from rapport.core import access
 from rapport.core.errors import InvalidInput
 from rapport.core.models import User
-from rapport.core.services import validated_save
+from rapport.core.services import soft_delete, validated_save
 from rapport.interactions.models import Channel, Direction, Interaction, Outcome, Participant, Side
 
 INTERACTION_FIELDS = {
@@ -178,9 +178,7 @@ def interaction_update(
 def interaction_delete(*, actor: User, interaction: Interaction) -> Interaction:
     """Soft-delete an interaction and take it out of the roll-ups."""
     access.ensure_can_write(actor)
-    interaction.deleted_at = timezone.now()
-    interaction._history_user = actor  # type: ignore[attr-defined]
-    interaction.save(update_fields=["deleted_at", "updated_at"])
+    soft_delete(interaction, actor=actor)
     contact_ids = set(
         interaction.participants.filter(contact__isnull=False).values_list("contact_id", flat=True)
     )
