@@ -95,17 +95,20 @@ def main() -> None:
     contact = Contact.objects.filter(customer_id=heaviest_id).order_by("-last_engaged_at").first()
     surname = contact.last_name[:5]
 
+    timeline = f"/interactions/timeline/?account={heaviest.pk}"
+    api_timeline = f"/api/v1/accounts/{heaviest.pk}/timeline"
     plan = [
         ("account page (largest org)", f"/accounts/{heaviest.pk}/"),
-        ("timeline first page", f"/interactions/timeline/?account={heaviest.pk}"),
-        (
-            "timeline deep page (90%)",
-            f"/interactions/timeline/?account={heaviest.pk}&cursor={deep_cursor}",
-        ),
-        ("API timeline first page", f"/api/v1/accounts/{heaviest.pk}/timeline"),
-        ("API timeline deep page", f"/api/v1/accounts/{heaviest.pk}/timeline?cursor={deep_cursor}"),
+        ("timeline, first 10 (as on the page)", f"{timeline}&limit=10"),
+        ("timeline, 10 at 90% depth", f"{timeline}&limit=10&cursor={deep_cursor}"),
+        ("timeline, first 25", f"{timeline}&limit=25"),
+        ("timeline, 25 at 90% depth", f"{timeline}&limit=25&cursor={deep_cursor}"),
+        ("API timeline, first 25", api_timeline),
+        ("API timeline, 25 at 90% depth", f"{api_timeline}?cursor={deep_cursor}"),
         ("contact page", f"/contacts/{contact.pk}/"),
+        ("contact timeline, first 10", f"/interactions/timeline/?contact={contact.pk}&limit=10"),
         ("search", f"/search/?q={surname}"),
+        ("API search (contacts)", f"/api/v1/contacts?q={surname}"),
         ("account list", "/accounts/"),
     ]
     measurements = []

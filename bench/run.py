@@ -83,17 +83,17 @@ def main() -> int:
 
 
 def print_table(results: list[dict]) -> None:
-    header = f"{'database':<9} {'measurement':<34} {'median ms':>9} {'p95 ms':>8} {'queries':>7}"
+    header = f"{'database':<9} {'measurement':<36} {'median ms':>9} {'p95 ms':>8} {'queries':>7}"
     print("\n" + header)
     print("-" * len(header))
     for run in results:
         for m in run["measurements"]:
             print(
-                f"{run['database']:<9} {m['name']:<34} {m['median_ms']:>9.1f} {m['p95_ms']:>8.1f} {m['queries']:>7}"
+                f"{run['database']:<9} {m['name']:<36} {m['median_ms']:>9.1f} {m['p95_ms']:>8.1f} {m['queries']:>7}"
             )
         load = run.get("load_seconds")
         if load is not None:
-            print(f"{run['database']:<9} {'data load (s)':<34} {load:>9.1f}")
+            print(f"{run['database']:<9} {'data load (s)':<36} {load:>9.1f}")
         print(f"{run['database']:<9} counts: {run['counts']}")
 
 

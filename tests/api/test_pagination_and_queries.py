@@ -104,7 +104,7 @@ LIST_BOUNDS = [
     ("/accounts/{acme}/contacts", {"limit": 200}, 4),
     ("/accounts/{acme}/timeline", {"limit": 200}, 4),
     ("/accounts/{acme}/tree", {}, 4),
-    ("/accounts/{acme}/buying-centre", {}, 4),
+    ("/accounts/{acme}/buying-centre", {}, 5),
     ("/accounts/{acme}/partners", {}, 3),
     ("/accounts/{acme}/lifecycle", {}, 3),
     ("/contacts/{carla}", {}, 6),

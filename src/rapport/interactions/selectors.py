@@ -109,13 +109,15 @@ def timeline(
 def interaction_search(
     *, user: User, q: str, cursor: str | None = None, limit: int | None = None
 ) -> Page[Interaction]:
-    """Interactions whose subject, summary or next step mention every word of `q`, newest first."""
+    """Interactions whose subject mentions every word of `q`, newest first.
+
+    Only the subject, which PostgreSQL answers from a trigram index; matching summaries
+    too would scan every interaction (millions at scale) until full-text search lands.
+    """
     limit = clamp_limit(limit, default=10)
     queryset = access.scope(user, Interaction.objects.all())
     for term in q.split()[:4]:
-        queryset = queryset.filter(
-            Q(subject__icontains=term) | Q(summary__icontains=term) | Q(next_step__icontains=term)
-        )
+        queryset = queryset.filter(subject__icontains=term)
     if cursor:
         raw_at, last_id = decode_cursor(cursor, 2)
         last_at = _cursor_time(raw_at)
