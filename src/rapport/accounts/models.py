@@ -91,6 +91,7 @@ class Account(MP_Node, TimeStamped, SoftDeletable):
             models.Index(fields=["customer", "path"]),
             models.Index(fields=["name"]),
             models.Index(fields=["lifecycle_stage", "name"]),
+            models.Index(fields=["depth", "industry"]),
         ]
 
     def __str__(self) -> str:

@@ -75,9 +75,10 @@ def account_list(
 
 
 def industry_list(*, user: User) -> list[str]:
-    """The industries present among visible accounts, for filters."""
+    """The industries of the organisations the user sees, for filters."""
     return list(
         access.visible_accounts(user)
+        .filter(depth=1)
         .exclude(industry="")
         .order_by("industry")
         .values_list("industry", flat=True)
