@@ -90,6 +90,7 @@ def test_rows_carry_their_customer(tiny: dict[str, int]) -> None:
             assert contact.reports_to.customer_id == contact.customer_id
     for p in Participant.objects.select_related("interaction"):
         assert p.occurred_at == p.interaction.occurred_at
+        assert p.customer_id == p.interaction.customer_id
         assert (p.contact_id is None) != (p.user_id is None)
 
 

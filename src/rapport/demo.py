@@ -92,7 +92,7 @@ IX_FIELDS = (
     "id", "created_at", "updated_at", "customer_id", "account_id", "channel", "direction",
     "occurred_at", "subject", "summary", "outcome", "next_step", "partner_id", "logged_by_id",
 )  # fmt: skip
-PX_FIELDS = ("id", "interaction_id", "side", "contact_id", "user_id", "occurred_at")
+PX_FIELDS = ("id", "interaction_id", "customer_id", "side", "contact_id", "user_id", "occurred_at")
 
 
 class DemoError(Exception):
@@ -2929,9 +2929,9 @@ class _Generator:
                 )
             )
             for person in picked:
-                px.append((pid, iid, "customer", person[0], None, occ))
+                px.append((pid, iid, root_id, "customer", person[0], None, occ))
                 pid += 1
-            px.append((pid, iid, "us", None, logged_by, occ))
+            px.append((pid, iid, root_id, "us", None, logged_by, occ))
             pid += 1
             iid += 1
         self._iid, self._pid = iid, pid

@@ -33,6 +33,7 @@ def test_logging_updates_roll_ups_and_engagement(world):
     assert Contact.objects.get(pk=world.acme_cfo.pk).last_engaged_at == when
     assert world.acme_cfo.buying_roles.get().last_engaged_at == when
     interaction = Interaction.objects.get(subject="Plant walk")
+    assert {p.customer_id for p in interaction.participants.all()} == {world.acme.pk}
     sides = sorted((p.side, p.contact_id or p.user_id) for p in interaction.participants.all())
     assert sides == sorted(
         [("customer", world.acme_buyer.pk), ("customer", world.acme_cfo.pk), ("us", world.rep.pk)]

@@ -93,6 +93,12 @@ class Participant(models.Model):
     interaction = models.ForeignKey(
         Interaction, on_delete=models.CASCADE, related_name="participants"
     )
+    # The customer organisation, as on every account-scoped row (the sharding key); not
+    # indexed on its own because every read reaches participants through an interaction
+    # or a contact.
+    customer = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     side = models.CharField(max_length=8, choices=Side.choices)
     contact = models.ForeignKey(
         "accounts.Contact",

@@ -101,12 +101,22 @@ def interaction_log(
     Participant.objects.bulk_create(
         [
             Participant(
-                interaction=interaction, side=Side.CUSTOMER, contact=c, occurred_at=occurred_at
+                interaction=interaction,
+                customer_id=interaction.customer_id,
+                side=Side.CUSTOMER,
+                contact=c,
+                occurred_at=occurred_at,
             )
             for c in dict.fromkeys(contacts)
         ]
         + [
-            Participant(interaction=interaction, side=Side.US, user=u, occurred_at=occurred_at)
+            Participant(
+                interaction=interaction,
+                customer_id=interaction.customer_id,
+                side=Side.US,
+                user=u,
+                occurred_at=occurred_at,
+            )
             for u in dict.fromkeys(our_side)
         ]
     )
@@ -161,6 +171,7 @@ def interaction_update(
             [
                 Participant(
                     interaction=interaction,
+                    customer_id=interaction.customer_id,
                     side=Side.CUSTOMER,
                     contact=c,
                     occurred_at=interaction.occurred_at,
