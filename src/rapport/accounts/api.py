@@ -54,7 +54,6 @@ from rapport.accounts.schemas import (
     PartnerUpdateIn,
     TreeNodeOut,
 )
-from rapport.core import access
 from rapport.core.api import caller, chosen_one, fields_renamed, referenced
 from rapport.core.errors import NotFound
 from rapport.core.pagination import Page
@@ -129,9 +128,7 @@ def account_delete(request: HttpRequest, account_id: int) -> Status[None]:
 def account_restore(request: HttpRequest, account_id: int) -> Account:
     """Undo the soft delete of an account and of the units deleted with it."""
     user = caller(request)
-    # Deleted rows are invisible to the selectors; look among all rows, still scoped.
-    queryset = Account.objects.select_related("manager", "customer")
-    account = access.get_visible(queryset, user, via="", pk=account_id)
+    account = selectors.account_get_for_restore(user=user, pk=account_id)
     return services.account_restore(actor=user, account=account)
 
 

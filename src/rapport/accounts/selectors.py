@@ -595,3 +595,14 @@ def reporting_lines(*, user: User, account: Account) -> dict[int, int | None]:
         .filter(customer_id=account.customer_id or account.pk)
         .values_list("id", "reports_to_id")
     )
+
+
+def account_get_for_restore(*, user: User, pk: int) -> Account:
+    """An account the user may see, soft-deleted or not (only restore needs the deleted ones)."""
+    queryset = Account.objects.select_related("manager", "customer")
+    return access.get_visible(queryset, user, via="", pk=pk)
+
+
+def contacts_by_ids(*, user: User, ids: list[int]) -> dict[int, Contact]:
+    """The visible contacts among `ids`, in one query; ids the user may not see are absent."""
+    return access.scope(user, Contact.objects.filter(pk__in=ids)).in_bulk()

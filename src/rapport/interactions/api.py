@@ -11,7 +11,6 @@ from ninja import Query, Router, Status
 
 from rapport.accounts import selectors as account_selectors
 from rapport.accounts.models import Contact
-from rapport.core import access
 from rapport.core.api import caller, chosen, fields_renamed, referenced
 from rapport.core.errors import InvalidInput
 from rapport.core.models import User
@@ -39,7 +38,7 @@ INTERACTION_FIELDS = {"account": "account_id", "contacts": "contact_ids", "partn
 def _contacts_named(user: User, ids: Sequence[int]) -> list[Contact]:
     """The contacts a request names by id, in one query through core.access; any unknown is bad input."""
     wanted = list(dict.fromkeys(ids))
-    found = access.scope(user, Contact.objects.filter(pk__in=wanted)).in_bulk()
+    found = account_selectors.contacts_by_ids(user=user, ids=wanted)
     missing = [pk for pk in wanted if pk not in found]
     if missing:
         raise InvalidInput(f"Contact not found (id {missing[0]}).", field="contact_ids")
