@@ -19,6 +19,7 @@ from rapport.core.auth import BearerTokenAuth, SessionAuth
 from rapport.core.errors import ApplicationError, from_django_validation
 from rapport.core.schemas import ErrorOut
 from rapport.interactions import api as interactions_api
+from rapport.memory import api as memory_api
 
 DESCRIPTION = """
 Rapport's REST API. Send `Authorization: Bearer <token>` (create a token under
@@ -83,6 +84,7 @@ api.add_router("", core_api.router)
 api.add_router("", core_api.docs_router)
 api.add_router("", accounts_api.router)
 api.add_router("", interactions_api.router)
+api.add_router("", memory_api.router)
 
 
 def _error(

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "rapport.core",
     "rapport.accounts",
     "rapport.interactions",
+    "rapport.memory",
     "rapport.web",
 ]
 

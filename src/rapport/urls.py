@@ -10,5 +10,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("rapport.accounts.urls")),
     path("", include("rapport.interactions.urls")),
+    path("", include("rapport.memory.urls")),
     path("", include("rapport.web.urls")),
 ]

@@ -39,7 +39,7 @@ def _fill(route: str, value: int) -> str:
 def _snapshot() -> dict[str, tuple]:
     state = {}
     for model in apps.get_models():
-        if model._meta.app_label not in {"core", "accounts", "interactions"}:
+        if model._meta.app_label not in {"core", "accounts", "interactions", "memory"}:
             continue
         fields = {f.name for f in model._meta.concrete_fields}
         aggregate = {"n": Max("pk")}
@@ -77,12 +77,12 @@ def _sweep(client: Client, forbidden: list[str], ids: list[int]) -> list[str]:
 
 
 def _every_id(world) -> list[int]:
-    from rapport.accounts.models import Account, BuyingRole, Contact, ContactIdentity, PartnerLink
-    from rapport.interactions.models import Interaction
-
     ids: set[int] = set()
-    for model in (Account, Contact, ContactIdentity, BuyingRole, PartnerLink, Interaction):
-        ids |= set(model._default_manager.values_list("pk", flat=True))
+    for model in apps.get_models():
+        if model._meta.app_label in {"accounts", "interactions", "memory"} and not (
+            model.__name__.startswith("Historical")
+        ):
+            ids |= set(model._default_manager.values_list("pk", flat=True))
     return sorted(ids)
 
 

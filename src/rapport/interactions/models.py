@@ -64,6 +64,14 @@ class Interaction(TimeStamped, SoftDeletable):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     external_id = models.CharField(max_length=300, blank=True, db_index=True)
+    purpose = models.CharField(
+        max_length=16,
+        blank=True,
+        help_text="Why we reached out (memory.Purpose); checked against the person's consent.",
+    )
+    thread = models.ForeignKey(
+        "Thread", null=True, blank=True, on_delete=models.SET_NULL, related_name="interactions"
+    )
 
     objects = LiveManager()
     all_objects = models.Manager()
@@ -75,6 +83,16 @@ class Interaction(TimeStamped, SoftDeletable):
             models.Index(fields=["customer", "-occurred_at", "-id"], name="ix_customer_timeline"),
             models.Index(fields=["account", "-occurred_at", "-id"], name="ix_unit_timeline"),
             models.Index(fields=["-occurred_at", "-id"], name="ix_timeline"),
+            models.Index(fields=["thread", "-occurred_at"], name="ix_thread_timeline"),
+            models.Index(fields=["logged_by", "-occurred_at"], name="ix_logged_by"),
+        ]
+        constraints = [
+            # A message or calendar event imported twice is one interaction.
+            models.UniqueConstraint(
+                fields=["customer", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="interaction_external_id_once_per_customer",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -128,3 +146,238 @@ class Participant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.side}: {self.contact_id or self.user_id}"
+
+
+# --- pick up where we left off (X2) -------------------------------------------------------
+
+
+class ThreadStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+class Thread(TimeStamped):
+    """A topic running across interactions (a renewal, an incident, a rollout)."""
+
+    customer = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="threads"
+    )
+    title = models.CharField(max_length=200)
+    status = models.CharField(max_length=8, choices=ThreadStatus.choices, default=ThreadStatus.OPEN)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # Kept by the interaction services so "where we left off" needs no per-thread query.
+    last_interaction = models.ForeignKey(
+        Interaction, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_interaction_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["last_interaction", "last_interaction_at"])
+
+    class Meta:
+        ordering = ["-last_interaction_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["customer", "status", "-last_interaction_at"], name="ix_thread_open"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CommitmentStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Commitment(TimeStamped):
+    """Who owes what to whom, by when: promised on an interaction, kept or not."""
+
+    customer = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="commitments"
+    )
+    interaction = models.ForeignKey(
+        Interaction, null=True, blank=True, on_delete=models.SET_NULL, related_name="commitments"
+    )
+    thread = models.ForeignKey(
+        Thread, null=True, blank=True, on_delete=models.SET_NULL, related_name="commitments"
+    )
+    owed_by = models.CharField(
+        max_length=8, choices=Side.choices, help_text="Us, the customer, or a partner."
+    )
+    owner_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="commitments",
+        help_text="Which of us owes it (when we do).",
+    )
+    owner_contact = models.ForeignKey(
+        "accounts.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="commitments",
+        help_text="Which of their people owes it (when they do).",
+    )
+    description = models.CharField(max_length=500)
+    due_on = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=16, choices=CommitmentStatus.choices, default=CommitmentStatus.OPEN
+    )
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        indexes = [
+            models.Index(fields=["customer", "status", "due_on"], name="ix_commitment_open"),
+            models.Index(fields=["owner_user", "status", "due_on"], name="ix_commitment_owner"),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+    @property
+    def is_overdue(self) -> bool:
+        return (
+            self.status == CommitmentStatus.OPEN
+            and self.due_on is not None
+            and self.due_on < timezone.localdate()
+        )
+
+
+# --- quiet intervals (X8) -----------------------------------------------------------------
+
+
+class AccountCadence(models.Model):
+    """An organisation's own rhythm of two-way contact, learned from its history.
+
+    One row per organisation, replaced by each recompute (it is a model result, stamped
+    with the model's name, version and run time), so the alert list is one indexed read.
+    """
+
+    customer = models.OneToOneField(
+        "accounts.Account", on_delete=models.CASCADE, related_name="cadence"
+    )
+    model_name = models.CharField(max_length=64)
+    model_version = models.CharField(max_length=16)
+    computed_at = models.DateTimeField()
+    exchanges = models.PositiveIntegerField(
+        help_text="Two-way interactions the rhythm is learned from."
+    )
+    typical_gap_days = models.FloatField(null=True, blank=True)
+    allowed_gap_days = models.FloatField(
+        null=True, blank=True, help_text="Longer than this without contact is unusual for them."
+    )
+    last_exchange_at = models.DateTimeField(null=True, blank=True)
+    quiet_since = models.DateTimeField(null=True, blank=True)
+    is_quiet = models.BooleanField(default=False)
+    overdue_days = models.FloatField(default=0)
+    value_weight = models.FloatField(
+        default=0, help_text="How much the relationship weighs, for ranking alerts."
+    )
+    suggestion = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["is_quiet", "-value_weight"], name="ix_cadence_quiet")]
+
+    def __str__(self) -> str:
+        return f"cadence of {self.customer_id}"
+
+
+# --- ingestion (X10) ----------------------------------------------------------------------
+
+
+class IngestionFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    EML = "eml", "E-mail file (.eml)"
+    MBOX = "mbox", "Mailbox (mbox)"
+    ICS = "ics", "Calendar (.ics)"
+
+
+class IngestionStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class IngestionRun(TimeStamped):
+    """One file of interactions brought in: its progress, counts and row-level errors."""
+
+    format = models.CharField(max_length=8, choices=IngestionFormat.choices)
+    filename = models.CharField(max_length=300)
+    sha256 = models.CharField(max_length=64)
+    stored_path = models.CharField(max_length=500, blank=True)
+    status = models.CharField(
+        max_length=8, choices=IngestionStatus.choices, default=IngestionStatus.QUEUED
+    )
+    dry_run = models.BooleanField(default=False)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    queued_for_review = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text="[{row, field, message}]")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.status})"
+
+
+class ReviewStatus(models.TextChoices):
+    OPEN = "open", "Waiting for review"
+    ATTACHED = "attached", "Attached to an account"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class IngestionItem(TimeStamped):
+    """A message or event we could not match to a customer: kept for a person, never dropped."""
+
+    run = models.ForeignKey(IngestionRun, on_delete=models.CASCADE, related_name="items")
+    external_id = models.CharField(max_length=300, unique=True)
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    subject = models.CharField(max_length=300, blank=True)
+    addresses = models.JSONField(default=list, help_text="Every address the item names.")
+    payload = models.JSONField(default=dict, help_text="What the file said, to log it later.")
+    reason = models.CharField(max_length=300)
+    status = models.CharField(
+        max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.OPEN
+    )
+    interaction = models.ForeignKey(
+        Interaction, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["status", "-occurred_at"], name="ix_review_queue")]
+
+    def __str__(self) -> str:
+        return self.subject or self.external_id
