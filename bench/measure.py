@@ -25,6 +25,77 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
+def measure_ingestion(user, messages: int, seed: int) -> dict:
+    """Import an mbox of `messages` e-mails with the bench's contacts; report messages per second.
+
+    Addressed like a rep's mailbox: half from us to a contact, half from a contact to us,
+    one in twenty from a stranger (review queue). The import runs in a transaction that
+    is rolled back afterwards, so the data set stays as generated for the next run.
+    """
+    import mailbox
+    import random
+    import tempfile
+    from datetime import UTC, datetime, timedelta
+    from email.message import EmailMessage
+    from email.utils import format_datetime
+
+    from django.conf import settings
+    from django.db import connection, transaction
+    from django.db.models import Max, Min
+    from django.test.utils import CaptureQueriesContext
+
+    from rapport.accounts.models import ContactIdentity
+    from rapport.interactions import services
+
+    rng = random.Random(seed)
+    identities = ContactIdentity.objects.filter(kind="email")
+    bounds = identities.aggregate(low=Min("pk"), high=Max("pk"))
+    picks = rng.sample(range(bounds["low"], bounds["high"] + 1), min(messages, bounds["high"]))
+    addresses = list(identities.filter(pk__in=picks).values_list("normalized", flat=True))
+    with tempfile.TemporaryDirectory() as folder:
+        settings.VAR_DIR = Path(folder)
+        path = Path(folder) / "bench.mbox"
+        box = mailbox.mbox(str(path))
+        start = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+        for n in range(messages):
+            theirs = f"stranger{n}@unknown.test" if n % 20 == 19 else rng.choice(addresses)
+            sender, to = (user.email, theirs) if n % 2 else (theirs, user.email)
+            msg = EmailMessage()
+            msg["From"], msg["To"] = sender, to
+            msg["Subject"] = f"Bench message {n}"
+            msg["Date"] = format_datetime(start + timedelta(minutes=7 * n))
+            msg["Message-ID"] = f"<bench-{seed}-{n}@bench.test>"
+            msg.set_content(f"Line one of message {n}.\n\nKind regards\n")
+            box.add(msg)
+        box.close()
+        content = path.read_bytes()
+        with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            run = services.ingestion_start(
+                actor=user, filename="bench.mbox", content=content, background=False
+            )
+            seconds = time.perf_counter() - started
+            transaction.set_rollback(True)
+    if run.status != "done":
+        raise SystemExit(f"ingestion failed: {run.errors[:3]}")
+    result = {
+        "name": f"ingestion: {messages} e-mails (mbox)",
+        "messages": messages,
+        "bytes": len(content),
+        "seconds": seconds,
+        "messages_per_second": messages / seconds,
+        "created": run.created,
+        "queued_for_review": run.queued_for_review,
+        "queries": len(queries),
+    }
+    print(
+        f"  {result['name']}: {seconds:.1f} s, {result['messages_per_second']:.0f} messages/s, "
+        f"{run.created} created, {run.queued_for_review} for review, {len(queries)} queries",
+        flush=True,
+    )
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", default="medium")
@@ -33,6 +104,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--database", default="sqlite")
     parser.add_argument("--out", required=True)
+    parser.add_argument("--ingest", type=int, default=5000, help="e-mails to import; 0 skips")
     args = parser.parse_args()
 
     import django
@@ -49,12 +121,14 @@ def main() -> None:
     from rapport.core.models import User
     from rapport.core.pagination import encode_cursor
     from rapport.interactions.models import Interaction
+    from rapport.memory.models import Fact
 
     call_command("migrate", verbosity=0)
     expected = demo.SIZES[args.scale]
     load_seconds = None
     have = Account.objects.filter(depth=1).count()
-    if have != expected["accounts"]:
+    # A data set from before the learning memory existed is generated again.
+    if have != expected["accounts"] or not Fact.objects.exists():
         print(f"loading {args.scale} data set ({have} organisations present)…", flush=True)
         started = time.perf_counter()
         demo.generate(
@@ -73,6 +147,7 @@ def main() -> None:
         "units": Account.objects.count(),
         "contacts": Contact.objects.count(),
         "interactions": Interaction.objects.count(),
+        "facts": Fact.objects.count(),
     }
     user = User.objects.get(email="demo@rapport.example")
     client = Client()
@@ -99,6 +174,12 @@ def main() -> None:
     api_timeline = f"/api/v1/accounts/{heaviest.pk}/timeline"
     plan = [
         ("account page (largest org)", f"/accounts/{heaviest.pk}/"),
+        # The account page's "where we left off" card data (X2), on its own.
+        ("where we left off (largest org)", f"/api/v1/accounts/{heaviest.pk}/where-we-left-off"),
+        # The learning memory (X3): what we know about an organisation and about a person.
+        ("profile, organisation (API)", f"/api/v1/accounts/{heaviest.pk}/profile"),
+        ("profile, contact (API)", f"/api/v1/contacts/{contact.pk}/profile"),
+        ("profile page, organisation", f"/accounts/{heaviest.pk}/profile/"),
         ("timeline, first 10 (as on the page)", f"{timeline}&limit=10"),
         ("timeline, 10 at 90% depth", f"{timeline}&limit=10&cursor={deep_cursor}"),
         ("timeline, first 25", f"{timeline}&limit=25"),
@@ -111,6 +192,18 @@ def main() -> None:
         ("API search (contacts)", f"/api/v1/contacts?q={surname}"),
         ("account list", "/accounts/"),
     ]
+    # Quiet intervals (X8): learn every organisation's rhythm once, then time the alert list.
+    from rapport.interactions.cadence import cadence_recompute
+
+    started = time.perf_counter()
+    cadence_run = cadence_recompute()
+    cadence = {
+        "seconds": time.perf_counter() - started,
+        "organisations": cadence_run.organisations,
+        "quiet": cadence_run.quiet,
+    }
+    print(f"  cadence recompute: {cadence['seconds']:.1f} s, {cadence}", flush=True)
+    plan.append(("gone quiet list", "/alerts/quiet/"))
     measurements = []
     for name, url in plan:
         for _ in range(args.warmup):
@@ -140,6 +233,8 @@ def main() -> None:
             flush=True,
         )
 
+    ingestion = measure_ingestion(user, args.ingest, args.seed) if args.ingest else None
+
     Path(args.out).write_text(
         json.dumps(
             {
@@ -149,6 +244,8 @@ def main() -> None:
                 "heaviest_org_interactions": total,
                 "load_seconds": load_seconds,
                 "measurements": measurements,
+                "ingestion": ingestion,
+                "cadence_recompute": cadence,
             },
             indent=2,
         )

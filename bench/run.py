@@ -46,6 +46,7 @@ def main() -> int:
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--ingest", type=int, default=5000, help="e-mails to import; 0 skips")
     args = parser.parse_args()
 
     results = []
@@ -69,6 +70,8 @@ def main() -> int:
             str(out),
             "--database",
             database,
+            "--ingest",
+            str(args.ingest),
         ]
         print(f"\n## {database}: {' '.join(command[1:])}", flush=True)
         subprocess.run(command, env=env, check=True, cwd=ROOT)
@@ -90,6 +93,12 @@ def print_table(results: list[dict]) -> None:
         for m in run["measurements"]:
             print(
                 f"{run['database']:<9} {m['name']:<36} {m['median_ms']:>9.1f} {m['p95_ms']:>8.1f} {m['queries']:>7}"
+            )
+        ingestion = run.get("ingestion")
+        if ingestion:
+            print(
+                f"{run['database']:<9} {ingestion['name']:<36} {ingestion['messages_per_second']:>9.0f}"
+                f" {'msg/s':>8} {ingestion['queries']:>7}"
             )
         load = run.get("load_seconds")
         if load is not None:

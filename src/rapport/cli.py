@@ -5,6 +5,8 @@ rapport serve [--production]
 rapport createuser --email … --name … --role …
 rapport token --email …
 rapport worker            (background jobs)
+rapport import interactions FILE [--format csv|eml|mbox|ics] [--dry-run] [--as EMAIL]
+rapport recompute-cadence (learn rhythms, flag accounts gone quiet)
 rapport <any manage.py command>
 """
 
@@ -13,7 +15,11 @@ from __future__ import annotations
 import os
 import sys
 
-ALIASES = {"worker": "db_worker", "setup-demo": "setup_demo"}
+ALIASES = {
+    "worker": "db_worker",
+    "setup-demo": "setup_demo",
+    "recompute-cadence": "recompute_cadence",
+}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -28,7 +28,7 @@ import unicodedata
 from bisect import bisect
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
-from datetime import UTC
+from datetime import UTC, datetime
 from functools import lru_cache
 from itertools import accumulate
 from typing import Any, cast
@@ -41,6 +41,7 @@ from django.db.models import Max
 from django.utils import timezone
 from faker import Faker
 
+from rapport import demo_memory
 from rapport.accounts.models import (
     Account,
     AccountKind,
@@ -58,7 +59,7 @@ from rapport.accounts.models import (
     PartnerRole,
 )
 from rapport.core.models import Role, User
-from rapport.interactions.models import Channel, Interaction, Participant
+from rapport.interactions.models import Channel, Commitment, Interaction, Participant, Thread
 
 __all__ = ["DEMO_PASSWORD", "SIZES", "DemoError", "generate"]
 
@@ -93,6 +94,17 @@ IX_FIELDS = (
     "occurred_at", "subject", "summary", "outcome", "next_step", "partner_id", "logged_by_id",
 )  # fmt: skip
 PX_FIELDS = ("id", "interaction_id", "customer_id", "side", "contact_id", "user_id", "occurred_at")
+TH_FIELDS = (
+    "id", "created_at", "updated_at", "customer_id", "account_id", "title", "status",
+    "opened_by_id", "closed_at", "last_interaction_id", "last_interaction_at",
+)  # fmt: skip
+CM_FIELDS = (
+    "id", "created_at", "updated_at", "customer_id", "account_id", "interaction_id", "thread_id",
+    "owed_by", "owner_user_id", "description", "due_on", "status", "done_at", "done_by_id",
+    "created_by_id",
+)  # fmt: skip
+THREAD_WINDOW_DAYS = 120  # threads and commitments for the interactions of this many days
+THREAD_OPEN_DAYS = 60  # a thread with an exchange this recent is still open
 
 
 class DemoError(Exception):
@@ -2983,6 +2995,97 @@ class _Generator:
                 cur.execute(stmt)
         self.say(f"roll-up counters set ({time.perf_counter() - t0:.1f} s)")
 
+    # -- threads and commitments (X2) ------------------------------------------------------
+
+    def threads_and_commitments(self) -> None:
+        """What a team would have open now: for the last months' interactions with a next
+        step, one thread per unit and one commitment per such interaction (mostly ours, due
+        one to three weeks later; the older ones mostly done, some late, a few cancelled)."""
+        t0 = time.perf_counter()
+        ts, day = self.w.ts, self.w.day
+        rnd = self.rnd
+        since = datetime.fromtimestamp(self.anchor - THREAD_WINDOW_DAYS * DAY, UTC)
+        recent = (
+            Interaction.objects.filter(occurred_at__gte=since)
+            .exclude(next_step="")
+            .order_by("account_id", "occurred_at", "id")
+            .values_list(
+                "id",
+                "customer_id",
+                "account_id",
+                "occurred_at",
+                "logged_by_id",
+                "next_step",
+                "subject",
+            )
+        )
+        threads: list[tuple] = []
+        commitments: list[tuple] = []
+        members: dict[int, list[int]] = {}
+        tid = (Thread.objects.aggregate(m=Max("id"))["m"] or 0) + 1
+        cid = (Commitment.objects.aggregate(m=Max("id"))["m"] or 0) + 1
+        current: tuple | None = None
+        last: tuple | None = None
+
+        def close_thread() -> None:
+            if current is None or last is None:
+                return
+            at = int(last[3].timestamp())
+            opened = int(current[3].timestamp())
+            is_open = at >= self.anchor - THREAD_OPEN_DAYS * DAY
+            threads.append(
+                (
+                    current[7], ts(opened), ts(at), current[1], current[2],
+                    f"Follow-up: {current[6]}"[:200], "open" if is_open else "closed",
+                    current[4], None if is_open else ts(min(at + 14 * DAY, self.anchor)),
+                    last[0], ts(at),
+                )
+            )  # fmt: skip
+
+        for row in recent.iterator(chunk_size=ROW_BATCH):
+            if current is None or row[2] != current[2]:
+                close_thread()
+                current, tid = (*row, tid), tid + 1
+            last = row
+            members.setdefault(current[7], []).append(row[0])
+            made = int(row[3].timestamp())
+            due = made + (7 + int(rnd() * 15)) * DAY
+            ours = rnd() < 0.7
+            status, done_at, done_by = "open", None, None
+            if due < self.anchor - 3 * DAY:
+                roll = rnd()
+                if roll < 0.05:
+                    status, done_at = "cancelled", ts(due - DAY)
+                elif roll < 0.9:
+                    # Most are kept; one in five of the kept ones a few days late.
+                    late = int(rnd() * 6) * DAY if rnd() < 0.2 else -int(rnd() * 5) * DAY
+                    status, done_at = "done", ts(min(due + late, self.anchor - 3600))
+                if status != "open":
+                    done_by = row[4] if ours else None
+            commitments.append(
+                (
+                    cid, ts(made), ts(made), row[1], row[2], row[0], current[7],
+                    "us" if ours else "customer", row[4] if ours else None,
+                    row[5][:500], day(due), status, done_at, done_by, row[4],
+                )
+            )  # fmt: skip
+            cid += 1
+        close_thread()
+        for start in range(0, len(threads), ROW_BATCH):
+            self.w.write(Thread, TH_FIELDS, threads[start : start + ROW_BATCH])
+        for start in range(0, len(commitments), ROW_BATCH):
+            self.w.write(Commitment, CM_FIELDS, commitments[start : start + ROW_BATCH])
+        for thread_id, interaction_ids in members.items():
+            Interaction.all_objects.filter(pk__in=interaction_ids).update(thread_id=thread_id)
+        with connection.cursor() as cur:
+            for stmt in connection.ops.sequence_reset_sql(no_style(), [Thread, Commitment]):
+                cur.execute(stmt)
+        self.counts.update(threads=len(threads), commitments=len(commitments))
+        self.say(
+            f"threads: {len(threads):,}, commitments: {len(commitments):,} "
+            f"({time.perf_counter() - t0:.1f} s)"
+        )
+
 
 STAGES = (
     ("customer", 58),
@@ -3101,6 +3204,11 @@ def generate(
         phase("portal and partner users", gen.access_users)
         gen.interactions()  # commits per chunk
         phase("roll-ups", gen.rollups)
+        phase(
+            "learning memory",
+            lambda: gen.counts.update(demo_memory.generate(seed=seed, progress=say)),
+        )
+        phase("threads and commitments", gen.threads_and_commitments)
     finally:
         if saved_pragmas:
             with connection.cursor() as cur:
@@ -3120,5 +3228,13 @@ def generate(
         "buying_roles",
         "interactions",
         "participants",
+        "threads",
+        "commitments",
+        "facts",
+        "contradictions",
+        "askings",
+        "communication_preferences",
+        "consents",
+        "frequency_caps",
     )
     return {k: gen.counts.get(k, 0) for k in order}

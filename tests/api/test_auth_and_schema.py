@@ -63,6 +63,60 @@ ROUTES = {
     ("patch", "/interactions/{interaction_id}"),
     ("delete", "/interactions/{interaction_id}"),
     ("get", "/interactions/{interaction_id}/history"),
+    # threads and commitments: where we left off (X2); capture quality (X9)
+    ("get", "/accounts/{account_id}/where-we-left-off"),
+    ("get", "/contacts/{contact_id}/where-we-left-off"),
+    ("get", "/accounts/{account_id}/threads"),
+    ("post", "/threads"),
+    ("get", "/threads/{thread_id}"),
+    ("post", "/threads/{thread_id}/close"),
+    ("post", "/threads/{thread_id}/reopen"),
+    ("get", "/commitments"),
+    ("post", "/commitments"),
+    ("get", "/commitments/{commitment_id}"),
+    ("patch", "/commitments/{commitment_id}"),
+    ("post", "/commitments/{commitment_id}/complete"),
+    ("post", "/commitments/{commitment_id}/cancel"),
+    ("get", "/scorecards/capture"),
+    # communication preferences and consent (X5)
+    ("get", "/contacts/{contact_id}/communication-preferences"),
+    ("put", "/contacts/{contact_id}/communication-preferences"),
+    ("get", "/contacts/{contact_id}/frequency-caps"),
+    ("put", "/contacts/{contact_id}/frequency-caps/{channel}"),
+    ("delete", "/contacts/{contact_id}/frequency-caps/{channel}"),
+    ("get", "/contacts/{contact_id}/consents"),
+    ("post", "/contacts/{contact_id}/consents"),
+    ("get", "/contacts/{contact_id}/permission"),
+    ("get", "/contact-permissions"),
+    # quiet intervals (X8)
+    ("get", "/alerts/quiet"),
+    ("post", "/alerts/quiet/recompute"),
+    ("delete", "/attributes/{key}"),
+    ("get", "/accounts/{account_id}/next-questions"),
+    ("get", "/accounts/{account_id}/profile"),
+    ("get", "/askings"),
+    ("get", "/attributes"),
+    ("get", "/contacts/{contact_id}/next-questions"),
+    ("get", "/contacts/{contact_id}/profile"),
+    ("get", "/contradictions"),
+    ("get", "/facts"),
+    ("get", "/facts/{fact_id}"),
+    ("get", "/ingestion-review"),
+    ("get", "/ingestions"),
+    ("get", "/ingestions/{run_id}"),
+    ("get", "/questions/known"),
+    ("get", "/reasks"),
+    ("patch", "/attributes/{key}"),
+    ("post", "/askings"),
+    ("post", "/askings/{asking_id}/answer"),
+    ("post", "/attributes"),
+    ("post", "/contradictions/{contradiction_id}/resolve"),
+    ("post", "/facts"),
+    ("post", "/ingestion-review/{item_id}/attach"),
+    ("post", "/ingestion-review/{item_id}/dismiss"),
+    ("post", "/ingestions"),
+    ("post", "/questionnaires"),
+    ("post", "/questionnaires/{questionnaire_id}/revoke"),
 }
 
 
@@ -97,8 +151,11 @@ def _concrete(path: str, world) -> str:
         "token_id": 1,
         "identity_id": 1,
         "role_id": 1,
+        "channel": "email",
     }
-    return re.sub(r"\{(\w+)\}", lambda m: str(ids[m.group(1)]), path)
+    # Ids of rows the World does not have are any number: anonymous callers get 401 first.
+    ids.setdefault("key", "spec-seats")
+    return re.sub(r"\{(\w+)\}", lambda m: str(ids.get(m.group(1), 1)), path)
 
 
 @pytest.mark.parametrize(("method", "path"), sorted(ROUTES))

@@ -55,3 +55,14 @@ def page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _starter_catalogue(transactional_db) -> None:
+    """Transactional tests empty every table between tests, data migrations' rows included:
+    put the attribute catalogue back, as a fresh installation has it."""
+    from rapport.memory.catalogue import STARTER_CATALOGUE
+    from rapport.memory.models import Attribute
+
+    for entry in STARTER_CATALOGUE:
+        Attribute.all_objects.get_or_create(key=entry["key"], defaults=entry)

@@ -86,8 +86,57 @@ def _every_id(world) -> list[int]:
     return sorted(ids)
 
 
-ACME_WORDS = ["Acme", "Carla", "Finch", "Ben Buyer", "Plant Hamburg", "site survey", "Northwind"]
-GLOBEX_WORDS = ["Globex", "Greta", "Gold", "Southwind", "renewal terms"]
+def _remember(world) -> None:
+    """What each organisation taught us: facts (one contradicted), askings, questionnaires."""
+    from rapport.memory import services
+    from rapport.memory.selectors import attribute_get
+
+    plans, seats = attribute_get(key="plan-expansion"), attribute_get(key="spec-seats")
+    for account, contact, plan in (
+        (world.acme, world.acme_cfo, "Acme plant in Lyon"),
+        (world.globex, world.globex_cto, "Globex server farm in Oslo"),
+    ):
+        services.fact_record(
+            actor=world.rep,
+            attribute=plans,
+            value=plan,
+            account=account,
+            source="user",
+            said_by=contact,
+        )
+        services.fact_record(
+            actor=world.rep,
+            attribute=plans,
+            value=f"{plan} (revised)",
+            account=account,
+            source="user",
+        )
+        asking = services.question_ask(actor=world.rep, attribute=seats, account=account)
+        services.question_answer(actor=world.rep, asking=asking, value=12)
+        services.questionnaire_create(actor=world.rep, attributes=[seats], contact=contact)
+    # Where we left off (X2): each organisation's thread, with a commitment each way on it.
+    from rapport.interactions import services as interaction_services
+
+    for account, contact, topic in (
+        (world.acme_plant, world.acme_buyer, "Acme plant in Lyon"),
+        (world.globex_it, world.globex_cto, "Globex server farm in Oslo"),
+    ):
+        thread = interaction_services.thread_open(actor=world.rep, account=account, title=topic)
+        for owed_by, owner in (("us", None), ("customer", contact)):
+            interaction_services.commitment_create(
+                actor=world.rep,
+                account=account,
+                owed_by=owed_by,
+                description=f"{topic}: next step",
+                owner_contact=owner,
+                thread=thread,
+            )
+
+
+ACME_WORDS = [
+    "Acme", "Carla", "Finch", "Ben Buyer", "Plant Hamburg", "site survey", "Northwind", "Lyon",
+]  # fmt: skip
+GLOBEX_WORDS = ["Globex", "Greta", "Gold", "Southwind", "renewal terms", "Oslo"]
 
 
 @pytest.mark.parametrize(
@@ -95,6 +144,7 @@ GLOBEX_WORDS = ["Globex", "Greta", "Gold", "Southwind", "renewal terms"]
     [("portal_globex", ACME_WORDS), ("partner_user", GLOBEX_WORDS), ("portal_acme", GLOBEX_WORDS)],
 )
 def test_no_route_leaks_another_organisation_or_changes_anything(world, who, forbidden):
+    _remember(world)
     client = Client(raise_request_exception=True)
     client.force_login(getattr(world, who))
     before = _snapshot()
@@ -106,6 +156,7 @@ def test_no_route_leaks_another_organisation_or_changes_anything(world, who, for
 
 
 def test_anonymous_gets_nothing(world):
+    _remember(world)
     client = Client(raise_request_exception=True)
     before = _snapshot()
     problems = _sweep(client, ACME_WORDS + GLOBEX_WORDS, _every_id(world))

@@ -3,36 +3,81 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from django.utils import timezone
+from ninja import File, Form, Query, Router, Status
+from ninja.files import UploadedFile
 
 from rapport.accounts import selectors as account_selectors
 from rapport.accounts.models import Contact
-from rapport.core.api import caller, chosen, fields_renamed, referenced
-from rapport.core.errors import InvalidInput
+from rapport.accounts.schemas import PageFilters
+from rapport.core import access
+from rapport.core.api import caller, chosen, chosen_one, fields_renamed, referenced
+from rapport.core.errors import InvalidInput, NotFound
 from rapport.core.models import User
 from rapport.core.pagination import Page
 from rapport.core.schemas import HistoryEntryOut
 from rapport.core.selectors import HistoryEntry, history_for
 from rapport.interactions import selectors, services
-from rapport.interactions.models import Interaction
+from rapport.interactions.models import (
+    Commitment,
+    IngestionItem,
+    IngestionRun,
+    Interaction,
+    Thread,
+)
 from rapport.interactions.schemas import (
     AccountTimelineFilters,
+    CaptureFilters,
+    CaptureOut,
+    CommitmentCreateIn,
+    CommitmentFilters,
+    CommitmentOut,
+    CommitmentPageOut,
+    CommitmentUpdateIn,
+    IngestionRunFilters,
+    IngestionRunOut,
+    IngestionRunPageOut,
+    IngestionStartIn,
     InteractionCreateIn,
     InteractionFilters,
     InteractionOut,
     InteractionPageOut,
     InteractionUpdateIn,
+    LearnedIn,
+    LeftOffOut,
+    QuietAlertPageOut,
+    RecomputeQueuedOut,
+    ReviewAttachIn,
+    ReviewItemOut,
+    ReviewItemPageOut,
+    ReviewQueueFilters,
+    ThreadCreateIn,
+    ThreadDetailOut,
+    ThreadFilters,
+    ThreadOut,
+    ThreadPageOut,
     TimelineFilters,
 )
+from rapport.interactions.selectors import LeftOff, QuietAlert
+from rapport.interactions.tasks import cadence_recompute
+from rapport.memory import selectors as memory_selectors
+from rapport.memory.services import LearnedFact
 
 router = Router(tags=["interactions"])
 
 # Service errors name model fields; the API answers with the request's field names.
 INTERACTION_FIELDS = {"account": "account_id", "contacts": "contact_ids", "partner": "partner_id"}
+# A logged interaction's thread and commitments (X2), under the request's names.
+INTERACTION_FIELDS |= {"thread": "thread_id"} | {
+    f"commitments.{i}.{name}": f"commitments.{i}.{name}_id"
+    for i in range(20)
+    for name in ("owner_user", "owner_contact")
+}
 
 
 def _contacts_named(user: User, ids: Sequence[int]) -> list[Contact]:
@@ -58,6 +103,37 @@ def _timeline_filters(user: User, filters: TimelineFilters) -> dict[str, Any]:
         "cursor": filters.cursor,
         "limit": filters.limit,
     }
+
+
+def _learned_named(user: User, learned: Sequence[LearnedIn]) -> list[LearnedFact]:
+    """The facts a log request teaches, with attributes and people resolved (errors name the row)."""
+    resolved = []
+    for index, item in enumerate(learned):
+        try:
+            attribute = memory_selectors.attribute_get(key=item.attribute)
+        except NotFound:
+            raise InvalidInput(
+                f"Unknown attribute {item.attribute!r}.", field=f"learned.{index}.attribute"
+            ) from None
+        resolved.append(
+            LearnedFact(
+                attribute=attribute,
+                value=item.value,
+                contact=referenced(
+                    f"learned.{index}.contact_id",
+                    account_selectors.contact_get,
+                    user=user,
+                    pk=item.contact_id,
+                ),
+                account=referenced(
+                    f"learned.{index}.account_id",
+                    account_selectors.account_get,
+                    user=user,
+                    pk=item.account_id,
+                ),
+            )
+        )
+    return resolved
 
 
 # --- timelines -------------------------------------------------------------------------
@@ -120,6 +196,8 @@ def interaction_log(request: HttpRequest, payload: InteractionCreateIn) -> Statu
     contacts = _contacts_named(user, payload.contact_ids)
     users = chosen("user_ids", payload.user_ids, partial(selectors.colleague_choices, user=user))
     fields = payload.dict(exclude={"account_id", "partner_id", "contact_ids", "user_ids"})
+    fields |= _continuity_named(user, fields)
+    fields["learned"] = _learned_named(user, payload.learned)
     with fields_renamed(**INTERACTION_FIELDS):
         interaction = services.interaction_log(
             actor=user, account=account, partner=partner, contacts=contacts, users=users, **fields
@@ -169,3 +247,317 @@ def interaction_delete(request: HttpRequest, interaction_id: int) -> Status[None
 def interaction_history(request: HttpRequest, interaction_id: int) -> list[HistoryEntry]:
     """Who changed what on the interaction, newest first."""
     return history_for(record=selectors.interaction_get(user=caller(request), pk=interaction_id))
+
+
+# --- threads and commitments: where we left off (X2) ------------------------------------
+
+COMMITMENT_FIELDS = {
+    "account": "account_id",
+    "owner_user": "owner_user_id",
+    "owner_contact": "owner_contact_id",
+    "interaction": "interaction_id",
+    "thread": "thread_id",
+}
+
+
+def _continuity_named(user: User, fields: dict[str, Any]) -> dict[str, Any]:
+    """interaction_log's thread and commitments from a request's ids (taken out of `fields`)."""
+    thread = referenced("thread_id", selectors.thread_get, user=user, pk=fields.pop("thread_id"))
+    colleagues = partial(selectors.colleague_choices, user=user)
+    specs = [
+        services.CommitmentSpec(
+            owed_by=row["owed_by"],
+            description=row["description"],
+            due_on=row["due_on"],
+            owner_user=chosen_one(
+                f"commitments.{index}.owner_user_id", row["owner_user_id"], colleagues
+            ),
+            owner_contact=referenced(
+                f"commitments.{index}.owner_contact_id",
+                account_selectors.contact_get,
+                user=user,
+                pk=row["owner_contact_id"],
+            ),
+        )
+        for index, row in enumerate(fields.pop("commitments"))
+    ]
+    return {"thread": thread, "commitments": specs}
+
+
+@router.get("/accounts/{account_id}/threads", response=ThreadPageOut, tags=["threads"])
+def thread_list(
+    request: HttpRequest, account_id: int, filters: Query[ThreadFilters]
+) -> Page[Thread]:
+    """The account's threads (with its units'), newest first, keyset-paginated."""
+    user = caller(request)
+    account = account_selectors.account_get(user=user, pk=account_id)
+    return selectors.thread_list(
+        user=user,
+        account=account,
+        status=filters.status,
+        cursor=filters.cursor,
+        limit=filters.limit,
+    )
+
+
+@router.post("/threads", response={201: ThreadOut}, tags=["threads"])
+def thread_open(request: HttpRequest, payload: ThreadCreateIn) -> Status[Thread]:
+    """Start a thread: a topic that will run across interactions."""
+    user = caller(request)
+    account = referenced(
+        "account_id", account_selectors.account_get, user=user, pk=payload.account_id
+    )
+    thread = services.thread_open(actor=user, account=account, title=payload.title)
+    return Status(201, selectors.thread_get(user=user, pk=thread.pk))
+
+
+@router.get("/threads/{thread_id}", response=ThreadDetailOut, tags=["threads"])
+def thread_detail(request: HttpRequest, thread_id: int) -> dict[str, Any]:
+    """A thread with its latest 100 interactions and every commitment made on it."""
+    user = caller(request)
+    thread = selectors.thread_get(user=user, pk=thread_id)
+    return {
+        "thread": thread,
+        "interactions": selectors.thread_interactions(user=user, thread=thread),
+        "commitments": selectors.thread_commitments(user=user, thread=thread),
+    }
+
+
+@router.post("/threads/{thread_id}/close", response=ThreadOut, tags=["threads"])
+def thread_close(request: HttpRequest, thread_id: int) -> Thread:
+    """Close a thread: the topic is settled (409 if it already is)."""
+    user = caller(request)
+    thread = services.thread_close(actor=user, thread=selectors.thread_get(user=user, pk=thread_id))
+    return selectors.thread_get(user=user, pk=thread.pk)
+
+
+@router.post("/threads/{thread_id}/reopen", response=ThreadOut, tags=["threads"])
+def thread_reopen(request: HttpRequest, thread_id: int) -> Thread:
+    """Open a closed thread again (409 if it is open)."""
+    user = caller(request)
+    thread = services.thread_reopen(
+        actor=user, thread=selectors.thread_get(user=user, pk=thread_id)
+    )
+    return selectors.thread_get(user=user, pk=thread.pk)
+
+
+@router.get("/commitments", response=CommitmentPageOut, tags=["commitments"])
+def commitment_list(request: HttpRequest, filters: Query[CommitmentFilters]) -> Page[Commitment]:
+    """Commitments by due date (undated last), filtered, keyset-paginated."""
+    user = caller(request)
+    return selectors.commitment_list(
+        user=user,
+        account=referenced(
+            "account_id", account_selectors.account_get, user=user, pk=filters.account_id
+        ),
+        status=filters.status,
+        owed_by=filters.owed_by,
+        overdue=filters.overdue,
+        owner_user=chosen_one(
+            "owner_user_id", filters.owner_user_id, partial(selectors.colleague_choices, user=user)
+        ),
+        cursor=filters.cursor,
+        limit=filters.limit,
+    )
+
+
+@router.post("/commitments", response={201: CommitmentOut}, tags=["commitments"])
+def commitment_create(request: HttpRequest, payload: CommitmentCreateIn) -> Status[Commitment]:
+    """Record who owes what to whom, by when."""
+    user = caller(request)
+    account = referenced(
+        "account_id", account_selectors.account_get, user=user, pk=payload.account_id
+    )
+    with fields_renamed(**COMMITMENT_FIELDS):
+        commitment = services.commitment_create(
+            actor=user,
+            account=account,
+            owed_by=payload.owed_by,
+            description=payload.description,
+            due_on=payload.due_on,
+            owner_user=chosen_one(
+                "owner_user_id",
+                payload.owner_user_id,
+                partial(selectors.colleague_choices, user=user),
+            ),
+            owner_contact=referenced(
+                "owner_contact_id",
+                account_selectors.contact_get,
+                user=user,
+                pk=payload.owner_contact_id,
+            ),
+            interaction=referenced(
+                "interaction_id", selectors.interaction_get, user=user, pk=payload.interaction_id
+            ),
+            thread=referenced("thread_id", selectors.thread_get, user=user, pk=payload.thread_id),
+        )
+    return Status(201, selectors.commitment_get(user=user, pk=commitment.pk))
+
+
+@router.get("/commitments/{commitment_id}", response=CommitmentOut, tags=["commitments"])
+def commitment_detail(request: HttpRequest, commitment_id: int) -> Commitment:
+    """One commitment."""
+    return selectors.commitment_get(user=caller(request), pk=commitment_id)
+
+
+@router.patch("/commitments/{commitment_id}", response=CommitmentOut, tags=["commitments"])
+def commitment_update(
+    request: HttpRequest, commitment_id: int, payload: CommitmentUpdateIn
+) -> Commitment:
+    """Change an open commitment's wording, due date or owner; only the fields sent change."""
+    user = caller(request)
+    commitment = selectors.commitment_get(user=user, pk=commitment_id)
+    changes = payload.dict(exclude_unset=True)
+    if "owner_user_id" in changes:
+        changes["owner_user"] = chosen_one(
+            "owner_user_id",
+            changes.pop("owner_user_id"),
+            partial(selectors.colleague_choices, user=user),
+        )
+    if "owner_contact_id" in changes:
+        changes["owner_contact"] = referenced(
+            "owner_contact_id",
+            account_selectors.contact_get,
+            user=user,
+            pk=changes.pop("owner_contact_id"),
+        )
+    with fields_renamed(**COMMITMENT_FIELDS):
+        services.commitment_update(actor=user, commitment=commitment, **changes)
+    return selectors.commitment_get(user=user, pk=commitment.pk)
+
+
+@router.post("/commitments/{commitment_id}/complete", response=CommitmentOut, tags=["commitments"])
+def commitment_complete(request: HttpRequest, commitment_id: int) -> Commitment:
+    """Mark a commitment done (409 unless it is open)."""
+    user = caller(request)
+    commitment = selectors.commitment_get(user=user, pk=commitment_id)
+    services.commitment_complete(actor=user, commitment=commitment)
+    return selectors.commitment_get(user=user, pk=commitment.pk)
+
+
+@router.post("/commitments/{commitment_id}/cancel", response=CommitmentOut, tags=["commitments"])
+def commitment_cancel(request: HttpRequest, commitment_id: int) -> Commitment:
+    """Cancel a commitment nobody owes any more (409 unless it is open)."""
+    user = caller(request)
+    commitment = selectors.commitment_get(user=user, pk=commitment_id)
+    services.commitment_cancel(actor=user, commitment=commitment)
+    return selectors.commitment_get(user=user, pk=commitment.pk)
+
+
+@router.get("/accounts/{account_id}/where-we-left-off", response=LeftOffOut, tags=["accounts"])
+def account_left_off(request: HttpRequest, account_id: int) -> LeftOff:
+    """Open threads with their last exchange, open commitments both ways, what is overdue."""
+    user = caller(request)
+    account = account_selectors.account_get(user=user, pk=account_id)
+    return selectors.where_we_left_off(user=user, account=account)
+
+
+@router.get("/contacts/{contact_id}/where-we-left-off", response=LeftOffOut, tags=["contacts"])
+def contact_left_off(request: HttpRequest, contact_id: int) -> LeftOff:
+    """The same for one person, with the last thing they told us."""
+    user = caller(request)
+    contact = account_selectors.contact_get(user=user, pk=contact_id)
+    return selectors.where_we_left_off(user=user, contact=contact)
+
+
+# --- capture quality (X9) ---------------------------------------------------------------
+
+
+@router.get("/scorecards/capture", response=CaptureOut, tags=["scorecards"])
+def scorecard_capture(request: HttpRequest, filters: Query[CaptureFilters]) -> dict[str, Any]:
+    """Per employee: interactions logged, shares with outcome and next step, facts taught,
+    re-asks caused, commitments kept. Staff only."""
+    user = caller(request)
+    until = filters.until or timezone.localdate()
+    since = filters.since or until - timedelta(days=89)
+    rows = selectors.capture_quality(user=user, since=since, until=until)
+    return {"since": since, "until": until, "rows": rows}
+
+
+# --- ingestion (X10) ------------------------------------------------------------------
+
+
+@router.post("/ingestions", response={202: IngestionRunOut}, tags=["ingestion"])
+def ingestion_start(
+    request: HttpRequest, payload: Form[IngestionStartIn], file: File[UploadedFile]
+) -> Status[IngestionRun]:
+    """Upload a CSV, .eml, mbox or .ics file of interactions; it is imported in the background."""
+    user = caller(request)
+    run = services.ingestion_start(
+        actor=user,
+        filename=file.name or "upload",
+        content=file.read(),
+        format=payload.format,
+        dry_run=payload.dry_run,
+    )
+    return Status(202, selectors.ingestion_run_get(user=user, pk=run.pk))
+
+
+@router.get("/ingestions", response=IngestionRunPageOut, tags=["ingestion"])
+def ingestion_list(request: HttpRequest, filters: Query[IngestionRunFilters]) -> Page[IngestionRun]:
+    """Imports newest first (staff only; others see none)."""
+    return selectors.ingestion_run_list(
+        user=caller(request), cursor=filters.cursor, limit=filters.limit
+    )
+
+
+@router.get("/ingestions/{run_id}", response=IngestionRunOut, tags=["ingestion"])
+def ingestion_detail(request: HttpRequest, run_id: int) -> IngestionRun:
+    """One import: its status, progress, counts and row-level errors."""
+    return selectors.ingestion_run_get(user=caller(request), pk=run_id)
+
+
+@router.get("/ingestion-review", response=ReviewItemPageOut, tags=["ingestion"])
+def ingestion_review(
+    request: HttpRequest, filters: Query[ReviewQueueFilters]
+) -> Page[IngestionItem]:
+    """Imported messages and events that matched nobody, newest first (staff only)."""
+    return selectors.review_queue(
+        user=caller(request), status=filters.status, cursor=filters.cursor, limit=filters.limit
+    )
+
+
+@router.post("/ingestion-review/{item_id}/attach", response=ReviewItemOut, tags=["ingestion"])
+def ingestion_review_attach(
+    request: HttpRequest, item_id: int, payload: ReviewAttachIn
+) -> IngestionItem:
+    """Log a waiting item on an account, with the contacts who took part."""
+    user = caller(request)
+    item = selectors.review_item_get(user=user, pk=item_id)
+    account = referenced(
+        "account_id", account_selectors.account_get, user=user, pk=payload.account_id
+    )
+    contacts = _contacts_named(user, payload.contact_ids)
+    with fields_renamed(**INTERACTION_FIELDS):
+        services.ingestion_item_attach(actor=user, item=item, account=account, contacts=contacts)
+    return selectors.review_item_get(user=user, pk=item_id)
+
+
+@router.post("/ingestion-review/{item_id}/dismiss", response=ReviewItemOut, tags=["ingestion"])
+def ingestion_review_dismiss(request: HttpRequest, item_id: int) -> IngestionItem:
+    """Take a waiting item off the queue without logging it."""
+    user = caller(request)
+    services.ingestion_item_dismiss(
+        actor=user, item=selectors.review_item_get(user=user, pk=item_id)
+    )
+    return selectors.review_item_get(user=user, pk=item_id)
+
+
+# --- quiet intervals (X8) --------------------------------------------------------------
+
+
+@router.get("/alerts/quiet", response=QuietAlertPageOut, tags=["alerts"])
+def quiet_alerts(request: HttpRequest, filters: Query[PageFilters]) -> Page[QuietAlert]:
+    """Organisations quiet for longer than their own rhythm allows, most valuable first."""
+    return selectors.quiet_alerts(user=caller(request), cursor=filters.cursor, limit=filters.limit)
+
+
+@router.post("/alerts/quiet/recompute", response={202: RecomputeQueuedOut}, tags=["alerts"])
+def quiet_alerts_recompute(request: HttpRequest) -> Status[dict[str, str]]:
+    """Queue a relearning of every organisation's rhythm (staff writers)."""
+    user = caller(request)
+    if not user.is_internal:
+        raise NotFound("alerts not found")
+    access.ensure_can_write(user)
+    result = cadence_recompute.enqueue()
+    return Status(202, {"task_id": str(result.id), "status": str(result.status).lower()})

@@ -7,15 +7,27 @@ validating a choice needs no query and can never reach a row the user may not se
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import Any, cast
 
 from django import forms
+from django.urls import reverse
 from django.utils import timezone
 
 from rapport.accounts.models import Account, Contact, Partner
-from rapport.core.errors import ApplicationError
+from rapport.core.errors import ApplicationError, InvalidInput
 from rapport.core.models import User
-from rapport.interactions.models import Channel, Direction, Interaction, Outcome
+from rapport.interactions.models import (
+    Channel,
+    Direction,
+    IngestionFormat,
+    Interaction,
+    Outcome,
+    Thread,
+)
+from rapport.interactions.services import CommitmentSpec
+from rapport.memory.models import Attribute, Purpose
+from rapport.memory.services import LearnedFact
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -160,6 +172,8 @@ class InteractionForm(forms.Form):
         colleagues: Sequence[User] = (),
         partners: Sequence[Partner] = (),
         editing: bool = False,
+        threads: Sequence[Thread] = (),
+        attributes: Sequence[Attribute] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -172,6 +186,11 @@ class InteractionForm(forms.Form):
             self.fields["occurred_at"].initial = timezone.localtime().replace(
                 second=0, microsecond=0
             )
+            self.fields |= continuity_fields(
+                threads=threads, colleagues=colleagues, contacts=contacts
+            )
+            self.fields |= outreach_fields()
+            self.fields |= learned_fields(attributes=attributes, units=units, contacts=contacts)
         cast(ObjectMultipleChoiceField, self.fields["contacts"]).set_objects(
             contacts, _contact_label
         )
@@ -196,6 +215,7 @@ class InteractionForm(forms.Form):
         """Show a service's refusal next to the field it names (or above the form)."""
         fields = error.errors or {"non_field": [error.message]}
         for name, messages in fields.items():
+            name = learned_field_name(continuity_field_name(name))
             target = name if name in self.fields else None
             for message in messages:
                 self.add_error(target, message)
@@ -205,3 +225,360 @@ class OrganisationSearchForm(forms.Form):
     """The first step of logging without an account: find the organisation."""
 
     q = forms.CharField(required=False, max_length=100, label="Organisation")
+
+
+# --- threads and commitments, logged with the interaction (X2) ----------------------------
+
+COMMITMENT_ROWS = 3
+OWED_BY_CHOICES = [
+    ("us", "We owe"),
+    ("customer", "They owe"),
+    ("partner", "Partner owes"),
+]
+
+
+class OwnerChoiceField(forms.ChoiceField):
+    """Who owes it: one of our people or one of theirs; cleans to (user, contact)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.owners: dict[str, tuple[User | None, Contact | None]] = {}
+
+    def set_people(self, colleagues: Sequence[User], contacts: Sequence[Contact]) -> None:
+        self.owners = {f"user:{u.pk}": (u, None) for u in colleagues}
+        self.owners |= {f"contact:{c.pk}": (None, c) for c in contacts}
+        self.choices = [
+            ("", "— whoever it falls to —"),
+            ("Our people", [(f"user:{u.pk}", str(u)) for u in colleagues]),
+            ("Their people", [(f"contact:{c.pk}", _contact_label(c)) for c in contacts]),
+        ]
+
+    def clean(self, value: Any) -> tuple[User | None, Contact | None]:
+        value = super().clean(value)
+        return self.owners.get(value, (None, None))
+
+
+def continuity_fields(
+    *, threads: Sequence[Thread], colleagues: Sequence[User], contacts: Sequence[Contact]
+) -> dict[str, forms.Field]:
+    """The logging form's thread picker and commitment rows (prefixed fields, 1 to 3)."""
+    thread = ObjectChoiceField(
+        required=False, empty_label="— not part of a thread —", label="Continues thread"
+    )
+    thread.set_objects(threads, lambda t: f"{t.title} · {t.account.name}")
+    fields: dict[str, forms.Field] = {
+        "thread": thread,
+        "new_thread_title": forms.CharField(
+            required=False,
+            max_length=200,
+            label="…or starts a new thread",
+            widget=forms.TextInput(attrs={"placeholder": "e.g. 2027 renewal"}),
+        ),
+    }
+    for row in range(1, COMMITMENT_ROWS + 1):
+        owner = OwnerChoiceField(required=False, label="Who")
+        owner.set_people(colleagues, contacts)
+        fields |= {
+            f"commitment_{row}_owed_by": forms.ChoiceField(
+                required=False, choices=OWED_BY_CHOICES, initial="us", label="Side"
+            ),
+            f"commitment_{row}_who": owner,
+            f"commitment_{row}_what": forms.CharField(
+                required=False,
+                max_length=500,
+                label="What",
+                widget=forms.TextInput(attrs={"placeholder": "e.g. send the revised quote"}),
+            ),
+            f"commitment_{row}_due": forms.DateField(
+                required=False,
+                label="Due",
+                input_formats=["%Y-%m-%d"],
+                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            ),
+        }
+    return fields
+
+
+def continuity_rows(form: forms.Form) -> list[list[forms.BoundField]]:
+    """The commitment rows' bound fields (side, who, what, due), for the template."""
+    names = ("owed_by", "who", "what", "due")
+    return [
+        [form[f"commitment_{row}_{name}"] for name in names]
+        for row in range(1, COMMITMENT_ROWS + 1)
+        if f"commitment_{row}_what" in form.fields
+    ]
+
+
+def continuity_values(data: dict[str, Any]) -> dict[str, Any]:
+    """interaction_log's thread and commitment arguments from the cleaned form.
+
+    A row counts as soon as it says what, who or by when; an incomplete one is refused
+    by the service, next to the field at fault.
+    """
+    commitments = []
+    for row in range(1, COMMITMENT_ROWS + 1):
+        what = data.get(f"commitment_{row}_what") or ""
+        owner_user, owner_contact = data.get(f"commitment_{row}_who") or (None, None)
+        due_on = data.get(f"commitment_{row}_due")
+        if not (what.strip() or owner_user or owner_contact or due_on):
+            continue
+        commitments.append(
+            CommitmentSpec(
+                owed_by=data.get(f"commitment_{row}_owed_by") or "",
+                description=what,
+                due_on=due_on,
+                owner_user=owner_user,
+                owner_contact=owner_contact,
+            )
+        )
+    return {
+        "thread": data.get("thread"),
+        "new_thread_title": data.get("new_thread_title") or "",
+        "commitments": commitments,
+    }
+
+
+_ROW_FIELDS = {
+    "owed_by": "owed_by",
+    "owner_user": "who",
+    "owner_contact": "who",
+    "description": "what",
+    "due_on": "due",
+}
+
+
+def continuity_field_name(name: str) -> str:
+    """The form field for a service error's field (`commitments.0.due_on` → `commitment_1_due`)."""
+    parts = name.split(".")
+    if len(parts) == 3 and parts[0] == "commitments" and parts[1].isdigit():
+        return f"commitment_{int(parts[1]) + 1}_{_ROW_FIELDS.get(parts[2], 'what')}"
+    return name
+
+
+class CapturePeriodForm(forms.Form):
+    """The capture-quality scorecard's period: the last 30, 90 or 365 days, or chosen days."""
+
+    PERIODS = [("30", "Last 30 days"), ("90", "Last 90 days"), ("365", "Last 365 days")]
+
+    period = forms.ChoiceField(
+        required=False, choices=[*PERIODS, ("custom", "Custom")], initial="90"
+    )
+    since = forms.DateField(
+        required=False, input_formats=["%Y-%m-%d"], widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        required=False, input_formats=["%Y-%m-%d"], widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sort = forms.CharField(required=False, max_length=40)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        today = timezone.localdate()
+        period = data.get("period") or "90"
+        if period == "custom":
+            since, until = data.get("since"), data.get("until")
+            if since is None:
+                self.add_error("since", "Choose the first day.")
+            if until is None:
+                self.add_error("until", "Choose the last day.")
+            if since and until and since > until:
+                self.add_error("since", "'since' is after 'until'.")
+        else:
+            data["since"] = today - timedelta(days=int(period) - 1)
+            data["until"] = today
+        data["period"] = period
+        return data
+
+
+# --- consent and preferences, checked when logging outbound (X5) --------------------------
+
+
+def outreach_fields() -> dict[str, forms.Field]:
+    """The logging form's purpose (checked against consent) and the override of a block."""
+    return {
+        "purpose": forms.ChoiceField(
+            required=False,
+            choices=[("", "— not said (counts as service) —"), *Purpose.choices],
+            label="Purpose",
+            help_text="Outbound contact is checked against each person's consent for it.",
+        ),
+        "override_reason": forms.CharField(
+            required=False,
+            max_length=500,
+            label="Override reason",
+            help_text="Only to log an interaction their consent or preferences block; "
+            "it is recorded as a breach.",
+        ),
+    }
+
+
+# --- what the customer taught us, recorded with the interaction (X3) ----------------------
+
+LEARNED_ROWS = 3
+
+
+class ValueInput(forms.TextInput):
+    """A value box that also takes the checkboxes htmx may swap in for a multi-choice."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
+        values = [v for v in values if v not in (None, "")]
+        return values if len(values) > 1 else (values[0] if values else "")
+
+
+class LearnedValueField(forms.Field):
+    """The raw value, a string or a list; the memory service parses it by attribute type."""
+
+    widget = ValueInput
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [str(v).strip()[:500] for v in value]
+        return str(value or "").strip()[:500]
+
+
+class AboutChoiceField(forms.ChoiceField):
+    """Who or what a learned value is about: one of their people or a unit; cleans to one."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.subjects: dict[str, tuple[Account | None, Contact | None]] = {}
+
+    def set_subjects(self, units: Sequence[Account], contacts: Sequence[Contact]) -> None:
+        self.subjects = {f"unit:{u.pk}": (u, None) for u in units}
+        self.subjects |= {f"contact:{c.pk}": (None, c) for c in contacts}
+        self.choices = [
+            ("", "— the unit logged —"),
+            ("Told by / about", [(f"contact:{c.pk}", _contact_label(c)) for c in contacts]),
+            ("About the unit", [(f"unit:{u.pk}", _unit_label(u)) for u in units]),
+        ]
+
+    def clean(self, value: Any) -> tuple[Account | None, Contact | None]:
+        value = super().clean(value)
+        return self.subjects.get(value, (None, None))
+
+
+def learned_fields(
+    *, attributes: Sequence[Attribute], units: Sequence[Account], contacts: Sequence[Contact]
+) -> dict[str, forms.Field]:
+    """The logging form's "What we learned" rows: about whom, which attribute, what value."""
+    by_kind: dict[str, list[tuple[str, str]]] = {}
+    for attribute in attributes:
+        by_kind.setdefault(attribute.get_kind_display(), []).append(
+            (attribute.key, attribute.label)
+        )
+    fields: dict[str, forms.Field] = {}
+    for row in range(1, LEARNED_ROWS + 1):
+        about = AboutChoiceField(required=False, label="About")
+        about.set_subjects(units, contacts)
+        attribute_field = forms.ChoiceField(
+            required=False,
+            label="What",
+            choices=[("", "— choose —"), *by_kind.items()],
+            # Choosing the attribute swaps in the input its value type needs.
+            widget=forms.Select(
+                attrs={
+                    "hx-get": f"{reverse('memory:value_field')}?name=learned_{row}_value",
+                    "hx-include": "this",
+                    "hx-target": f"#learned-value-{row}",
+                    "hx-trigger": "change",
+                }
+            ),
+        )
+        fields |= {
+            f"learned_{row}_about": about,
+            f"learned_{row}_attribute": attribute_field,
+            f"learned_{row}_value": LearnedValueField(required=False, label="Value"),
+        }
+    return fields
+
+
+def learned_rows(form: forms.Form) -> list[list[forms.BoundField]]:
+    """The "What we learned" rows' bound fields (about, attribute, value) for the template."""
+    return [
+        [form[f"learned_{row}_{name}"] for name in ("about", "attribute", "value")]
+        for row in range(1, LEARNED_ROWS + 1)
+        if f"learned_{row}_attribute" in form.fields
+    ]
+
+
+def learned_values(data: dict[str, Any], attributes: Sequence[Attribute]) -> list[LearnedFact]:
+    """interaction_log's `learned` argument from the cleaned form; empty rows are skipped."""
+    by_key = {a.key: a for a in attributes}
+    learned = []
+    for row in range(1, LEARNED_ROWS + 1):
+        key = data.get(f"learned_{row}_attribute") or ""
+        value = data.get(f"learned_{row}_value")
+        if not key and not value:
+            continue
+        if not key:
+            raise InvalidInput("Choose what they told us.", field=f"learned.{row - 1}.attribute")
+        account, contact = data.get(f"learned_{row}_about") or (None, None)
+        learned.append(
+            LearnedFact(attribute=by_key[key], value=value, account=account, contact=contact)
+        )
+    return learned
+
+
+def learned_field_name(name: str) -> str:
+    """The form field for a service error's field (`learned.0.value` → `learned_1_value`)."""
+    parts = name.split(".")
+    if len(parts) == 3 and parts[0] == "learned" and parts[1].isdigit():
+        target = {"contact": "about", "account": "about", "attribute": "attribute"}
+        return f"learned_{int(parts[1]) + 1}_{target.get(parts[2], 'value')}"
+    return name
+
+
+# --- ingestion (X10) ------------------------------------------------------------------
+
+
+def _refusal_shown(form: forms.Form, error: ApplicationError) -> None:
+    """Show a service's refusal next to the field it names (or above the form)."""
+    for name, messages in (error.errors or {"non_field": [error.message]}).items():
+        for message in messages:
+            form.add_error(name if name in form.fields else None, message)
+
+
+class IngestionUploadForm(forms.Form):
+    """The import page: a file of interactions, its format (or told by the file), dry run."""
+
+    file = forms.FileField(
+        label="File",
+        help_text="CSV, a single e-mail (.eml), a mailbox (mbox) or a calendar (.ics).",
+    )
+    format = forms.ChoiceField(
+        required=False,
+        choices=[("", "Tell from the file"), *IngestionFormat.choices],
+        label="Format",
+    )
+    dry_run = forms.BooleanField(
+        required=False, label="Dry run: report what would happen, write nothing"
+    )
+
+    def add_application_error(self, error: ApplicationError) -> None:
+        """Show a service's refusal next to its field."""
+        _refusal_shown(self, error)
+
+
+class ReviewAttachForm(forms.Form):
+    """Attach a review item: the unit it happened with and their people who took part."""
+
+    account = ObjectChoiceField(label="Organisation or unit")
+    contacts = ObjectMultipleChoiceField(
+        required=False,
+        label="Their people",
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+    )
+
+    def __init__(
+        self, *args: Any, units: Sequence[Account], contacts: Sequence[Contact], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        cast(ObjectChoiceField, self.fields["account"]).set_objects(units, _unit_label)
+        cast(ObjectMultipleChoiceField, self.fields["contacts"]).set_objects(
+            contacts, _contact_label
+        )
+
+    def add_application_error(self, error: ApplicationError) -> None:
+        """Show a service's refusal next to its field."""
+        _refusal_shown(self, error)

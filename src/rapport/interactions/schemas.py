@@ -10,7 +10,19 @@ from pydantic import AfterValidator, AwareDatetime, BeforeValidator
 
 from rapport.accounts.schemas import AccountRef, ContactRef, Input, PageFilters, PartnerRef
 from rapport.core.schemas import Id, Text, UserRef
-from rapport.interactions.models import Channel, Direction, Interaction, Outcome, Side
+from rapport.interactions.models import (
+    Channel,
+    CommitmentStatus,
+    Direction,
+    IngestionFormat,
+    Interaction,
+    Outcome,
+    ReviewStatus,
+    Side,
+    Thread,
+    ThreadStatus,
+)
+from rapport.memory.schemas import JsonValue
 
 
 def _storable_moment(value: datetime) -> datetime:
@@ -56,6 +68,7 @@ class InteractionOut(Schema):
     outcome: str
     outcome_label: str
     next_step: str
+    purpose: str = Field(description="why we reached out (blank: not said)")
     partner: PartnerRef | None
     logged_by: UserRef | None
     contacts: list[ContactRef] = Field(description="the customer's people taking part")
@@ -107,6 +120,29 @@ class InteractionFilters(TimelineFilters):
     subtree: bool = True
 
 
+class CommitmentIn(Input):
+    """A commitment made on the interaction being logged."""
+
+    owed_by: Side = Field(description="us, customer or partner")
+    description: Text = Field(max_length=500)
+    due_on: Day | None = None
+    owner_user_id: Id | None = Field(None, description="which of us owes it (owed_by=us)")
+    owner_contact_id: Id | None = Field(
+        None, description="which of their people owes it (owed_by=customer)"
+    )
+
+
+class LearnedIn(Input):
+    """Something the customer taught us on this interaction (X3)."""
+
+    attribute: Text = Field(description="the attribute's key (see GET /attributes)")
+    value: JsonValue
+    contact_id: Id | None = Field(
+        None, description="who told us (and the subject of person-level attributes)"
+    )
+    account_id: Id | None = Field(None, description="the unit it is about; default the logged unit")
+
+
 class InteractionCreateIn(Input):
     account_id: Id
     channel: Channel
@@ -119,6 +155,19 @@ class InteractionCreateIn(Input):
     contact_ids: list[Id] = Field([], max_length=100, description="the customer's people")
     user_ids: list[Id] = Field([], max_length=50, description="our people; default you")
     partner_id: Id | None = None
+    purpose: Text = Field(
+        "",
+        max_length=16,
+        description="why we reach out (service, sales, marketing, newsletter, events, surveys, "
+        "training): outbound interactions are checked against each person's consent",
+    )
+    override_reason: Text = Field(
+        "", max_length=500, description="log it although consent or preferences block it"
+    )
+    thread_id: Id | None = Field(None, description="an open thread this interaction continues")
+    new_thread_title: Text = Field("", max_length=200, description="or start a new thread")
+    commitments: list[CommitmentIn] = Field([], max_length=20, description="promises made on it")
+    learned: list[LearnedIn] = Field([], max_length=50, description="facts learned on it")
 
 
 class InteractionUpdateIn(Input):
@@ -131,3 +180,313 @@ class InteractionUpdateIn(Input):
     next_step: Text | None = None
     partner_id: Id | None = Field(None, description="null: no partner involved")
     contact_ids: list[Id] | None = Field(None, max_length=100, description="replaces the list")
+
+
+# --- threads and commitments: where we left off (X2) --------------------------------------
+
+
+class LastExchangeOut(Schema):
+    id: int
+    subject: str
+    occurred_at: datetime
+    channel: str
+    channel_label: str
+    direction: str
+    contacts: list[ContactRef]
+    users: list[UserRef]
+
+    @staticmethod
+    def resolve_channel_label(obj: Interaction) -> str:
+        return obj.get_channel_display()
+
+    @staticmethod
+    def resolve_contacts(obj: Interaction) -> list[Any]:
+        return [p.contact for p in obj.participants.all() if p.side == Side.CUSTOMER and p.contact]
+
+    @staticmethod
+    def resolve_users(obj: Interaction) -> list[Any]:
+        return [p.user for p in obj.participants.all() if p.side == Side.US and p.user]
+
+
+class ThreadOut(Schema):
+    id: int
+    account: AccountRef
+    customer_id: int
+    title: str
+    status: str
+    opened_by: UserRef | None
+    closed_at: datetime | None
+    last_interaction_at: datetime | None
+    last_exchange: LastExchangeOut | None = Field(
+        description="subject, when, channel and who of the latest interaction on the thread"
+    )
+    created_at: datetime
+
+    @staticmethod
+    def resolve_last_exchange(obj: Thread) -> Interaction | None:
+        return obj.last_interaction
+
+
+class ThreadPageOut(Schema):
+    items: list[ThreadOut]
+    next_cursor: str | None
+
+
+class ThreadFilters(PageFilters):
+    status: ThreadStatus | None = Field(None, description="open or closed; default both")
+
+
+class ThreadCreateIn(Input):
+    account_id: Id
+    title: Text = Field(max_length=200)
+
+
+class CommitmentOut(Schema):
+    id: int
+    account: AccountRef
+    customer_id: int
+    interaction_id: int | None
+    thread_id: int | None
+    owed_by: str
+    owner_user: UserRef | None
+    owner_contact: ContactRef | None
+    description: str
+    due_on: date | None
+    status: str
+    is_overdue: bool
+    done_at: datetime | None
+    done_by: UserRef | None
+    created_at: datetime
+
+
+class CommitmentPageOut(Schema):
+    items: list[CommitmentOut]
+    next_cursor: str | None
+
+
+class CommitmentFilters(PageFilters):
+    account_id: Id | None = Field(None, description="this account and its units")
+    status: CommitmentStatus | None = None
+    owed_by: Side | None = None
+    overdue: bool | None = Field(None, description="true: only overdue; false: none overdue")
+    owner_user_id: Id | None = Field(None, description="owed by this one of us")
+
+
+class CommitmentCreateIn(CommitmentIn):
+    account_id: Id
+    interaction_id: Id | None = Field(None, description="the interaction it was made on")
+    thread_id: Id | None = None
+
+
+class CommitmentUpdateIn(Input):
+    description: Text | None = Field(None, max_length=500)
+    due_on: Day | None = Field(None, description="null: no due date")
+    owner_user_id: Id | None = Field(None, description="null: nobody of ours in particular")
+    owner_contact_id: Id | None = Field(None, description="null: nobody of theirs in particular")
+
+
+class LastToldOut(Schema):
+    id: int
+    subject: str
+    summary: str
+    occurred_at: datetime
+    channel: str
+    direction: str
+    account: AccountRef
+
+
+class LeftOffOut(Schema):
+    threads: list[ThreadOut] = Field(description="open threads, most recently active first")
+    open_threads: int
+    ours: list[CommitmentOut] = Field(description="open commitments we owe, by due date")
+    theirs: list[CommitmentOut] = Field(description="open commitments they (or a partner) owe")
+    open_ours: int
+    open_theirs: int
+    overdue_count: int
+    last_told: LastToldOut | None = Field(
+        description="their latest inbound or two-way interaction: the last thing they told us"
+    )
+
+
+# --- capture quality (X9) -----------------------------------------------------------------
+
+
+class CaptureFilters(Schema):
+    since: Day | None = Field(None, description="first day (default: 89 days before until)")
+    until: Day | None = Field(None, description="last day, inclusive (default: today)")
+
+
+class CaptureRowOut(Schema):
+    user: UserRef
+    interactions: int
+    with_outcome: int
+    with_next_step: int
+    outcome_share: float | None
+    next_step_share: float | None
+    facts_taught: int
+    reasks: int
+    commitments_due: int
+    commitments_kept: int
+    kept_share: float | None
+
+
+class CaptureOut(Schema):
+    since: date
+    until: date
+    rows: list[CaptureRowOut]
+
+
+class ThreadDetailOut(Schema):
+    thread: ThreadOut
+    interactions: list[InteractionOut] = Field(description="the latest 100, newest first")
+    commitments: list[CommitmentOut] = Field(description="open ones first, then by due date")
+
+
+# --- ingestion (X10) ------------------------------------------------------------------
+
+
+class IngestionStartIn(Input):
+    """The form fields sent beside the file (multipart/form-data)."""
+
+    format: IngestionFormat | None = Field(None, description="default: told by the file")
+    dry_run: bool = Field(False, description="report what would happen; write nothing")
+
+
+class IngestionErrorOut(Schema):
+    row: int | None = Field(description="CSV line (header = 1), message or event number")
+    field: str = Field(description="the column, header or property at fault; 'file' for the file")
+    message: str
+
+
+class IngestionRunOut(Schema):
+    id: int
+    format: str
+    filename: str
+    sha256: str
+    status: str = Field(description="queued, running, done or failed")
+    dry_run: bool
+    total: int = Field(description="rows, messages or events in the file")
+    processed: int = Field(description="how many have been read so far")
+    created: int = Field(description="interactions created (one per organisation named)")
+    duplicates: int = Field(description="already imported: nothing added for them")
+    queued_for_review: int = Field(description="matched nobody: waiting in the review queue")
+    errors: list[IngestionErrorOut]
+    created_by: UserRef | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class IngestionRunPageOut(Schema):
+    items: list[IngestionRunOut]
+    next_cursor: str | None
+
+
+class IngestionRunFilters(PageFilters):
+    pass
+
+
+class AddressOut(Schema):
+    email: str
+    name: str
+    role: str = Field(description="from, to, cc, organizer, attendee or participant")
+
+
+class ReviewItemOut(Schema):
+    id: int
+    run_id: int
+    external_id: str
+    occurred_at: datetime | None
+    channel: str
+    subject: str
+    summary: str
+    addresses: list[AddressOut]
+    reason: str
+    status: str = Field(description="open, attached or dismissed")
+    interaction_id: int | None
+    resolved_by: UserRef | None
+    resolved_at: datetime | None
+
+    @staticmethod
+    def resolve_summary(obj: Any) -> str:
+        return str((obj.payload or {}).get("summary", ""))
+
+
+class ReviewItemPageOut(Schema):
+    items: list[ReviewItemOut]
+    next_cursor: str | None
+
+
+class ReviewQueueFilters(PageFilters):
+    status: ReviewStatus = Field(
+        ReviewStatus.OPEN, description="open (default), attached, dismissed"
+    )
+
+
+class ReviewAttachIn(Input):
+    account_id: Id = Field(description="the organisation or unit to log it on")
+    contact_ids: list[Id] = Field([], max_length=100, description="their people who took part")
+
+
+# --- quiet intervals (X8) -----------------------------------------------------------------
+
+
+class QuietAlertOut(Schema):
+    organisation: AccountRef
+    manager: UserRef | None
+    exchanges: int = Field(description="two-way and inbound exchanges the rhythm is learned from")
+    typical_gap_days: float | None
+    allowed_gap_days: float | None
+    last_exchange_at: datetime | None
+    quiet_days: int = Field(description="days since the last exchange, now")
+    overdue_days: int = Field(description="days beyond the allowed gap, now")
+    value_weight: float = Field(description="what the relationship weighs (ranks the list)")
+    suggestion: str = Field(description="a concrete reason to get in touch")
+    model: str = Field(description="model name and version")
+    computed_at: datetime
+
+    @staticmethod
+    def resolve_manager(obj: Any) -> Any:
+        return obj.organisation.manager
+
+    @staticmethod
+    def resolve_exchanges(obj: Any) -> Any:
+        return obj.cadence.exchanges
+
+    @staticmethod
+    def resolve_typical_gap_days(obj: Any) -> Any:
+        return obj.cadence.typical_gap_days
+
+    @staticmethod
+    def resolve_allowed_gap_days(obj: Any) -> Any:
+        return obj.cadence.allowed_gap_days
+
+    @staticmethod
+    def resolve_last_exchange_at(obj: Any) -> Any:
+        return obj.cadence.last_exchange_at
+
+    @staticmethod
+    def resolve_value_weight(obj: Any) -> Any:
+        return obj.cadence.value_weight
+
+    @staticmethod
+    def resolve_suggestion(obj: Any) -> Any:
+        return obj.cadence.suggestion
+
+    @staticmethod
+    def resolve_computed_at(obj: Any) -> Any:
+        return obj.cadence.computed_at
+
+    @staticmethod
+    def resolve_model(obj: Any) -> str:
+        return f"{obj.cadence.model_name} {obj.cadence.model_version}"
+
+
+class QuietAlertPageOut(Schema):
+    items: list[QuietAlertOut]
+    next_cursor: str | None
+
+
+class RecomputeQueuedOut(Schema):
+    task_id: str
+    status: str

@@ -3,19 +3,36 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import TypeVar
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, F, Max, Model, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from rapport.accounts.models import Account, Contact
 from rapport.core import access
-from rapport.core.errors import InvalidInput
-from rapport.core.models import STAFF_ROLES, User
+from rapport.core.errors import InvalidInput, NotFound
+from rapport.core.models import STAFF_ROLES, Role, User
 from rapport.core.pagination import Page, clamp_limit, decode_cursor, page_of
-from rapport.interactions.models import Channel, Interaction, Participant
+from rapport.interactions.models import (
+    AccountCadence,
+    Channel,
+    Commitment,
+    CommitmentStatus,
+    Direction,
+    IngestionItem,
+    IngestionRun,
+    Interaction,
+    Participant,
+    ReviewStatus,
+    Side,
+    Thread,
+    ThreadStatus,
+)
+
+M = TypeVar("M", bound=Model)
 
 
 def _with_people(queryset: QuerySet[Interaction]) -> QuerySet[Interaction]:
@@ -227,9 +244,610 @@ def my_accounts(*, user: User, max_accounts: int = 500) -> list[ManagedAccount]:
     return rows
 
 
-def gone_quiet(rows: Sequence[ManagedAccount], *, days: int = 90) -> list[ManagedAccount]:
-    """Of the given managed accounts, those with no interaction for `days`, quietest first."""
+def gone_quiet(
+    rows: Sequence[ManagedAccount],
+    *,
+    days: int = 90,
+    learned: dict[int, tuple[bool, datetime]] | None = None,
+) -> list[ManagedAccount]:
+    """Of the given managed accounts, those gone quiet, quietest first.
+
+    Where a rhythm was learned (`learned`: account id -> (quiet, computed at), from
+    `learned_quiet`), the last recompute decides, unless we were in touch since; else
+    no interaction for `days` does.
+    """
     cutoff = timezone.now() - timedelta(days=days)
-    quiet = [r for r in rows if r.last_interaction_at is None or r.last_interaction_at < cutoff]
+    learned = learned or {}
+
+    def is_quiet(row: ManagedAccount) -> bool:
+        if row.account.pk in learned:
+            quiet, computed_at = learned[row.account.pk]
+            return quiet and (
+                row.last_interaction_at is None or row.last_interaction_at <= computed_at
+            )
+        return row.last_interaction_at is None or row.last_interaction_at < cutoff
+
+    quiet = [r for r in rows if is_quiet(r)]
     quiet.sort(key=lambda r: (r.last_interaction_at is not None, r.last_interaction_at))
     return quiet
+
+
+# --- threads and commitments: where we left off (X2) --------------------------------------
+
+# Enough for a card at the top of a page; the counts say how many more there are.
+LEFT_OFF_THREADS = 8
+LEFT_OFF_COMMITMENTS = 10
+# The department view groups in Python; these caps keep one organisation's rows bounded.
+BY_UNIT_THREADS = 1000
+BY_UNIT_COMMITMENTS = 2000
+MY_COMMITMENTS = 200
+
+_LISTENING = (Direction.INBOUND, Direction.TWO_WAY)
+
+
+def _threads(user: User) -> QuerySet[Thread]:
+    return access.scope(user, Thread.objects.all()).select_related(
+        "account", "opened_by", "last_interaction"
+    )
+
+
+def _commitments(user: User) -> QuerySet[Commitment]:
+    return access.scope(user, Commitment.objects.all()).select_related(
+        "account", "owner_user", "owner_contact", "thread", "interaction", "done_by"
+    )
+
+
+def _with_last_exchange(queryset: QuerySet[Thread]) -> QuerySet[Thread]:
+    """Threads with the people of their last exchange, in one more query for all of them."""
+    return queryset.prefetch_related(
+        Prefetch(
+            "last_interaction__participants",
+            queryset=Participant.objects.select_related("contact", "user").order_by("side", "id"),
+        )
+    )
+
+
+def _by_due_date(queryset: QuerySet[Commitment]) -> QuerySet[Commitment]:
+    return queryset.order_by(F("due_on").asc(nulls_last=True), "id")
+
+
+def _in_subtree(queryset: QuerySet[M], account: Account) -> QuerySet[M]:
+    """Rows of the account and every unit below it: an organisation is one index range."""
+    if account.is_customer_root:
+        return queryset.filter(customer_id=account.pk)
+    return queryset.filter(customer_id=account.customer_id, account__path__startswith=account.path)
+
+
+def thread_get(*, user: User, pk: int) -> Thread:
+    """One thread the user may see."""
+    return access.get_visible(_threads(user), user, pk=pk)
+
+
+def thread_list(
+    *,
+    user: User,
+    account: Account,
+    status: str | None = None,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page[Thread]:
+    """The account's threads (rolled up its subtree), newest first, keyset-paginated."""
+    limit = clamp_limit(limit)
+    queryset = _in_subtree(_threads(user), account)
+    if status:
+        if status not in ThreadStatus.values:
+            raise InvalidInput(f"Unknown status {status!r}.", field="status")
+        queryset = queryset.filter(status=status)
+    if cursor:
+        (last_id,) = decode_cursor(cursor, 1)
+        if not isinstance(last_id, int):
+            raise InvalidInput("The cursor is not valid.", field="cursor")
+        queryset = queryset.filter(id__lt=last_id)
+    rows = list(_with_last_exchange(queryset.order_by("-id"))[: limit + 1])
+    return page_of(rows, limit, lambda t: [t.id])
+
+
+def thread_interactions(*, user: User, thread: Thread, limit: int = 100) -> list[Interaction]:
+    """The thread's interactions, newest first (the latest `limit`)."""
+    queryset = access.scope(user, Interaction.objects.filter(thread=thread))
+    return list(_with_people(queryset.order_by("-occurred_at", "-id"))[:limit])
+
+
+def thread_commitments(*, user: User, thread: Thread, limit: int = 200) -> list[Commitment]:
+    """Every commitment made on the thread: open ones first, then by due date."""
+    queryset = _commitments(user).filter(thread=thread)
+    rows = list(_by_due_date(queryset)[:limit])
+    rows.sort(key=lambda c: c.status != CommitmentStatus.OPEN)
+    return rows
+
+
+def open_threads_for_picker(*, user: User, account: Account, limit: int = 50) -> list[Thread]:
+    """The organisation's open threads, most recently active first, for the logging form."""
+    queryset = _threads(user).filter(customer_id=account.customer_pk, status=ThreadStatus.OPEN)
+    return list(queryset.order_by(F("last_interaction_at").desc(nulls_last=True), "-id")[:limit])
+
+
+def commitment_get(*, user: User, pk: int) -> Commitment:
+    """One commitment the user may see."""
+    return access.get_visible(_commitments(user), user, pk=pk)
+
+
+def commitment_list(
+    *,
+    user: User,
+    account: Account | None = None,
+    status: str | None = None,
+    owed_by: str | None = None,
+    overdue: bool | None = None,
+    owner_user: User | None = None,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page[Commitment]:
+    """Commitments by due date (undated last), filtered, keyset-paginated."""
+    limit = clamp_limit(limit)
+    queryset = _commitments(user)
+    if account is not None:
+        queryset = _in_subtree(queryset, account)
+    if status:
+        if status not in CommitmentStatus.values:
+            raise InvalidInput(f"Unknown status {status!r}.", field="status")
+        queryset = queryset.filter(status=status)
+    if owed_by:
+        if owed_by not in Side.values:
+            raise InvalidInput(f"Unknown side {owed_by!r}.", field="owed_by")
+        queryset = queryset.filter(owed_by=owed_by)
+    today = timezone.localdate()
+    overdue_q = Q(status=CommitmentStatus.OPEN, due_on__lt=today)
+    if overdue is True:
+        queryset = queryset.filter(overdue_q)
+    elif overdue is False:
+        queryset = queryset.exclude(overdue_q)
+    if owner_user is not None:
+        queryset = queryset.filter(owner_user=owner_user)
+    if cursor:
+        raw_due, last_id = decode_cursor(cursor, 2)
+        if not isinstance(last_id, int):
+            raise InvalidInput("The cursor is not valid.", field="cursor")
+        if raw_due is None:
+            queryset = queryset.filter(due_on__isnull=True, id__gt=last_id)
+        else:
+            try:
+                last_due = date.fromisoformat(str(raw_due))
+            except ValueError:
+                raise InvalidInput("The cursor is not valid.", field="cursor") from None
+            queryset = queryset.filter(
+                Q(due_on__gt=last_due) | Q(due_on=last_due, id__gt=last_id) | Q(due_on__isnull=True)
+            )
+    rows = list(_by_due_date(queryset)[: limit + 1])
+    return page_of(rows, limit, lambda c: [c.due_on, c.id])
+
+
+def my_commitments(*, user: User, limit: int = MY_COMMITMENTS) -> list[Commitment]:
+    """What the signed-in user owes customers: open, overdue first, then by due date."""
+    queryset = _commitments(user).filter(
+        owner_user=user, status=CommitmentStatus.OPEN, owed_by=Side.US
+    )
+    return list(_by_due_date(queryset)[:limit])
+
+
+@dataclass
+class LeftOff:
+    """Where we left off with an account, a unit or a contact: one card's worth."""
+
+    threads: list[Thread]
+    open_threads: int
+    ours: list[Commitment]
+    theirs: list[Commitment]
+    open_ours: int
+    open_theirs: int
+    overdue_count: int
+    # The latest inbound or two-way interaction: the last thing they told us.
+    last_told: Interaction | None
+
+    @property
+    def overdue(self) -> list[Commitment]:
+        """The overdue commitments shown, on both sides, most overdue first."""
+        late = [c for c in [*self.ours, *self.theirs] if c.is_overdue]
+        return sorted(late, key=lambda c: (c.due_on, c.pk))
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.threads or self.ours or self.theirs or self.last_told)
+
+
+def where_we_left_off(
+    *,
+    user: User,
+    account: Account | None = None,
+    contact: Contact | None = None,
+    unit: Account | None = None,
+) -> LeftOff:
+    """Open threads with their last exchange, open commitments both ways, the last thing told.
+
+    For an account or a unit, rolled up its subtree; for a contact, the threads and
+    commitments of interactions they took part in and what they owe themselves. At most
+    seven queries whatever the size: each list is one index range cut to a card's length,
+    and the counts are only asked for when a list was cut.
+    """
+    threads = _threads(user).filter(status=ThreadStatus.OPEN)
+    commitments = _commitments(user).filter(status=CommitmentStatus.OPEN)
+    told = access.scope(user, Interaction.objects.filter(direction__in=_LISTENING))
+    target = unit or account
+    if contact is not None:
+        took_part = Participant.objects.filter(contact=contact).values("interaction_id")
+        threads = threads.filter(
+            customer_id=contact.customer_id,
+            pk__in=Interaction.objects.filter(pk__in=took_part, thread__isnull=False).values(
+                "thread_id"
+            ),
+        )
+        commitments = commitments.filter(customer_id=contact.customer_id).filter(
+            Q(owner_contact=contact) | Q(interaction_id__in=took_part)
+        )
+        told = told.filter(customer_id=contact.customer_id, participants__contact=contact)
+    elif target is not None:
+        threads = _in_subtree(threads, target)
+        commitments = _in_subtree(commitments, target)
+        told = _in_subtree(told, target)
+    else:
+        raise InvalidInput("Say whose relationship to show.", field="account")
+    shown_threads = list(
+        _with_last_exchange(
+            threads.order_by(F("last_interaction_at").desc(nulls_last=True), "-id")
+        )[: LEFT_OFF_THREADS + 1]
+    )
+    ours = list(_by_due_date(commitments.filter(owed_by=Side.US))[: LEFT_OFF_COMMITMENTS + 1])
+    theirs = list(_by_due_date(commitments.exclude(owed_by=Side.US))[: LEFT_OFF_COMMITMENTS + 1])
+    open_threads = len(shown_threads)
+    if open_threads > LEFT_OFF_THREADS:
+        open_threads = threads.count()
+    today = timezone.localdate()
+    if len(ours) > LEFT_OFF_COMMITMENTS or len(theirs) > LEFT_OFF_COMMITMENTS:
+        counts = commitments.aggregate(
+            ours=Count("id", filter=Q(owed_by=Side.US)),
+            theirs=Count("id", filter=~Q(owed_by=Side.US)),
+            overdue=Count("id", filter=Q(due_on__lt=today)),
+        )
+        open_ours, open_theirs, overdue = counts["ours"], counts["theirs"], counts["overdue"]
+    else:
+        open_ours, open_theirs = len(ours), len(theirs)
+        overdue = sum(1 for c in [*ours, *theirs] if c.due_on is not None and c.due_on < today)
+    last_told = told.select_related("account").order_by("-occurred_at", "-id").first()
+    return LeftOff(
+        threads=shown_threads[:LEFT_OFF_THREADS],
+        open_threads=open_threads,
+        ours=ours[:LEFT_OFF_COMMITMENTS],
+        theirs=theirs[:LEFT_OFF_COMMITMENTS],
+        open_ours=open_ours,
+        open_theirs=open_theirs,
+        overdue_count=overdue,
+        last_told=last_told,
+    )
+
+
+@dataclass
+class UnitLeftOff:
+    """One department's section of the department view."""
+
+    unit: Account
+    threads: list[Thread] = field(default_factory=list)
+    ours: list[Commitment] = field(default_factory=list)
+    theirs: list[Commitment] = field(default_factory=list)
+
+    @property
+    def overdue(self) -> list[Commitment]:
+        return sorted(
+            (c for c in [*self.ours, *self.theirs] if c.is_overdue), key=lambda c: (c.due_on, c.pk)
+        )
+
+
+@dataclass
+class LeftOffByUnit:
+    sections: list[UnitLeftOff]
+    quiet_units: int
+    truncated: bool
+
+
+def where_we_left_off_by_unit(*, user: User, account: Account) -> LeftOffByUnit:
+    """The same view for every unit below `account` (itself included), one section each.
+
+    Four queries: the units, the open threads with their last exchange's people, the
+    open commitments; grouped here by the unit each row belongs to (not rolled up, so
+    nothing shows twice).
+    """
+    units = list(
+        access.visible_accounts(user)
+        .filter(customer_id=account.customer_pk, path__startswith=account.path)
+        .order_by("path")
+    )
+    sections = {u.pk: UnitLeftOff(unit=u) for u in units}
+    threads = list(
+        _with_last_exchange(
+            _in_subtree(_threads(user).filter(status=ThreadStatus.OPEN), account).order_by(
+                F("last_interaction_at").desc(nulls_last=True), "-id"
+            )
+        )[: BY_UNIT_THREADS + 1]
+    )
+    commitments = list(
+        _by_due_date(_in_subtree(_commitments(user).filter(status=CommitmentStatus.OPEN), account))[
+            : BY_UNIT_COMMITMENTS + 1
+        ]
+    )
+    truncated = len(threads) > BY_UNIT_THREADS or len(commitments) > BY_UNIT_COMMITMENTS
+    for thread in threads[:BY_UNIT_THREADS]:
+        if thread.account_id in sections:
+            sections[thread.account_id].threads.append(thread)
+    for commitment in commitments[:BY_UNIT_COMMITMENTS]:
+        if commitment.account_id in sections:
+            section = sections[commitment.account_id]
+            (section.ours if commitment.owed_by == Side.US else section.theirs).append(commitment)
+    busy = [s for s in sections.values() if s.threads or s.ours or s.theirs]
+    return LeftOffByUnit(sections=busy, quiet_units=len(sections) - len(busy), truncated=truncated)
+
+
+# --- capture quality (X9) -----------------------------------------------------------------
+
+
+@dataclass
+class CaptureQuality:
+    """How well one of our people records what happens with customers, over a period."""
+
+    user: User
+    interactions: int = 0
+    with_outcome: int = 0
+    with_next_step: int = 0
+    facts_taught: int = 0
+    reasks: int = 0
+    commitments_due: int = 0
+    commitments_kept: int = 0
+
+    @property
+    def outcome_share(self) -> float | None:
+        return self.with_outcome / self.interactions if self.interactions else None
+
+    @property
+    def next_step_share(self) -> float | None:
+        return self.with_next_step / self.interactions if self.interactions else None
+
+    @property
+    def kept_share(self) -> float | None:
+        return self.commitments_kept / self.commitments_due if self.commitments_due else None
+
+
+def capture_quality(*, user: User, since: date, until: date) -> list[CaptureQuality]:
+    """Per employee, from `since` to `until` (inclusive days): what they recorded and taught.
+
+    Interactions count by when they happened, facts by when they were recorded, re-asks
+    by when they were asked; commitments kept are ours that fell due in the period and
+    were done on or before the due date (cancelled ones are released, not counted). Five
+    grouped queries, whatever the number of people. Staff only.
+    """
+    from rapport.memory.models import Asking, Fact
+
+    if not getattr(user, "is_internal", False):
+        raise NotFound("scorecard not found")
+    if since > until:
+        raise InvalidInput("'since' is after 'until'.", field="since")
+    start, end = _day_start(since), _day_start(until) + timedelta(days=1)
+    rows = {
+        u.pk: CaptureQuality(user=u)
+        for u in User.objects.filter(is_active=True, role__in=STAFF_ROLES).order_by(
+            "full_name", "id"
+        )
+    }
+    logged = (
+        # Imported mail and calendar events were not captured by hand: they don't count.
+        Interaction.objects.filter(
+            logged_by__in=list(rows), occurred_at__gte=start, occurred_at__lt=end, external_id=""
+        )
+        .values("logged_by")
+        .annotate(
+            n=Count("id"),
+            outcome=Count("id", filter=~Q(outcome="")),
+            next_step=Count("id", filter=~Q(next_step="")),
+        )
+    )
+    for row in logged:
+        entry = rows[row["logged_by"]]
+        entry.interactions, entry.with_outcome, entry.with_next_step = (
+            row["n"],
+            row["outcome"],
+            row["next_step"],
+        )
+    taught = (
+        Fact.objects.filter(recorded_by__in=list(rows), recorded_at__gte=start, recorded_at__lt=end)
+        .values("recorded_by")
+        .annotate(n=Count("id"))
+    )
+    for row in taught:
+        rows[row["recorded_by"]].facts_taught = row["n"]
+    reasked = (
+        Asking.objects.filter(
+            asked_by__in=list(rows), is_reask=True, asked_at__gte=start, asked_at__lt=end
+        )
+        .values("asked_by")
+        .annotate(n=Count("id"))
+    )
+    for row in reasked:
+        rows[row["asked_by"]].reasks = row["n"]
+    kept = (
+        Commitment.objects.filter(
+            owner_user__in=list(rows), owed_by=Side.US, due_on__gte=since, due_on__lte=until
+        )
+        .exclude(status=CommitmentStatus.CANCELLED)
+        .values("owner_user")
+        .annotate(
+            due=Count("id"),
+            kept=Count(
+                "id",
+                filter=Q(status=CommitmentStatus.DONE, done_at__date__lte=F("due_on")),
+            ),
+        )
+    )
+    for row in kept:
+        entry = rows[row["owner_user"]]
+        entry.commitments_due, entry.commitments_kept = row["due"], row["kept"]
+    return list(rows.values())
+
+
+# --- ingestion (X10): runs and the review queue, for our own staff only ---------------
+
+
+def _internal(user: User) -> bool:
+    """Ingestion is an internal tool; review items hold data of no known owner."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and getattr(user, "is_internal", False)
+    )
+
+
+def ingestion_run_list(
+    *, user: User, cursor: str | None = None, limit: int | None = None
+) -> Page[IngestionRun]:
+    """Imports newest first, for staff; nobody else sees any."""
+    limit = clamp_limit(limit, default=20)
+    if not _internal(user):
+        return Page([], None)
+    queryset = IngestionRun.objects.select_related("created_by")
+    if cursor:
+        raw_at, last_id = decode_cursor(cursor, 2)
+        last_at = _cursor_time(raw_at)
+        if last_at is None or not isinstance(last_id, int):
+            raise InvalidInput("The cursor is not valid.", field="cursor")
+        queryset = queryset.filter(created_at__lte=last_at).filter(
+            Q(created_at__lt=last_at) | Q(id__lt=last_id)
+        )
+    rows = list(queryset.order_by("-created_at", "-id")[: limit + 1])
+    return page_of(rows, limit, lambda r: [r.created_at, r.id])
+
+
+def ingestion_run_get(*, user: User, pk: int) -> IngestionRun:
+    """One import with its counts and errors, for staff."""
+    if not _internal(user):
+        raise NotFound("ingestion run not found")
+    run = IngestionRun.objects.select_related("created_by").filter(pk=pk).first()
+    if run is None:
+        raise NotFound("ingestion run not found")
+    return run
+
+
+def review_queue(
+    *,
+    user: User,
+    status: str = ReviewStatus.OPEN,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page[IngestionItem]:
+    """Imported messages and events nobody could be matched to, newest first, for staff."""
+    limit = clamp_limit(limit)
+    if status not in ReviewStatus.values:
+        raise InvalidInput(f"Unknown status {status!r}.", field="status")
+    if not _internal(user):
+        return Page([], None)
+    # Ingestion always sets occurred_at (a row without a date is refused), so the
+    # (occurred_at, id) key never meets a NULL.
+    queryset = IngestionItem.objects.filter(status=status, occurred_at__isnull=False)
+    if cursor:
+        raw_at, last_id = decode_cursor(cursor, 2)
+        last_at = _cursor_time(raw_at)
+        if last_at is None or not isinstance(last_id, int):
+            raise InvalidInput("The cursor is not valid.", field="cursor")
+        queryset = queryset.filter(occurred_at__lte=last_at).filter(
+            Q(occurred_at__lt=last_at) | Q(id__lt=last_id)
+        )
+    queryset = queryset.select_related("run", "resolved_by", "interaction")
+    rows = list(queryset.order_by("-occurred_at", "-id")[: limit + 1])
+    return page_of(rows, limit, lambda i: [i.occurred_at, i.id])
+
+
+def review_queue_size(*, user: User) -> int:
+    """How many items wait for review (0 for anyone outside staff); one indexed count."""
+    if not _internal(user):
+        return 0
+    return IngestionItem.objects.filter(status=ReviewStatus.OPEN).count()
+
+
+def review_item_get(*, user: User, pk: int) -> IngestionItem:
+    """One item of the review queue, for staff."""
+    if not _internal(user):
+        raise NotFound("review item not found")
+    item = (
+        IngestionItem.objects.select_related("run", "resolved_by", "interaction")
+        .filter(pk=pk)
+        .first()
+    )
+    if item is None:
+        raise NotFound("review item not found")
+    return item
+
+
+# --- quiet intervals (X8) -----------------------------------------------------------------
+
+
+def _sees_alerts(user: User) -> bool:
+    """Staff and partner users see quiet alerts (of their accounts); portal users do not."""
+    return getattr(user, "is_authenticated", False) and (
+        user.is_internal or user.role == Role.PARTNER
+    )
+
+
+@dataclass
+class QuietAlert:
+    """One organisation gone quiet: its learned rhythm, and how long it has been silent now."""
+
+    cadence: AccountCadence
+    quiet_days: int
+    overdue_days: int
+
+    @property
+    def organisation(self) -> Account:
+        return self.cadence.customer
+
+
+def quiet_alerts(
+    *, user: User, cursor: str | None = None, limit: int | None = None
+) -> Page[QuietAlert]:
+    """Organisations quiet beyond their own rhythm, most valuable first, keyset-paginated."""
+    if not _sees_alerts(user):
+        raise NotFound("alerts not found")
+    limit = clamp_limit(limit)
+    queryset = access.scope(
+        user,
+        AccountCadence.objects.filter(is_quiet=True, customer__deleted_at__isnull=True),
+        via="customer",
+    ).select_related("customer", "customer__manager")
+    if cursor:
+        weight, last_id = decode_cursor(cursor, 2)
+        if not isinstance(weight, int | float) or not isinstance(last_id, int):
+            raise InvalidInput("The cursor is not valid.", field="cursor")
+        queryset = queryset.filter(
+            Q(value_weight__lt=weight) | Q(value_weight=weight, customer_id__gt=last_id)
+        )
+    rows = list(queryset.order_by("-value_weight", "customer_id")[: limit + 1])
+    page = page_of(rows, limit, lambda c: [c.value_weight, c.customer_id])
+    now = timezone.now()
+    alerts = []
+    for row in page.items:
+        quiet = (now - row.last_exchange_at).days if row.last_exchange_at else 0
+        overdue = max(quiet - round(row.allowed_gap_days or 0), 0)
+        alerts.append(QuietAlert(row, quiet, overdue))
+    return Page(alerts, page.next_cursor)
+
+
+def cadence_last_run(*, user: User) -> datetime | None:
+    """When the rhythms were last learned (None before the first run)."""
+    if not _sees_alerts(user):
+        raise NotFound("alerts not found")
+    return AccountCadence.objects.aggregate(last=Max("computed_at"))["last"]
+
+
+def learned_quiet(*, accounts: Sequence[Account]) -> dict[int, tuple[bool, datetime]]:
+    """For those accounts that are organisations with a learned rhythm: quiet?, and as of when."""
+    roots = [a.pk for a in accounts if a.is_customer_root]
+    if not roots:
+        return {}
+    rows = AccountCadence.objects.filter(customer_id__in=roots).values_list(
+        "customer_id", "is_quiet", "computed_at"
+    )
+    return {pk: (quiet, computed_at) for pk, quiet, computed_at in rows}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -9,22 +10,34 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rapport.accounts import selectors as account_selectors
 from rapport.accounts.models import Account
+from rapport.accounts.views.common import is_fragment
 from rapport.core import access
 from rapport.core.errors import ApplicationError, InvalidInput, NotFound, PermissionDenied
 from rapport.core.requests import AuthenticatedRequest
 from rapport.core.selectors import history_for
 from rapport.interactions import selectors, services
 from rapport.interactions.forms import (
+    CapturePeriodForm,
+    IngestionUploadForm,
     InteractionForm,
     OrganisationSearchForm,
+    ReviewAttachForm,
     TimelineFilterForm,
     TimelineQueryForm,
+    continuity_rows,
+    continuity_values,
+    learned_rows,
+    learned_values,
 )
+from rapport.interactions.models import ReviewStatus
+from rapport.interactions.tasks import cadence_recompute
+from rapport.memory import selectors as memory_selectors
 
 TIMELINE_TEMPLATE = "interactions/partials/timeline.html"
 
@@ -186,6 +199,8 @@ def interaction_create(request: AuthenticatedRequest) -> HttpResponse:
         ),
         "colleagues": _chosen_first(selectors.colleague_choices(user=request.user), request.user),
         "partners": list(account_selectors.partner_choices(user=request.user)),
+        "threads": selectors.open_threads_for_picker(user=request.user, account=account),
+        "attributes": memory_selectors.attribute_list(),
     }
     status = 200
     if request.method == "POST":
@@ -206,6 +221,10 @@ def interaction_create(request: AuthenticatedRequest) -> HttpResponse:
                     contacts=data["contacts"],
                     users=data["users"],
                     partner=data["partner"],
+                    **continuity_values(data),
+                    purpose=data["purpose"],
+                    override_reason=data["override_reason"],
+                    learned=learned_values(data, form_kwargs["attributes"]),
                 )
             except PermissionDenied:
                 raise
@@ -221,11 +240,17 @@ def interaction_create(request: AuthenticatedRequest) -> HttpResponse:
         initial: dict[str, Any] = {"account": account, "users": [request.user]}
         if contact is not None:
             initial["contacts"] = [contact]
+        # From a thread's page: the new exchange continues it (when it is still open).
+        initial["thread"] = next(
+            (t for t in form_kwargs["threads"] if t.pk == _int_param(request, "thread")), None
+        )
         form = InteractionForm(initial=initial, **form_kwargs)
     context = {
         "form": form,
         "account": account,
         "organisation": account.customer or account,
+        "commitment_rows": continuity_rows(form),
+        "learned_rows": learned_rows(form),
         "next": _safe_next(request),
         "cancel_url": _safe_next(request) or reverse("accounts:account_detail", args=[account.pk]),
     }
@@ -315,3 +340,336 @@ def interaction_history(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     interaction = selectors.interaction_get(user=request.user, pk=pk)
     context = {"interaction": interaction, "entries": history_for(record=interaction)}
     return render(request, "interactions/interaction_history.html", context)
+
+
+# --- threads and commitments: where we left off (X2) ----------------------------------
+
+
+def _back_to(request: AuthenticatedRequest, fallback: str) -> HttpResponse:
+    return redirect(_safe_next(request) or fallback)
+
+
+@login_required
+@require_GET
+def thread_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A thread: its exchanges, newest first, and the commitments made on it."""
+    thread = selectors.thread_get(user=request.user, pk=pk)
+    context = {
+        "thread": thread,
+        "interactions": selectors.thread_interactions(user=request.user, thread=thread),
+        "commitments": selectors.thread_commitments(user=request.user, thread=thread),
+        "styles_loaded": True,
+    }
+    return render(request, "interactions/thread_detail.html", context)
+
+
+def _thread_changed(request: AuthenticatedRequest, pk: int, change: Any, done: str) -> HttpResponse:
+    thread = selectors.thread_get(user=request.user, pk=pk)
+    change(actor=request.user, thread=thread)
+    if is_fragment(request):
+        return render(request, "interactions/_thread_row.html", {"thread": thread})
+    messages.success(request, f"{done} “{thread.title}”.")
+    return _back_to(request, reverse("interactions:thread_detail", args=[pk]))
+
+
+@login_required
+@require_POST
+def thread_close(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Close a thread (htmx: answers with its row, closed)."""
+    return _thread_changed(request, pk, services.thread_close, "Closed")
+
+
+@login_required
+@require_POST
+def thread_reopen(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Open a closed thread again."""
+    return _thread_changed(request, pk, services.thread_reopen, "Reopened")
+
+
+def _commitment_changed(
+    request: AuthenticatedRequest, pk: int, change: Any, done: str
+) -> HttpResponse:
+    commitment = selectors.commitment_get(user=request.user, pk=pk)
+    change(actor=request.user, commitment=commitment)
+    if is_fragment(request):
+        return render(request, "interactions/_commitment_row.html", {"commitment": commitment})
+    messages.success(request, f"{done}: “{commitment.description}”.")
+    return _back_to(request, reverse("accounts:account_detail", args=[commitment.account_id]))
+
+
+@login_required
+@require_POST
+def commitment_complete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Mark a commitment done (htmx: answers with its row, struck through)."""
+    return _commitment_changed(request, pk, services.commitment_complete, "Done")
+
+
+@login_required
+@require_POST
+def commitment_cancel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Cancel a commitment nobody owes any more."""
+    return _commitment_changed(request, pk, services.commitment_cancel, "Cancelled")
+
+
+@login_required
+@require_GET
+def commitment_mine(request: AuthenticatedRequest) -> HttpResponse:
+    """What the signed-in user owes customers: overdue first, then by due date."""
+    commitments = selectors.my_commitments(user=request.user)
+    context = {
+        "commitments": commitments,
+        "overdue": sum(1 for c in commitments if c.is_overdue),
+        "limit": selectors.MY_COMMITMENTS,
+    }
+    return render(request, "interactions/my_commitments.html", context)
+
+
+@login_required
+@require_GET
+def account_left_off(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Where we left off with every department of an account, one section per unit."""
+    account = account_selectors.account_get(user=request.user, pk=pk)
+    context = {
+        "account": account,
+        "by_unit": selectors.where_we_left_off_by_unit(user=request.user, account=account),
+    }
+    return render(request, "interactions/left_off_by_unit.html", context)
+
+
+# --- capture quality (X9) -------------------------------------------------------------
+
+CAPTURE_COLUMNS = {
+    "name": lambda r: r.user.full_name.lower(),
+    "interactions": lambda r: r.interactions,
+    "outcome": lambda r: r.outcome_share or 0,
+    "next_step": lambda r: r.next_step_share or 0,
+    "facts": lambda r: r.facts_taught,
+    "reasks": lambda r: r.reasks,
+    "kept": lambda r: r.kept_share or 0,
+}
+
+
+@login_required
+@require_GET
+def scorecard_capture(request: AuthenticatedRequest) -> HttpResponse:
+    """Capture quality per employee over a period: a sortable table with small bars."""
+    if not request.user.is_internal:
+        raise NotFound("scorecard not found")
+    form = CapturePeriodForm(request.GET or None)
+    if request.GET and not form.is_valid():
+        return render(
+            request, "interactions/scorecard_capture.html", {"form": form, "rows": []}, status=400
+        )
+    data = form.cleaned_data if request.GET else {}
+    today = timezone.localdate()
+    since = data.get("since") or today - timedelta(days=89)
+    until = data.get("until") or today
+    rows = selectors.capture_quality(user=request.user, since=since, until=until)
+    sort = data.get("sort") or "-interactions"
+    column = sort.lstrip("-")
+    if column not in CAPTURE_COLUMNS:
+        column, sort = "interactions", "-interactions"
+    rows.sort(key=CAPTURE_COLUMNS[column], reverse=sort.startswith("-"))
+    query = request.GET.copy()
+    query.pop("sort", None)
+    context = {
+        "form": form,
+        "rows": rows,
+        "since": since,
+        "until": until,
+        "sort": sort,
+        "sort_base": query.urlencode(),
+        "most": {
+            "interactions": max((r.interactions for r in rows), default=0) or 1,
+            "facts": max((r.facts_taught for r in rows), default=0) or 1,
+            "reasks": max((r.reasks for r in rows), default=0) or 1,
+        },
+    }
+    return render(request, "interactions/scorecard_capture.html", context)
+
+
+# --- quiet intervals (X8) -------------------------------------------------------------
+
+CADENCE_TASK_KEY = "cadence_task_id"
+
+
+def _cadence_task_state(request: AuthenticatedRequest) -> str:
+    """The state of the recompute this user queued last ("" when unknown or finished long ago)."""
+    result_id = request.session.get(CADENCE_TASK_KEY)
+    if not result_id:
+        return ""
+    try:
+        result = cadence_recompute.get_result(result_id)
+    except Exception:  # a backend that keeps no results, or a result since purged
+        return ""
+    return str(result.status).lower()
+
+
+@login_required
+@require_GET
+def alerts_quiet(request: AuthenticatedRequest) -> HttpResponse:
+    """Organisations quiet for longer than their own rhythm allows, most valuable first."""
+    page = selectors.quiet_alerts(user=request.user, cursor=request.GET.get("cursor") or None)
+    context = {
+        "page": page,
+        "last_run": selectors.cadence_last_run(user=request.user),
+        "task_state": _cadence_task_state(request),
+        "more_url": (
+            f"{reverse('interactions:alerts_quiet')}?cursor={page.next_cursor}"
+            if page.next_cursor
+            else None
+        ),
+        "continuation": bool(request.GET.get("cursor")),
+    }
+    if context["continuation"] and request.headers.get("HX-Request"):
+        return render(request, "interactions/_quiet_rows.html", context)
+    return render(request, "interactions/quiet_alerts.html", context)
+
+
+@login_required
+@require_POST
+def alerts_quiet_recompute(request: AuthenticatedRequest) -> HttpResponse:
+    """Queue a recompute of every rhythm (staff writers); the list refreshes when it is done."""
+    if not request.user.is_internal:
+        raise NotFound("alerts not found")
+    access.ensure_can_write(request.user)
+    result = cadence_recompute.enqueue()
+    request.session[CADENCE_TASK_KEY] = result.id
+    messages.success(request, "Relearning every account's rhythm: the list refreshes when done.")
+    return redirect("interactions:alerts_quiet")
+
+
+# --- ingestion (X10): the import page, a run's progress, the review queue --------------
+
+
+def _internal_only(request: AuthenticatedRequest) -> None:
+    """Ingestion is an internal tool: to anyone else its pages do not exist."""
+    if not request.user.is_internal:
+        raise NotFound("page not found")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ingestion_new(request: AuthenticatedRequest) -> HttpResponse:
+    """Upload a file of interactions (CSV, .eml, mbox, .ics); below it, the recent imports."""
+    _internal_only(request)
+    status = 200
+    if request.method == "POST":
+        access.ensure_can_write(request.user)
+        form = IngestionUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                run = services.ingestion_start(
+                    actor=request.user,
+                    filename=upload.name,
+                    content=upload.read(),
+                    format=form.cleaned_data["format"] or None,
+                    dry_run=form.cleaned_data["dry_run"],
+                )
+            except PermissionDenied:
+                raise
+            except ApplicationError as error:
+                form.add_application_error(error)
+            else:
+                return redirect("interactions:ingestion_detail", pk=run.pk)
+        status = 400
+    else:
+        form = IngestionUploadForm()
+    context = {
+        "form": form,
+        "runs": selectors.ingestion_run_list(user=request.user, limit=20).items,
+        "waiting": selectors.review_queue_size(user=request.user),
+    }
+    return render(request, "interactions/ingestion_new.html", context, status=status)
+
+
+@login_required
+@require_GET
+def ingestion_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """One import: its progress (polled while it runs), counts and row errors."""
+    run = selectors.ingestion_run_get(user=request.user, pk=pk)
+    return render(request, "interactions/ingestion_detail.html", {"run": run})
+
+
+@login_required
+@require_GET
+def ingestion_progress(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The run's progress card, for htmx to poll until the run is done or failed."""
+    run = selectors.ingestion_run_get(user=request.user, pk=pk)
+    return render(request, "interactions/partials/ingestion_progress.html", {"run": run})
+
+
+@login_required
+@require_GET
+def ingestion_review(request: AuthenticatedRequest) -> HttpResponse:
+    """Imported messages and events that matched nobody: attach each to an account, or dismiss."""
+    _internal_only(request)
+    status = request.GET.get("status") or ReviewStatus.OPEN
+    page = selectors.review_queue(
+        user=request.user, status=status, cursor=request.GET.get("cursor") or None
+    )
+    context = {
+        "page": page,
+        "status": status,
+        "statuses": ReviewStatus.choices,
+        "more_url": (
+            f"{reverse('interactions:ingestion_review')}?status={status}&cursor={page.next_cursor}"
+            if page.next_cursor
+            else None
+        ),
+    }
+    return render(request, "interactions/ingestion_review.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ingestion_attach(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Attach a review item: find the organisation, then pick the unit and their people."""
+    item = selectors.review_item_get(user=request.user, pk=pk)
+    access.ensure_can_write(request.user)
+    account_pk = _int_param(request, "account")
+    if account_pk is None:
+        form = OrganisationSearchForm(request.GET)
+        q = form.data.get("q", "").strip()
+        found = account_selectors.account_list(user=request.user, q=q, roots_only=True, limit=30)
+        context = {"item": item, "q": q, "organisations": found.items, "more": found.next_cursor}
+        return render(request, "interactions/ingestion_attach.html", context)
+    organisation = account_selectors.account_get(user=request.user, pk=account_pk)
+    form_kwargs: dict[str, Any] = {
+        "units": account_selectors.units_for_select(user=request.user, account=organisation),
+        "contacts": account_selectors.contact_choices(user=request.user, account=organisation),
+    }
+    status = 200
+    if request.method == "POST":
+        attach_form = ReviewAttachForm(request.POST, **form_kwargs)
+        if attach_form.is_valid():
+            try:
+                services.ingestion_item_attach(
+                    actor=request.user,
+                    item=item,
+                    account=attach_form.cleaned_data["account"],
+                    contacts=attach_form.cleaned_data["contacts"],
+                )
+            except PermissionDenied:
+                raise
+            except ApplicationError as error:
+                attach_form.add_application_error(error)
+            else:
+                messages.success(request, f"Logged “{item.subject}” on {organisation.name}.")
+                return redirect("interactions:ingestion_review")
+        status = 400
+    else:
+        attach_form = ReviewAttachForm(initial={"account": organisation}, **form_kwargs)
+    context = {"item": item, "organisation": organisation, "form": attach_form}
+    return render(request, "interactions/ingestion_attach.html", context, status=status)
+
+
+@login_required
+@require_POST
+def ingestion_dismiss(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Take an item off the review queue without logging it."""
+    item = selectors.review_item_get(user=request.user, pk=pk)
+    services.ingestion_item_dismiss(actor=request.user, item=item)
+    messages.success(request, f"Dismissed “{item.subject}”.")
+    return redirect("interactions:ingestion_review")

@@ -12,10 +12,18 @@ _SECTIONS = {
     "end": "end-users",
     "partner": "partners",
     "interaction": "interactions",
+    "ingestion": "import",
     "timeline": "interactions",
+    "thread": "interactions",
+    "commitment": "commitments",
+    "scorecard": "scorecards",
     "token": "settings",
     "home": "home",
     "search": "search",
+    "alerts": "alerts",
+    "contradiction": "contradictions",
+    "reask": "reasks",
+    "attribute": "catalogue",
 }
 
 

@@ -62,7 +62,11 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     """The signed-in user's dashboard: headline figures, their accounts, the latest interactions."""
     user = request.user
     managed = interaction_selectors.my_accounts(user=user)
-    quiet = interaction_selectors.gone_quiet(managed, days=QUIET_DAYS)
+    quiet = interaction_selectors.gone_quiet(
+        managed,
+        days=QUIET_DAYS,
+        learned=interaction_selectors.learned_quiet(accounts=[r.account for r in managed]),
+    )
     recent = interaction_selectors.timeline(user=user, limit=HOME_TIMELINE_SIZE)
     context = {
         "summary": interaction_selectors.engagement_summary(user=user),

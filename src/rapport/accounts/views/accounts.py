@@ -27,10 +27,17 @@ from rapport.accounts.models import (
     BuyingRoleKind,
     LifecycleStage,
 )
-from rapport.accounts.views.common import filters, is_fragment, readable_changes, writer_required
+from rapport.accounts.views.common import (
+    filters,
+    is_fragment,
+    memory_card,
+    readable_changes,
+    writer_required,
+)
 from rapport.core import selectors as core_selectors
 from rapport.core.errors import Conflict, InvalidInput
 from rapport.core.requests import AuthenticatedRequest
+from rapport.interactions import selectors as interaction_selectors
 from rapport.interactions.models import Channel
 from rapport.web import palette
 
@@ -217,6 +224,8 @@ def account_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "channels": Channel.choices,
         "log_url": f"{reverse('interactions:interaction_create')}?account={account.pk}",
         "new_contact_url": f"{reverse('accounts:contact_create')}?account={account.pk}",
+        "left_off": interaction_selectors.where_we_left_off(user=user, account=account),
+        **memory_card(request, account=account),
     }
     return render(request, "accounts/account_detail.html", context)
 

@@ -38,13 +38,17 @@ from rapport.accounts.views.common import (
     account_param,
     filters,
     is_fragment,
+    memory_card,
     readable_changes,
     writer_required,
 )
 from rapport.core import selectors as core_selectors
 from rapport.core.errors import Conflict, InvalidInput, NotFound
 from rapport.core.requests import AuthenticatedRequest
+from rapport.interactions import selectors as interaction_selectors
 from rapport.interactions.models import Channel
+from rapport.memory import selectors as memory_selectors
+from rapport.memory.forms import ConsentForm
 
 WRITE_ERRORS = (InvalidInput, Conflict)
 ORGANISATION_RESULTS = 20
@@ -143,6 +147,10 @@ def _contact_page(
         ),
         "attitude_choices": Attitude.choices,
         "attitudes": dict(Attitude.choices),
+        "communication": memory_selectors.contact_preferences(user=request.user, contact=contact),
+        "consent_form": ConsentForm(prefix="consent"),
+        "left_off": interaction_selectors.where_we_left_off(user=request.user, contact=contact),
+        **memory_card(request, contact=contact),
     }
     return render(request, "accounts/contact_detail.html", context, status=status)
 

@@ -27,6 +27,7 @@ NAV_ALIASES = {
     "interactions": {"interactions", "interaction", "timeline"},
     "settings": {"settings", "tokens", "token", "apitokens"},
     "search": {"search"},
+    "alerts": {"alerts"},
 }
 
 ERROR_PAGES = {
