@@ -295,3 +295,14 @@ def test_admins_keep_the_catalogue(world, admin_api, rep_api):
     assert admin_api.delete("/attributes/need-cold-chain").status_code == 204
     assert "need-cold-chain" not in [a["key"] for a in rep_api.get("/attributes").json()]
     assert Fact.objects.get().attribute.key == "need-cold-chain"
+
+
+def test_a_forged_cursor_of_askings_is_bad_input_not_a_crash(world, rep_api):
+    import base64
+    import json
+
+    for values in (["2026-13-45T00:00:00+00:00", 5], ["2026-01-01T00:00:00", 5], ["x", True]):
+        cursor = base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+        response = rep_api.get("/askings", {"cursor": cursor})
+        assert response.status_code == 400, values
+        assert list(response.json()["errors"]) == ["cursor"]

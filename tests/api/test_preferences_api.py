@@ -237,6 +237,10 @@ def test_the_api_lists_and_recomputes(world, rhythms, api_as):
     assert items[0]["overdue_days"] == 25
     assert items[0]["manager"]["id"] == world.rep.pk
     assert items[0]["model"] == "gap-quantile-credibility 1"
+    assert items[0]["exchanges"] == 12
+    assert items[0]["typical_gap_days"] == pytest.approx(10)
+    assert items[0]["suggestion"]
+    assert items[0]["computed_at"]
     assert api_as(world.analyst).post("/alerts/quiet/recompute").status_code == 403
     assert api_as(world.portal_acme).get("/alerts/quiet").status_code == 404
     assert api_as(world.portal_acme).post("/alerts/quiet/recompute").status_code == 404

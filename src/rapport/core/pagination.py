@@ -5,9 +5,16 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+from django.db.models import Model, Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
 from rapport.core.errors import InvalidInput
+
+M = TypeVar("M", bound=Model)
 
 T = TypeVar("T")
 
@@ -62,3 +69,29 @@ def clamp_limit(limit: int | None, default: int = 25, maximum: int = 200) -> int
     if limit < 1 or limit > maximum:
         raise InvalidInput(f"limit must be between 1 and {maximum}.", field="limit")
     return limit
+
+
+def _cursor_time(raw: object) -> datetime | None:
+    """The aware time a cursor holds, or None for a tampered one (never a ValueError)."""
+    try:
+        moment = parse_datetime(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return None
+    return moment if moment is not None and timezone.is_aware(moment) else None
+
+
+def newest_after(queryset: QuerySet[M], cursor: str | None, field: str) -> QuerySet[M]:
+    """The rows after `cursor` in newest-first (`field`, id) order; a bad cursor is bad input.
+
+    The redundant `field <= cursor` bound lets the database start its index scan at the
+    cursor, so a deep page costs what the first page costs.
+    """
+    if not cursor:
+        return queryset
+    raw_at, last_id = decode_cursor(cursor, 2)
+    last_at = _cursor_time(raw_at)
+    if last_at is None or not isinstance(last_id, int) or isinstance(last_id, bool):
+        raise InvalidInput("The cursor is not valid.", field="cursor")
+    return queryset.filter(**{f"{field}__lte": last_at}).filter(
+        Q(**{f"{field}__lt": last_at}) | Q(id__lt=last_id)
+    )

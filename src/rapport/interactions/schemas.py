@@ -433,49 +433,25 @@ class ReviewAttachIn(Input):
 
 class QuietAlertOut(Schema):
     organisation: AccountRef
-    manager: UserRef | None
-    exchanges: int = Field(description="two-way and inbound exchanges the rhythm is learned from")
-    typical_gap_days: float | None
-    allowed_gap_days: float | None
-    last_exchange_at: datetime | None
+    manager: UserRef | None = Field(alias="organisation.manager")
+    exchanges: int = Field(
+        alias="cadence.exchanges",
+        description="two-way and inbound exchanges the rhythm is learned from",
+    )
+    typical_gap_days: float | None = Field(alias="cadence.typical_gap_days")
+    allowed_gap_days: float | None = Field(alias="cadence.allowed_gap_days")
+    last_exchange_at: datetime | None = Field(alias="cadence.last_exchange_at")
     quiet_days: int = Field(description="days since the last exchange, now")
     overdue_days: int = Field(description="days beyond the allowed gap, now")
-    value_weight: float = Field(description="what the relationship weighs (ranks the list)")
-    suggestion: str = Field(description="a concrete reason to get in touch")
+    value_weight: float = Field(
+        alias="cadence.value_weight",
+        description="what the relationship weighs (ranks the list)",
+    )
+    suggestion: str = Field(
+        alias="cadence.suggestion", description="a concrete reason to get in touch"
+    )
     model: str = Field(description="model name and version")
-    computed_at: datetime
-
-    @staticmethod
-    def resolve_manager(obj: Any) -> Any:
-        return obj.organisation.manager
-
-    @staticmethod
-    def resolve_exchanges(obj: Any) -> Any:
-        return obj.cadence.exchanges
-
-    @staticmethod
-    def resolve_typical_gap_days(obj: Any) -> Any:
-        return obj.cadence.typical_gap_days
-
-    @staticmethod
-    def resolve_allowed_gap_days(obj: Any) -> Any:
-        return obj.cadence.allowed_gap_days
-
-    @staticmethod
-    def resolve_last_exchange_at(obj: Any) -> Any:
-        return obj.cadence.last_exchange_at
-
-    @staticmethod
-    def resolve_value_weight(obj: Any) -> Any:
-        return obj.cadence.value_weight
-
-    @staticmethod
-    def resolve_suggestion(obj: Any) -> Any:
-        return obj.cadence.suggestion
-
-    @staticmethod
-    def resolve_computed_at(obj: Any) -> Any:
-        return obj.cadence.computed_at
+    computed_at: datetime = Field(alias="cadence.computed_at")
 
     @staticmethod
     def resolve_model(obj: Any) -> str:

@@ -9,13 +9,12 @@ from typing import TypeVar
 
 from django.db.models import Count, F, Max, Model, Prefetch, Q, QuerySet
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from rapport.accounts.models import Account, Contact
 from rapport.core import access
 from rapport.core.errors import InvalidInput, NotFound
 from rapport.core.models import STAFF_ROLES, Role, User
-from rapport.core.pagination import Page, clamp_limit, decode_cursor, page_of
+from rapport.core.pagination import Page, clamp_limit, decode_cursor, newest_after, page_of
 from rapport.interactions.models import (
     AccountCadence,
     Channel,
@@ -47,15 +46,6 @@ def _with_people(queryset: QuerySet[Interaction]) -> QuerySet[Interaction]:
 def interaction_get(*, user: User, pk: int) -> Interaction:
     """One interaction the user may see, with its people."""
     return access.get_visible(_with_people(Interaction.objects.all()), user, pk=pk)
-
-
-def _cursor_time(raw: object) -> datetime | None:
-    """The aware time a cursor holds, or None for a tampered one (never a ValueError)."""
-    try:
-        moment = parse_datetime(raw) if isinstance(raw, str) else None
-    except ValueError:
-        return None
-    return moment if moment is not None and timezone.is_aware(moment) else None
 
 
 def _day_start(day: date) -> datetime:
@@ -107,15 +97,7 @@ def timeline(
         queryset = queryset.filter(occurred_at__lt=_day_start(until) + timedelta(days=1))
     if since and until and since > until:
         raise InvalidInput("'since' is after 'until'.", field="since")
-    if cursor:
-        raw_at, last_id = decode_cursor(cursor, 2)
-        last_at = _cursor_time(raw_at)
-        if last_at is None or not isinstance(last_id, int):
-            raise InvalidInput("The cursor is not valid.", field="cursor")
-        # The redundant <= bound lets the database start its index scan at the cursor.
-        queryset = queryset.filter(occurred_at__lte=last_at).filter(
-            Q(occurred_at__lt=last_at) | Q(id__lt=last_id)
-        )
+    queryset = newest_after(queryset, cursor, "occurred_at")
     rows = list(_with_people(queryset.order_by("-occurred_at", "-id"))[: limit + 1])
     return page_of(rows, limit, lambda i: [i.occurred_at, i.id])
 
@@ -135,14 +117,7 @@ def interaction_search(
     queryset = access.scope(user, Interaction.objects.all())
     for term in q.split()[:4]:
         queryset = queryset.filter(subject__icontains=term)
-    if cursor:
-        raw_at, last_id = decode_cursor(cursor, 2)
-        last_at = _cursor_time(raw_at)
-        if last_at is None or not isinstance(last_id, int):
-            raise InvalidInput("The cursor is not valid.", field="cursor")
-        queryset = queryset.filter(occurred_at__lte=last_at).filter(
-            Q(occurred_at__lt=last_at) | Q(id__lt=last_id)
-        )
+    queryset = newest_after(queryset, cursor, "occurred_at")
     rows = list(_with_people(queryset.order_by("-occurred_at", "-id"))[: limit + 1])
     return page_of(rows, limit, lambda i: [i.occurred_at, i.id])
 
@@ -710,14 +685,7 @@ def ingestion_run_list(
     if not _internal(user):
         return Page([], None)
     queryset = IngestionRun.objects.select_related("created_by")
-    if cursor:
-        raw_at, last_id = decode_cursor(cursor, 2)
-        last_at = _cursor_time(raw_at)
-        if last_at is None or not isinstance(last_id, int):
-            raise InvalidInput("The cursor is not valid.", field="cursor")
-        queryset = queryset.filter(created_at__lte=last_at).filter(
-            Q(created_at__lt=last_at) | Q(id__lt=last_id)
-        )
+    queryset = newest_after(queryset, cursor, "created_at")
     rows = list(queryset.order_by("-created_at", "-id")[: limit + 1])
     return page_of(rows, limit, lambda r: [r.created_at, r.id])
 
@@ -748,14 +716,7 @@ def review_queue(
     # Ingestion always sets occurred_at (a row without a date is refused), so the
     # (occurred_at, id) key never meets a NULL.
     queryset = IngestionItem.objects.filter(status=status, occurred_at__isnull=False)
-    if cursor:
-        raw_at, last_id = decode_cursor(cursor, 2)
-        last_at = _cursor_time(raw_at)
-        if last_at is None or not isinstance(last_id, int):
-            raise InvalidInput("The cursor is not valid.", field="cursor")
-        queryset = queryset.filter(occurred_at__lte=last_at).filter(
-            Q(occurred_at__lt=last_at) | Q(id__lt=last_id)
-        )
+    queryset = newest_after(queryset, cursor, "occurred_at")
     queryset = queryset.select_related("run", "resolved_by", "interaction")
     rows = list(queryset.order_by("-occurred_at", "-id")[: limit + 1])
     return page_of(rows, limit, lambda i: [i.occurred_at, i.id])

@@ -12,13 +12,12 @@ from django.conf import settings
 from django.db.models import Count, Model, Q, QuerySet
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from rapport.accounts.models import Account, Contact, ContactStatus
 from rapport.core import access
 from rapport.core.errors import InvalidInput, NotFound
 from rapport.core.models import User
-from rapport.core.pagination import Page, clamp_limit, decode_cursor, page_of
+from rapport.core.pagination import Page, clamp_limit, newest_after, page_of
 from rapport.interactions.models import Channel, Direction, Participant, Side
 from rapport.memory.models import (
     IMPLIED_PURPOSES,
@@ -447,14 +446,7 @@ def asking_list(
         queryset = queryset.filter(contact=contact)
     if reasks_only:
         queryset = queryset.filter(is_reask=True)
-    if cursor:
-        raw_at, last_id = decode_cursor(cursor, 2)
-        last_at = parse_datetime(raw_at) if isinstance(raw_at, str) else None
-        if last_at is None or not isinstance(last_id, int):
-            raise InvalidInput("The cursor is not valid.", field="cursor")
-        queryset = queryset.filter(asked_at__lte=last_at).filter(
-            Q(asked_at__lt=last_at) | Q(id__lt=last_id)
-        )
+    queryset = newest_after(queryset, cursor, "asked_at")
     rows = list(queryset.order_by("-asked_at", "-id")[: limit + 1])
     return page_of(rows, limit, lambda a: [a.asked_at, a.id])
 
