@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "rapport.accounts",
     "rapport.interactions",
     "rapport.memory",
+    "rapport.valuation",
+    "rapport.needs",
     "rapport.web",
 ]
 
