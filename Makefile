@@ -32,10 +32,10 @@ run: install
 	RAPPORT_DEMO_LOGIN=1 $(BIN)/rapport serve --host 127.0.0.1 --port 8000
 
 test: install
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $${PYTEST_WORKERS:-auto}
 
 test-pg: install
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -n $${PYTEST_WORKERS:-auto}
 
 test-browser: install
 	$(BIN)/pytest -q tests/browser -o addopts="-ra" -p no:cacheprovider
