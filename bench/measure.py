@@ -96,6 +96,95 @@ def measure_ingestion(user, messages: int, seed: int) -> dict:
     return result
 
 
+def measure_import(user, rows: int, seed: int) -> dict:
+    """Import `rows` contacts and `rows` interactions from CSV through the general import
+    (upload, dry run, import of the good rows); report rows per second of each step.
+
+    Contacts go to random existing organisations with new e-mails (a few in the file twice,
+    so some rows are flagged); interactions name existing contacts' e-mails. Everything runs
+    in a transaction rolled back afterwards, so the data set stays as generated.
+    """
+    import csv
+    import io
+    import random
+    import tempfile
+    from datetime import UTC, datetime, timedelta
+
+    from django.conf import settings
+    from django.db import transaction
+
+    from rapport.accounts.models import Account, ContactIdentity
+    from rapport.transfer import services
+
+    rng = random.Random(seed)
+    from collections import Counter
+
+    named = Counter(Account.objects.filter(depth=1).values_list("name", flat=True)[:2000])
+    names = [name for name, count in named.items() if count == 1]  # a unique name finds its org
+    emails = list(
+        ContactIdentity.objects.filter(kind="email").values_list("normalized", flat=True)[:5000]
+    )
+
+    def table(header: list[str], body: list[list[str]]) -> bytes:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(header)
+        writer.writerows(body)
+        return buffer.getvalue().encode()
+
+    people = table(
+        ["First name", "Last name", "Company", "E-mail", "Title"],
+        [
+            [f"Bench{n}", rng.choice(["Ames", "Berg", "Cole", "Diaz"]) + str(n),
+             rng.choice(names), f"bench{seed}.{n % (rows - rows // 50)}@import.test", "Buyer"]
+            for n in range(rows)
+        ],
+    )  # fmt: skip
+    start = datetime(2026, 2, 2, 8, 0, tzinfo=UTC)
+    calls = table(
+        ["When", "Channel", "Subject", "Participants", "Notes"],
+        [
+            [(start + timedelta(minutes=11 * n)).isoformat(), "call", f"Bench call {n}",
+             rng.choice(emails), "Imported by the bench"]
+            for n in range(rows)
+        ],
+    )  # fmt: skip
+    result: dict = {"rows": rows}
+    with tempfile.TemporaryDirectory() as folder:
+        settings.VAR_DIR = Path(folder)
+        for kind, content in (("contacts", people), ("interactions", calls)):
+            with transaction.atomic():
+                started = time.perf_counter()
+                run = services.import_upload(
+                    actor=user, kind=kind, filename=f"{kind}.csv", content=content
+                )
+                uploaded = time.perf_counter()
+                run = services.import_check(actor=user, run=run, background=False)
+                checked = time.perf_counter()
+                run = services.import_confirm(actor=user, run=run, mode="good", background=False)
+                done = time.perf_counter()
+                transaction.set_rollback(True)
+            if run.status != "done":
+                raise SystemExit(f"{kind} import failed: {run.errors[:3]}")
+            result[kind] = {
+                "upload_seconds": uploaded - started,
+                "dry_run_seconds": checked - uploaded,
+                "import_seconds": done - checked,
+                "dry_run_rows_per_second": rows / (checked - uploaded),
+                "import_rows_per_second": rows / (done - checked),
+                "created": run.created,
+                "flagged": len(run.duplicates),
+                "bad_rows": run.failed,
+            }
+            print(
+                f"  import {rows} {kind}: dry run {result[kind]['dry_run_rows_per_second']:.0f} "
+                f"rows/s, import {result[kind]['import_rows_per_second']:.0f} rows/s, "
+                f"{run.created} created, {len(run.duplicates)} flagged, {run.failed} bad",
+                flush=True,
+            )
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", default="medium")
@@ -105,6 +194,9 @@ def main() -> None:
     parser.add_argument("--database", default="sqlite")
     parser.add_argument("--out", required=True)
     parser.add_argument("--ingest", type=int, default=5000, help="e-mails to import; 0 skips")
+    parser.add_argument(
+        "--import-rows", type=int, default=2000, help="contacts and interactions to import; 0 skips"
+    )
     args = parser.parse_args()
 
     import django
@@ -136,8 +228,25 @@ def main() -> None:
             seed=args.seed,
             flush=True,
             progress=lambda m: print("  " + m, flush=True),
+            recompute=False,  # timed below, in a process of its own
         )
         load_seconds = time.perf_counter() - started
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+    # A data set from before the order history existed gets it added (orders, contracts,
+    # wallets, judgements, need answers), without generating everything again.
+    from django.db import transaction
+
+    from rapport import demo_value
+
+    value_load_seconds = None
+    if not demo_value.has_value_data():
+        print("adding orders, contracts, wallets and needs to the data set…", flush=True)
+        started = time.perf_counter()
+        with transaction.atomic():
+            demo_value.generate(seed=args.seed, progress=lambda m: print("  " + m, flush=True))
+        value_load_seconds = time.perf_counter() - started
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
@@ -148,6 +257,7 @@ def main() -> None:
         "contacts": Contact.objects.count(),
         "interactions": Interaction.objects.count(),
         "facts": Fact.objects.count(),
+        "order_lines": demo_value.OrderLine.objects.count(),
     }
     user = User.objects.get(email="demo@rapport.example")
     client = Client()
@@ -204,6 +314,27 @@ def main() -> None:
     }
     print(f"  cadence recompute: {cadence['seconds']:.1f} s, {cadence}", flush=True)
     plan.append(("gone quiet list", "/alerts/quiet/"))
+    # Differentiate (issue 4): the full recompute alone in a process (time, peak memory),
+    # then the pages that show its results.
+    import subprocess
+
+    recompute_out = Path(args.out).with_name(Path(args.out).stem + "-recompute.json")
+    subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "recompute.py"), "--out", str(recompute_out)],
+        check=True,
+        env=dict(os.environ, OPENBLAS_NUM_THREADS="1"),
+    )
+    recompute = json.loads(recompute_out.read_text())
+    from django.urls import NoReverseMatch, reverse
+
+    for name, route, kwargs in (
+        ("Differentiate page", "needs:differentiate", {}),
+        ("account Value tab (largest org)", "valuation:account_value", {"pk": heaviest.pk}),
+    ):
+        try:
+            plan.append((name, reverse(route, kwargs=kwargs)))
+        except NoReverseMatch:
+            print(f"  {name}: no such page yet, skipped", flush=True)
     measurements = []
     for name, url in plan:
         for _ in range(args.warmup):
@@ -234,6 +365,7 @@ def main() -> None:
         )
 
     ingestion = measure_ingestion(user, args.ingest, args.seed) if args.ingest else None
+    table_import = measure_import(user, args.import_rows, args.seed) if args.import_rows else None
 
     Path(args.out).write_text(
         json.dumps(
@@ -245,7 +377,10 @@ def main() -> None:
                 "load_seconds": load_seconds,
                 "measurements": measurements,
                 "ingestion": ingestion,
+                "import": table_import,
                 "cadence_recompute": cadence,
+                "value_load_seconds": value_load_seconds,
+                "recompute": recompute,
             },
             indent=2,
         )

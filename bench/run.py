@@ -47,6 +47,18 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--ingest", type=int, default=5000, help="e-mails to import; 0 skips")
+    parser.add_argument(
+        "--btyd",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="BG/NBD on 1M simulated customers beside lifetimes (bench/btyd.py)",
+    )
+    parser.add_argument(
+        "--linkage",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="batch record linkage on FEBRL dataset3 beside splink defaults (bench/linkage.py)",
+    )
     args = parser.parse_args()
 
     results = []
@@ -78,9 +90,28 @@ def main() -> int:
         results.append(json.loads(out.read_text()))
 
     print_table(results)
+    report: dict = {"scale": args.scale, "runs": results}
+    if args.btyd:
+        btyd_out = ROOT / "var" / "bench-btyd.json"
+        env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+        print("\n## btyd: bench/btyd.py", flush=True)
+        subprocess.run(
+            [sys.executable, str(HERE / "btyd.py"), "--out", str(btyd_out)], env=env, check=True
+        )
+        report["btyd"] = json.loads(btyd_out.read_text())
+    if args.linkage:
+        linkage_out = ROOT / "var" / "bench-linkage.json"
+        env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+        print("\n## linkage: bench/linkage.py", flush=True)
+        subprocess.run(
+            [sys.executable, str(HERE / "linkage.py"), "--out", str(linkage_out)],
+            env=env,
+            check=True,
+        )
+        report["linkage"] = json.loads(linkage_out.read_text())["linkage"]
     stamp = time.strftime("%Y%m%d-%H%M%S")
     target = HERE / "results" / f"{args.scale}-{stamp}.json"
-    target.write_text(json.dumps({"scale": args.scale, "runs": results}, indent=2))
+    target.write_text(json.dumps(report, indent=2))
     print(f"\nwrote {target.relative_to(ROOT)}")
     return 0
 
@@ -100,6 +131,15 @@ def print_table(results: list[dict]) -> None:
                 f"{run['database']:<9} {ingestion['name']:<36} {ingestion['messages_per_second']:>9.0f}"
                 f" {'msg/s':>8} {ingestion['queries']:>7}"
             )
+        recompute = run.get("recompute")
+        if recompute:
+            print(
+                f"{run['database']:<9} {'full recompute (s, peak RSS MB)':<36} "
+                f"{recompute['seconds']:>9.1f} {recompute['peak_rss_mb']:>8.0f}"
+            )
+            for stage in recompute["stages"]:
+                name = f"  recompute {stage['stage']} (s)"
+                print(f"{run['database']:<9} {name:<36} {stage['seconds']:>9.1f}")
         load = run.get("load_seconds")
         if load is not None:
             print(f"{run['database']:<9} {'data load (s)':<36} {load:>9.1f}")

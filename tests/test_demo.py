@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 
 import pytest
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, Max, Q, Sum
+from django.utils import timezone
 
-from rapport import demo
+from rapport import demo, demo_value
 from rapport.accounts.models import (
     Account,
     BuyingRole,
@@ -21,6 +23,17 @@ from rapport.accounts.models import (
 from rapport.core.models import Role, User
 from rapport.demo import SIZES, generate
 from rapport.interactions.models import Interaction, Participant
+from rapport.memory.models import Fact
+from rapport.valuation.costs import costs_to_serve
+from rapport.valuation.models import (
+    JudgementScore,
+    ModelRun,
+    OrderLine,
+    ProductCategory,
+    Subscription,
+    TierAssignment,
+    WalletEstimate,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +42,7 @@ TINY = SIZES["tiny"]
 
 @pytest.fixture
 def tiny() -> dict[str, int]:
-    return generate(size="tiny", seed=7, flush=True)
+    return generate(size="tiny", seed=7, flush=True, recompute=False)
 
 
 def test_tiny_has_the_stated_counts(tiny: dict[str, int]) -> None:
@@ -188,3 +201,160 @@ def test_bulk_path_gives_the_same_data(monkeypatch: pytest.MonkeyPatch) -> None:
     assert snapshot() == plain
     assert Account.objects.find_problems() == ([], [], [], [], [])
     assert Participant.objects.filter(contact__isnull=False).exists()
+
+
+# --------------------------------------------------------------------------------------
+# Orders, contracts, wallets, judgements and needs (demo_value)
+# --------------------------------------------------------------------------------------
+
+SMALL = SIZES["small"]
+
+
+@pytest.fixture
+def small() -> dict[str, int]:
+    return generate(size="small", seed=5, flush=True, recompute=False)
+
+
+def test_small_has_orders_contracts_wallets_judgements_and_needs(small: dict[str, int]) -> None:
+    # Given the small demo (without the models run)
+    root_of = dict(Account.objects.values_list("id", "customer_id"))
+    today = timezone.localdate()
+    # Then every organisation has a hundred order lines on average, in the demo's categories
+    assert 8 <= len(demo_value.CATEGORIES) <= 12
+    assert ProductCategory.objects.count() == small["product_categories"] == 10
+    lines = OrderLine.objects.count()
+    assert lines == small["order_lines"] == SMALL["accounts"] * demo_value.LINES_PER_ORGANISATION
+    for (
+        account_id,
+        customer_id,
+        ordered_on,
+        revenue,
+        cost,
+        discount,
+        source,
+    ) in OrderLine.objects.values_list(
+        "account_id", "customer_id", "ordered_on", "revenue", "cost", "discount", "source"
+    ):
+        assert root_of[account_id] == customer_id
+        assert today - timedelta(days=3 * 365 + 1) <= ordered_on <= today
+        assert revenue >= 1
+        assert cost >= 0
+        assert discount >= 0
+        assert source == "demo"
+    assert OrderLine.objects.filter(discount__gt=0).exists()
+    assert OrderLine.objects.values("account_id").distinct().count() > SMALL["accounts"]
+    # and subscriptions, some of them cancelled at a renewal
+    subscriptions = list(Subscription.objects.all())
+    assert len(subscriptions) == small["subscriptions"] > 0
+    assert {"active", "cancelled"} <= {s.status for s in subscriptions}
+    for s in subscriptions:
+        assert root_of[s.account_id] == s.customer_id
+        assert s.ends_on is None or s.ends_on >= s.started_on
+        assert s.recurring_revenue > 0
+        assert (s.cancelled_on is not None) == (s.status == "cancelled")
+        assert (s.renewal_on is not None) == (s.status in ("active", "pending"))
+    # and wallet estimates of both labels people give, none modelled (the model adds those)
+    wallets = list(WalletEstimate.objects.select_related("said_by"))
+    assert len(wallets) == small["wallet_estimates"]
+    current = [w for w in wallets if w.superseded_at is None]
+    assert {w.source for w in current} == {"customer_said", "rep_estimated"}
+    for w in current:
+        assert w.annual_amount > 0
+        if w.source == "customer_said":
+            assert w.said_by is not None
+            assert w.said_by.customer_id == w.customer_id
+        else:
+            assert w.said_by is None
+            assert w.estimated_by_id is not None
+    # and managers' judgements with their reasons
+    judgements = list(JudgementScore.objects.filter(superseded_at__isnull=True))
+    assert len(judgements) >= 3
+    assert JudgementScore.objects.count() == small["judgement_scores"]
+    managers = set(User.objects.filter(role=Role.MANAGER).values_list("id", flat=True))
+    for j in judgements:
+        assert 0 <= j.score <= 100
+        assert len(j.reason) > 20
+        assert j.author_id in managers
+    # and need answers for most organisations, only from the needs data set
+    need_facts = Fact.objects.filter(attribute__kind="need", superseded_at__isnull=True)
+    assert need_facts.count() == small["need_facts"]
+    answered = need_facts.values("customer_id").distinct().count()
+    assert answered >= SMALL["accounts"] * 0.6
+
+
+def test_small_has_what_the_models_should_find(small: dict[str, int]) -> None:
+    # Given the small demo
+    revenue = dict(
+        OrderLine.objects.values("customer_id")
+        .annotate(r=Sum("revenue"))
+        .values_list("customer_id", "r")
+    )
+    # Then a fifth of the organisations carry most of the revenue
+    ranked = sorted((float(r) for r in revenue.values()), reverse=True)
+    top = ranked[: max(1, round(len(ranked) * 0.2))]
+    assert sum(top) / sum(ranked) > 0.6
+    # and a handful of buying organisations lose money after the cost to serve
+    today = timezone.localdate()
+    start, end = today - timedelta(days=365), today + timedelta(days=1)
+    margin = dict(
+        OrderLine.objects.filter(ordered_on__gte=start)
+        .values("customer_id")
+        .annotate(m=Sum(F("revenue") - F("cost")))
+        .values_list("customer_id", "m")
+    )
+    costs = costs_to_serve(start=start, end=end)
+    below_zero = [
+        pk for pk, m in margin.items() if float(m) - (costs[pk].total if pk in costs else 0) < 0
+    ]
+    assert 1 <= len(below_zero) <= len(margin) // 4
+    # and the need answers hang together (latent profiles): those who need support around
+    # the clock say uptime is high or mission-critical far more often than the others
+    current = Fact.objects.filter(
+        attribute__kind="need", superseded_at__isnull=True, account_id=F("customer_id")
+    )
+    hours = dict(
+        current.filter(attribute__key="need-support-hours").values_list("customer_id", "value")
+    )
+    uptime = dict(current.filter(attribute__key="need-uptime").values_list("customer_id", "value"))
+    both = [(hours[c], uptime[c]) for c in hours.keys() & uptime.keys()]
+    critical = [u in ("high", "mission-critical") for h, u in both if h == "24/7"]
+    others = [u in ("high", "mission-critical") for h, u in both if h != "24/7"]
+    assert len(critical) >= 3
+    assert len(others) >= 3
+    assert sum(critical) / len(critical) > sum(others) / len(others) + 0.3
+
+
+def test_value_data_same_seed_same_data() -> None:
+    def snapshot() -> list[tuple]:
+        return list(
+            OrderLine.objects.order_by("id").values_list(
+                "customer__name", "account__name", "ordered_on", "product", "revenue", "cost"
+            )
+        ) + list(
+            Subscription.objects.order_by("id").values_list(
+                "customer__name", "name", "started_on", "status", "recurring_revenue"
+            )
+        )
+
+    generate(size="tiny", seed=11, flush=True, recompute=False)
+    first = snapshot()
+    generate(size="tiny", seed=11, flush=True, recompute=False)
+    assert snapshot() == first
+    assert len(first) > TINY["accounts"] * demo_value.LINES_PER_ORGANISATION
+    generate(size="tiny", seed=12, flush=True, recompute=False)
+    assert snapshot() != first
+
+
+def test_demo_runs_the_models_with_history() -> None:
+    # When the demo is generated with the models run (as `rapport demo` does)
+    counts = generate(size="small", seed=5, flush=True)
+    # Then value and tiers ran a year ago, six months ago and now, and segments now
+    kinds = list(ModelRun.objects.filter(status="done").values_list("kind", flat=True))
+    assert counts["model_runs"] == len(kinds) == 7
+    assert sorted(kinds) == ["segments"] + ["tiers"] * 3 + ["value"] * 3
+    # and every organisation has a current tier, and a history of them
+    organisations = Account.objects.filter(depth=1).count()
+    assert TierAssignment.objects.filter(is_current=True).count() == organisations
+    assert TierAssignment.objects.count() == 3 * organisations
+    days = set(TierAssignment.objects.values_list("assigned_at__date", flat=True))
+    assert len(days) == 3

@@ -6,7 +6,12 @@ rapport createuser --email … --name … --role …
 rapport token --email …
 rapport worker            (background jobs)
 rapport import interactions FILE [--format csv|eml|mbox|ics] [--dry-run] [--as EMAIL]
+rapport import accounts|contacts|orders|subscriptions FILE [--mapping COL=FIELD] [--dry-run]
+               [--mode all|good] [--errors REPORT.csv]
+rapport export LIST [--format csv|xlsx] [-o FILE] [--filter NAME=VALUE]
 rapport recompute-cadence (learn rhythms, flag accounts gone quiet)
+rapport recompute [--only value|tiers|segments] [--enqueue]  (value, tiers, needs segments)
+rapport dedupe [--kind contacts|accounts] [--auto-merge-above 0.99] [--keys]  (duplicates)
 rapport <any manage.py command>
 """
 

@@ -41,7 +41,7 @@ from django.db.models import Max
 from django.utils import timezone
 from faker import Faker
 
-from rapport import demo_memory
+from rapport import demo_memory, demo_value
 from rapport.accounts.models import (
     Account,
     AccountKind,
@@ -3149,18 +3149,27 @@ def _capitalise_email(email: str) -> str:
 # --------------------------------------------------------------------------------------
 
 
+def _match_keys_fill() -> None:
+    """The bulk writer skips Contact/Account.save(): give the rows their blocking keys."""
+    from rapport.resolution.runners import match_keys_fill
+
+    match_keys_fill()
+
+
 def generate(
     *,
     size: str = "small",
     seed: int = 42,
     flush: bool = False,
     progress: Callable[[str], None] | None = None,
+    recompute: bool = True,
 ) -> dict[str, int]:
     """Generate demo data of the given size; returns the number of rows made per kind.
 
     ``flush`` first deletes all customer data (accounts, contacts, partners,
     interactions and everything that hangs off them, with their history rows) and the
-    partner and portal users; staff users are kept and reused.
+    partner and portal users; staff users are kept and reused. ``recompute`` runs the
+    value, tier and segment models at the end (with two past runs, for tier history).
     """
     say = progress or (lambda _msg: None)
     gen = _Generator(size, seed, say)
@@ -3201,6 +3210,7 @@ def generate(
         phase("accounts", gen.accounts)
         phase("partner links", gen.partner_links)
         phase("contacts", gen.contacts)
+        phase("duplicate-check keys", _match_keys_fill)
         phase("portal and partner users", gen.access_users)
         gen.interactions()  # commits per chunk
         phase("roll-ups", gen.rollups)
@@ -3209,6 +3219,12 @@ def generate(
             lambda: gen.counts.update(demo_memory.generate(seed=seed, progress=say)),
         )
         phase("threads and commitments", gen.threads_and_commitments)
+        phase(
+            "orders, contracts, wallets and needs",
+            lambda: gen.counts.update(demo_value.generate(seed=seed, progress=say)),
+        )
+        if recompute:
+            gen.counts["model_runs"] = demo_value.recompute_with_history(say)
     finally:
         if saved_pragmas:
             with connection.cursor() as cur:
@@ -3236,5 +3252,12 @@ def generate(
         "communication_preferences",
         "consents",
         "frequency_caps",
+        "product_categories",
+        "order_lines",
+        "subscriptions",
+        "wallet_estimates",
+        "judgement_scores",
+        "need_facts",
+        "model_runs",
     )
     return {k: gen.counts.get(k, 0) for k in order}

@@ -24,6 +24,7 @@ from rapport.interactions.models import Channel, Direction, Interaction
 from rapport.memory.models import (
     Asking,
     Attribute,
+    AttributeKind,
     CommunicationPreference,
     Consent,
     ConsentStatus,
@@ -116,7 +117,8 @@ def generate(*, seed: int, progress: Callable[[str], None]) -> dict[str, int]:
     rng = random.Random(seed * 7919 + 17)
     now = timezone.now()
     today = timezone.localdate()
-    attributes = list(Attribute.objects.order_by("key"))
+    # Needs are answered in demo_value, from latent needs profiles (for the segments).
+    attributes = list(Attribute.objects.exclude(kind=AttributeKind.NEED).order_by("key"))
     if not attributes:
         return {}
     by_level: dict[str, list[Attribute]] = defaultdict(list)

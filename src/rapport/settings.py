@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "rapport.memory",
     "rapport.valuation",
     "rapport.needs",
+    "rapport.transfer",
+    "rapport.resolution",
     "rapport.web",
 ]
 

@@ -11,5 +11,9 @@ urlpatterns = [
     path("", include("rapport.accounts.urls")),
     path("", include("rapport.interactions.urls")),
     path("", include("rapport.memory.urls")),
+    path("", include("rapport.transfer.urls")),
+    path("", include("rapport.valuation.urls")),
+    path("", include("rapport.needs.urls")),
+    path("", include("rapport.resolution.urls")),
     path("", include("rapport.web.urls")),
 ]

@@ -52,6 +52,8 @@ def _sign_in(page, live_server, email: str) -> None:
 
 def _import(page, live_server, path: str) -> None:
     page.click("a.sidebar-link:has-text('Import')")
+    page.wait_for_url(f"{live_server.url}/import/")
+    page.click("a:has-text('E-mail & calendar files')")
     page.wait_for_url(f"{live_server.url}/interactions/import/")
     page.set_input_files("input[name=file]", path)
     page.click("form.ingestion-form button[type=submit]")

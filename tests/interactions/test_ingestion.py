@@ -855,9 +855,9 @@ def test_anonymous_visitors_are_sent_to_sign_in(world, client):
 
 def test_the_sidebar_links_the_import_page_for_staff_only(world, client):
     _signed_in(client, world.rep)
-    assert 'href="/interactions/import/"' in client.get("/interactions/").content.decode()
+    assert 'href="/import/"' in client.get("/interactions/").content.decode()
     client.force_login(world.portal_acme)
-    assert 'href="/interactions/import/"' not in client.get("/").content.decode()
+    assert 'href="/import/"' not in client.get("/").content.decode()
 
 
 def _runs_and_items(world, tmp_path, n: int) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -11,6 +13,14 @@ from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager
 
 from rapport.core.models import LiveManager, SoftDeletable, TimeStamped
+from rapport.resolution import keys as blocking
+
+
+def _with_keys(kwargs: dict[str, Any], sources: set[str], keys: tuple[str, ...]) -> None:
+    """A save limited to update_fields also writes the blocking keys its fields feed."""
+    fields = kwargs.get("update_fields")
+    if fields is not None and sources & set(fields):
+        kwargs["update_fields"] = {*fields, *keys}
 
 
 class AccountKind(models.TextChoices):
@@ -76,6 +86,14 @@ class Account(MP_Node, TimeStamped, SoftDeletable):
     # the page sums them over the subtree in Python from one query.
     interaction_count = models.PositiveIntegerField(default=0, editable=False)
     last_interaction_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Blocking keys of the duplicate check (resolution.keys), kept by save(); db_default
+    # lets bulk loaders skip them (`rapport dedupe --keys` fills what they left empty).
+    match_key = models.CharField(
+        max_length=16, blank=True, default="", db_default="", editable=False
+    )
+    web_domain = models.CharField(
+        max_length=200, blank=True, default="", db_default="", editable=False
+    )
 
     # No node_order_by: a new unit appends as last child, so existing paths never
     # shift; pages sort siblings by name. treebeard computes paths from every row,
@@ -92,10 +110,18 @@ class Account(MP_Node, TimeStamped, SoftDeletable):
             models.Index(fields=["name"]),
             models.Index(fields=["lifecycle_stage", "name"]),
             models.Index(fields=["depth", "industry"]),
+            models.Index(fields=["match_key"], name="ix_account_match_key"),
+            models.Index(fields=["web_domain"], name="ix_account_web_domain"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.match_key = blocking.account_match_key(self.name)
+        self.web_domain = blocking.web_domain(self.website)
+        _with_keys(kwargs, {"name", "website"}, ("match_key", "web_domain"))
+        super().save(*args, **kwargs)
 
     @property
     def is_customer_root(self) -> bool:
@@ -153,6 +179,9 @@ class Contact(TimeStamped, SoftDeletable):
     )
     notes = models.TextField(blank=True)
     last_engaged_at = models.DateTimeField(null=True, blank=True, editable=False)
+    match_key = models.CharField(
+        max_length=16, blank=True, default="", db_default="", editable=False
+    )
 
     objects = LiveManager()
     all_objects = models.Manager()
@@ -164,10 +193,16 @@ class Contact(TimeStamped, SoftDeletable):
             models.Index(fields=["customer", "last_name", "first_name"]),
             models.Index(fields=["account", "last_name"]),
             models.Index(fields=["last_name", "first_name", "id"]),
+            models.Index(fields=["match_key"], name="ix_contact_match_key"),
         ]
 
     def __str__(self) -> str:
         return self.full_name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.match_key = blocking.contact_match_key(self.first_name, self.last_name)
+        _with_keys(kwargs, {"first_name", "last_name"}, ("match_key",))
+        super().save(*args, **kwargs)
 
     @property
     def full_name(self) -> str:

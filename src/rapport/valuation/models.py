@@ -10,6 +10,7 @@ migration, value over time).
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -20,7 +21,7 @@ from simple_history.models import HistoricalRecords
 
 from rapport.core.models import LiveManager, SoftDeletable, TimeStamped
 
-MONEY = {"max_digits": 16, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 16, "decimal_places": 2}
 
 
 class ProductCategory(TimeStamped):
@@ -370,7 +371,9 @@ class AccountValue(models.Model):
     expected_purchases = models.FloatField(default=0, help_text="Over the horizon (BG/NBD).")
     probability_alive = models.FloatField(null=True, blank=True)
     expected_order_margin = models.DecimalField(
-        **MONEY, default=Decimal(0), help_text="Per purchase (Gamma-Gamma spend times margin ratio)."
+        **MONEY,
+        default=Decimal(0),
+        help_text="Per purchase (Gamma-Gamma spend times margin ratio).",
     )
     predicted_order_value = models.DecimalField(
         **MONEY, default=Decimal(0), help_text="Discounted margin of future purchases."

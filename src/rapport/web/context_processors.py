@@ -13,6 +13,7 @@ _SECTIONS = {
     "partner": "partners",
     "interaction": "interactions",
     "ingestion": "import",
+    "import": "import",
     "timeline": "interactions",
     "thread": "interactions",
     "commitment": "commitments",

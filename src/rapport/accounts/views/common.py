@@ -59,7 +59,9 @@ def is_fragment(request: HttpRequest) -> bool:
 
 
 # Tree bookkeeping and derived columns a reader of the audit has no use for.
-HIDDEN_FIELDS = frozenset({"path", "depth", "numchild", "customer", "normalized"})
+HIDDEN_FIELDS = frozenset(
+    {"path", "depth", "numchild", "customer", "normalized", "match_key", "web_domain"}
+)
 
 
 def _shown(value: Any, names: dict[Any, str]) -> str:

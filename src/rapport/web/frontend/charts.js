@@ -1,13 +1,25 @@
-// ECharts, trimmed to what the UI draws: the buying-centre org chart (tree) and small
-// bar/pie figures. Importing from echarts/core keeps the rest of the library out.
+// ECharts, trimmed to what the UI draws: the buying-centre org chart (tree), small
+// bar/pie figures, and the Differentiate page's curves, heatmaps and scatters.
+// Importing from echarts/core keeps the rest of the library out.
 import * as echarts from 'echarts/core';
-import { BarChart, PieChart, TreeChart } from 'echarts/charts';
+import {
+  BarChart,
+  HeatmapChart,
+  LineChart,
+  PieChart,
+  ScatterChart,
+  TreeChart,
+} from 'echarts/charts';
 import {
   GridComponent,
   LegendComponent,
+  MarkLineComponent,
+  MarkPointComponent,
   TitleComponent,
   TooltipComponent,
+  VisualMapComponent,
 } from 'echarts/components';
+import { ScatterJitter } from 'echarts/features';
 import { CanvasRenderer } from 'echarts/renderers';
 
 import { renderOrgChart } from './orgchart.js';
@@ -22,6 +34,13 @@ echarts.use([
   LegendComponent,
   TitleComponent,
   GridComponent,
+  LineChart,
+  HeatmapChart,
+  ScatterChart,
+  ScatterJitter,
+  VisualMapComponent,
+  MarkLineComponent,
+  MarkPointComponent,
   CanvasRenderer,
 ]);
 
@@ -106,6 +125,13 @@ function renderOptionChart(el) {
   if (height > 0) el.style.height = `${height}px`;
   const chart = echarts.init(el, 'rapport', { renderer: 'canvas' });
   chart.setOption(option);
+  // A data item may carry a same-site `url` (an account): clicking it goes there.
+  chart.on('click', (params) => {
+    const url = params && params.data && params.data.url;
+    if (typeof url === 'string' && url.startsWith('/') && !url.startsWith('//')) {
+      window.location.assign(url);
+    }
+  });
   track(el, chart, () => chart.resize());
 }
 

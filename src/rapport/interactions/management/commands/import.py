@@ -2,6 +2,8 @@
 """`rapport import KIND FILE`: bring records in from a file, now, with a progress line.
 
     rapport import interactions inbox.mbox [--format csv|eml|mbox|ics] [--dry-run] [--as EMAIL]
+    rapport import accounts|contacts|orders|subscriptions FILE.csv|.xlsx [--mapping COL=FIELD]
+        [--dry-run] [--mode all|good] [--errors REPORT.csv] [--keep-duplicates] [--as EMAIL]
 
 Each kind is one entry of IMPORTERS (later: accounts, contacts, orders); an importer
 gets the command (to print), the acting user, the file and the parsed options, and
@@ -67,8 +69,18 @@ Importer = Callable[[BaseCommand, User, Path, dict], None]
 IMPORTERS: dict[str, Importer] = {"interactions": import_interactions}
 
 
+def _table_importers() -> dict[str, Importer]:
+    """accounts, contacts, orders and subscriptions from CSV or XLSX (rapport.transfer)."""
+    from rapport.transfer.cli import IMPORTERS as TABLE_IMPORTERS
+
+    return dict(TABLE_IMPORTERS)
+
+
+IMPORTERS.update(_table_importers())
+
+
 class Command(BaseCommand):
-    help = "Import records from a file: rapport import interactions FILE [--dry-run]."
+    help = "Import records from a file: rapport import KIND FILE [--dry-run]."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("kind", choices=sorted(IMPORTERS), help="What the file holds")
@@ -78,6 +90,28 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="Report what would happen; write nothing"
+        )
+        parser.add_argument(
+            "--mapping",
+            action="append",
+            default=[],
+            metavar="COLUMN=FIELD",
+            help="accounts, contacts, orders, subscriptions: which field a column feeds "
+            "(repeatable; FIELD empty to ignore it); the rest is guessed from the header",
+        )
+        parser.add_argument(
+            "--mode",
+            choices=["all", "good"],
+            default="all",
+            help="all: any bad row and nothing is written (default); good: import the rest",
+        )
+        parser.add_argument(
+            "--errors", metavar="REPORT.csv", help="Write the rows not imported, with why, here"
+        )
+        parser.add_argument(
+            "--keep-duplicates",
+            action="store_true",
+            help="Import rows flagged as probable duplicates too (default: leave them out)",
         )
         parser.add_argument(
             "--as",

@@ -1,0 +1,96 @@
+"""`rapport import accounts|contacts|orders|subscriptions FILE`: the general import from a terminal.
+
+Registered in the `import` command's IMPORTERS (interactions/management/commands/import.py);
+`rapport export LIST` is transfer/management/commands/export.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from rapport.core import tabular
+from rapport.core.errors import ApplicationError
+from rapport.core.models import User
+from rapport.transfer import services
+from rapport.transfer.importers import importer_for
+from rapport.transfer.models import ImportMode, ImportRun, ImportStatus
+
+
+def _summary(run: ImportRun) -> str:
+    label = "dry run, nothing written: " if run.dry_run else ""
+    return (
+        f"{run.filename} ({run.get_kind_display().lower()}), run {run.pk}: {run.status}; "
+        f"{label}{run.total} rows, created {run.created}, updated {run.updated}, "
+        f"unchanged {run.unchanged}, duplicates {len(run.duplicates)} "
+        f"({'skipped' if run.skip_duplicates else 'imported'}), bad rows {run.failed}"
+    )
+
+
+def import_table(command: BaseCommand, actor: User, path: Path, options: dict, kind: str) -> None:
+    """Upload, map (suggested, changed by --mapping), dry-run, and unless --dry-run import."""
+    try:
+        run = services.import_upload(
+            actor=actor, kind=kind, filename=path.name, content=path.read_bytes()
+        )
+        mapping = tabular.mapping_from_pairs(
+            options.get("mapping") or [], run.headers, importer_for(kind).fields
+        )
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    except ApplicationError as exc:
+        raise CommandError(exc.message) from None
+    shown = ", ".join(f"{h}→{f}" for h, f in zip(run.headers, mapping, strict=True) if f)
+    command.stdout.write(f"columns: {shown}")
+    skip = not options.get("keep_duplicates", False)
+    mode = options.get("mode") or ImportMode.ALL
+    try:
+        run = services.import_check(
+            actor=actor, run=run, mapping=mapping, skip_duplicates=skip, background=False
+        )
+        if not options.get("dry_run"):
+            run = services.import_confirm(
+                actor=actor, run=run, mode=mode, skip_duplicates=skip, background=False
+            )
+    except ApplicationError as exc:
+        for name, messages in exc.errors.items():
+            for message in messages:
+                command.stderr.write(f"{name}: {message}")
+        raise CommandError(exc.message) from None
+    command.stdout.write(_summary(run))
+    for note in run.notes:
+        command.stdout.write(f"note: {note}")
+    for error in run.errors:
+        where = f"row {error['row']}, " if error.get("row") is not None else ""
+        column = f"{error['column']}: " if error.get("column") else ""
+        command.stderr.write(f"{where}{column}{error['message']}")
+    if options.get("errors") and (run.errors or run.duplicates):
+        Path(options["errors"]).write_bytes(services.error_report(run=run))
+        command.stdout.write(f"error report: {options['errors']}")
+    if run.status == ImportStatus.FAILED:
+        raise CommandError(f"The import failed ({run.failed} bad rows); nothing was written.")
+    if run.dry_run and run.failed and mode == ImportMode.ALL:
+        raise CommandError(
+            f"{run.failed} bad rows: an all-or-nothing import would write nothing "
+            "(fix them, or pass --mode good)."
+        )
+
+
+def importer_of(kind: str) -> Callable[[BaseCommand, User, Path, dict], None]:
+    """The `import` command's entry for one kind of record."""
+
+    def run(command: BaseCommand, actor: User, path: Path, options: dict) -> None:
+        import_table(command, actor, path, options, kind)
+
+    run.__doc__ = f"{kind} from a CSV or XLSX file."
+    return run
+
+
+IMPORTERS = {
+    "accounts": importer_of("accounts"),
+    "contacts": importer_of("contacts"),
+    "orders": importer_of("order_lines"),
+    "subscriptions": importer_of("subscriptions"),
+}

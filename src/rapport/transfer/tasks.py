@@ -1,0 +1,16 @@
+"""Background work of import: check or import one large file (run by `rapport worker`)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from rapport.transfer import services
+from rapport.transfer.models import ImportRun
+
+
+@task()
+def import_run(run_id: int) -> None:
+    """Dry-run or import the file of one queued run (see services.import_process)."""
+    run = ImportRun.objects.select_related("created_by").filter(pk=run_id).first()
+    if run is not None:
+        services.import_process(run=run)

@@ -1,0 +1,288 @@
+"""Pages of the value records: an account's orders and contracts, and the forms that add them.
+
+The wallet-estimate and judgement forms are htmx partials other pages embed (the account's
+Value tab): `valuation/_wallet_form.html` and `valuation/_judgement_form.html`, filled by
+`wallet_form_context` / `judgement_form_context`, or fetched with hx-get from their URLs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from rapport.accounts import selectors as account_selectors
+from rapport.accounts.forms import apply_error
+from rapport.accounts.models import Account
+from rapport.accounts.views.common import is_fragment, writer_required
+from rapport.core.errors import Conflict, InvalidInput
+from rapport.core.pagination import Page
+from rapport.core.requests import AuthenticatedRequest
+from rapport.valuation import selectors, services
+from rapport.valuation.forms import (
+    CancelForm,
+    JudgementForm,
+    OrderLineForm,
+    SubscriptionForm,
+    WalletEstimateForm,
+)
+from rapport.valuation.models import OrderLine
+
+WRITE_ERRORS = (InvalidInput, Conflict)
+ORDER_PAGE = 25
+
+
+def _subtree_units(user: Any, account: Account) -> list[Account]:
+    """The account and every visible unit below it, in tree order, for the unit picker."""
+    units = account_selectors.units_for_select(user=user, account=account)
+    return [u for u in units if u.path.startswith(account.path)]
+
+
+def _orders_url(account: Account) -> str:
+    return reverse("valuation:account_orders", args=[account.pk])
+
+
+def _safe_next(request: AuthenticatedRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _done(request: AuthenticatedRequest, target: str) -> HttpResponse:
+    """After a write: htmx follows HX-Redirect (the embedding page reloads), others redirect."""
+    if is_fragment(request):
+        return HttpResponse(status=204, headers={"HX-Redirect": target})
+    return redirect(target)
+
+
+# --- the "Orders & contracts" page ------------------------------------------------------
+
+
+@login_required
+@require_GET
+def account_orders(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Order lines rolled up the account's subtree, its contracts and its last 12 months."""
+    user = request.user
+    account = account_selectors.account_get(user=user, pk=pk)
+    page: Page[OrderLine] = selectors.order_line_list(
+        user=user, account=account, cursor=request.GET.get("cursor") or None, limit=ORDER_PAGE
+    )
+    context: dict[str, Any] = {
+        "account": account,
+        "page": page,
+        "shows_costs": selectors.shows_costs(user),
+        "next_url": f"{_orders_url(account)}?cursor={page.next_cursor}"
+        if page.next_cursor
+        else None,
+    }
+    if is_fragment(request) and request.GET.get("cursor"):
+        return render(request, "valuation/_order_rows.html", context)
+    context.update(
+        totals=selectors.order_totals(user=user, account=account),
+        contracts=selectors.account_contracts(user=user, account=account),
+        ancestors=account_selectors.account_ancestors(user=user, account=account),
+        cancel_form=CancelForm(),
+    )
+    return render(request, "valuation/account_orders.html", context)
+
+
+@login_required
+@writer_required
+@require_http_methods(["GET", "POST"])
+def order_line_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Add an order line to the account or one of its units."""
+    user = request.user
+    account = account_selectors.account_get(user=user, pk=pk)
+    form = OrderLineForm(
+        request.POST if request.method == "POST" else None,
+        units=_subtree_units(user, account),
+        categories=selectors.product_category_list(),
+        initial={"account": account},
+    )
+    status = 200
+    if form.is_bound:
+        status = 400
+        if form.is_valid():
+            try:
+                line = services.order_line_create(actor=user, **form.service_arguments())
+            except WRITE_ERRORS as exc:
+                status = apply_error(form, exc)
+            else:
+                messages.success(
+                    request, f"Recorded {line.product} on {line.ordered_on:%-d %b %Y}."
+                )
+                return redirect(_orders_url(account))
+    context = {"account": account, "form": form, "kind": "order"}
+    return render(request, "valuation/record_form.html", context, status=status)
+
+
+@login_required
+@writer_required
+@require_POST
+def order_line_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Soft-delete an order line; it leaves the totals."""
+    line = selectors.order_line_get(user=request.user, pk=pk)
+    services.order_line_delete(actor=request.user, line=line)
+    messages.success(request, f"Removed {line.product} of {line.ordered_on:%-d %b %Y}.")
+    return redirect(_safe_next(request, _orders_url(line.account)))
+
+
+@login_required
+@writer_required
+@require_http_methods(["GET", "POST"])
+def subscription_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Add a subscription or service contract to the account or one of its units."""
+    user = request.user
+    account = account_selectors.account_get(user=user, pk=pk)
+    form = SubscriptionForm(
+        request.POST if request.method == "POST" else None,
+        units=_subtree_units(user, account),
+        categories=selectors.product_category_list(),
+        initial={"account": account},
+    )
+    status = 200
+    if form.is_bound:
+        status = 400
+        if form.is_valid():
+            try:
+                subscription = services.subscription_create(actor=user, **form.service_arguments())
+            except WRITE_ERRORS as exc:
+                status = apply_error(form, exc)
+            else:
+                messages.success(request, f"Recorded {subscription.name}.")
+                return redirect(_orders_url(account))
+    context = {"account": account, "form": form, "kind": "subscription"}
+    return render(request, "valuation/record_form.html", context, status=status)
+
+
+@login_required
+@writer_required
+@require_POST
+def subscription_cancel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Cancel a subscription (it stays on record, cancelled)."""
+    subscription = selectors.subscription_get(user=request.user, pk=pk)
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        raise InvalidInput("Enter the cancellation date as YYYY-MM-DD.", field="cancelled_on")
+    services.subscription_cancel(
+        actor=request.user,
+        subscription=subscription,
+        cancelled_on=form.cleaned_data["cancelled_on"],
+    )
+    messages.success(request, f"Cancelled {subscription.name}.")
+    return redirect(_safe_next(request, _orders_url(subscription.account)))
+
+
+# --- wallet estimates and judgements: partials for the Value tab ------------------------
+
+
+def wallet_form_context(
+    *, user: Any, account: Account, form: WalletEstimateForm | None = None, next_url: str = ""
+) -> dict[str, Any]:
+    """The context `valuation/_wallet_form.html` needs (two queries: categories, people)."""
+    return {
+        "account": account,
+        "wallet_form": form
+        or WalletEstimateForm(
+            categories=selectors.product_category_list(),
+            people=account_selectors.contact_choices(user=user, account=account),
+        ),
+        "next": next_url,
+    }
+
+
+def judgement_form_context(
+    *, user: Any, account: Account, form: JudgementForm | None = None, next_url: str = ""
+) -> dict[str, Any]:
+    """The context `valuation/_judgement_form.html` needs (one query: the current judgement)."""
+    current = selectors.judgement_current(user=user, account=account)
+    return {
+        "account": account,
+        "organisation": selectors.organisation_of(account),
+        "judgement_form": form
+        or JudgementForm(initial={"score": current.score} if current else None),
+        "current_judgement": current,
+        "next": next_url,
+    }
+
+
+def _partial_or_page(
+    request: AuthenticatedRequest, partial: str, context: dict[str, Any], status: int
+) -> HttpResponse:
+    if is_fragment(request):
+        # 422: htmx swaps a form re-rendered with its errors like a success.
+        return render(request, partial, context, status=422 if status >= 400 else status)
+    context["partial"] = partial
+    return render(request, "valuation/partial_page.html", context, status=status)
+
+
+@login_required
+@writer_required
+@require_http_methods(["GET", "POST"])
+def wallet_estimate_record(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Record a customer-said or rep-estimated wallet for one category of the account."""
+    user = request.user
+    account = account_selectors.account_get(user=user, pk=pk)
+    default_next = _safe_next(request, _orders_url(account))
+    form = WalletEstimateForm(
+        request.POST if request.method == "POST" else None,
+        categories=selectors.product_category_list(),
+        people=account_selectors.contact_choices(user=user, account=account),
+    )
+    status = 200
+    if form.is_bound:
+        status = 400
+        if form.is_valid():
+            try:
+                estimate = services.wallet_estimate_record(
+                    actor=user, account=account, **form.cleaned_data
+                )
+            except WRITE_ERRORS as exc:
+                status = apply_error(form, exc)
+            else:
+                messages.success(
+                    request,
+                    f"Recorded the {estimate.category.name} wallet of {account.name} "
+                    f"({estimate.get_source_display().lower()}).",
+                )
+                return _done(request, default_next)
+    context = wallet_form_context(user=user, account=account, form=form, next_url=default_next)
+    context["title"] = f"Wallet estimate · {account.name}"
+    return _partial_or_page(request, "valuation/_wallet_form.html", context, status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def judgement_record(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A manager's judgement (0 to 100, with the reason) of the account's organisation."""
+    user = request.user
+    services.ensure_can_judge(user)
+    account = account_selectors.account_get(user=user, pk=pk)
+    organisation = selectors.organisation_of(account)
+    default_next = _safe_next(request, _orders_url(account))
+    form = JudgementForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if form.is_bound:
+        status = 400
+        if form.is_valid():
+            try:
+                services.judgement_record(actor=user, customer=organisation, **form.cleaned_data)
+            except WRITE_ERRORS as exc:
+                status = apply_error(form, exc)
+            else:
+                messages.success(request, f"Recorded your judgement of {organisation.name}.")
+                return _done(request, default_next)
+    context = judgement_form_context(
+        user=user, account=account, form=form if form.is_bound else None, next_url=default_next
+    )
+    context["title"] = f"Judgement · {organisation.name}"
+    return _partial_or_page(request, "valuation/_judgement_form.html", context, status)

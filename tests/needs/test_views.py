@@ -1,0 +1,131 @@
+"""The Differentiate page, a segment page and the needs pages: content, scope, query bounds."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+
+from rapport.needs.models import NeedsSegment
+from tests.needs.portfolio import make_portfolio
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _chart(response, name: str) -> dict:
+    html = response.content.decode()
+    start = html.index(f'id="chart-{name}"')
+    start = html.index(">", start) + 1
+    return json.loads(html[start : html.index("</script>", start)])
+
+
+def test_differentiate_page_draws_every_picture_in_constant_queries(
+    world, django_assert_max_num_queries
+):
+    make_portfolio(world, extra=6)
+    client = _client(world.manager)
+
+    with django_assert_max_num_queries(20):
+        response = client.get("/differentiate/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    for name in ("concentration", "migration", "categories", "whitespace", "needs-matrix", "needs-scatter"):  # fmt: skip
+        assert f'data-chart="chart-{name}"' in html
+    # 8 accounts worth 10000//(i+1): the top 20% (2 accounts) bring 15000 of 27177
+    assert '<div class="diff-figure" data-testid="top20">55%</div>' in html
+    assert "Mission-critical uptime" in html
+    assert "Low uptime" in html
+    scatter = _chart(response, "needs-scatter")
+    urls = {p["url"] for s in scatter["series"] for p in s["data"]}
+    assert f"/accounts/{world.acme.pk}/" in urls
+    assert len(urls) == 8
+    whitespace = _chart(response, "whitespace")
+    marked = [c for c in whitespace["series"][0]["data"] if c.get("label", {}).get("formatter") == "whitespace"]  # fmt: skip
+    assert len(marked) == 8  # nobody buys Service from us
+    assert 'href="/differentiate/"' in html  # the nav link
+
+    # With more organisations valued and segmented, the page costs the same number of queries
+    more = make_portfolio(world, extra=12, prefix="More")
+    assert len(more) == 14
+    with django_assert_max_num_queries(20):
+        assert client.get("/differentiate/?measure=revenue_12m").status_code == 200
+
+
+def test_differentiate_page_with_nothing_computed_explains_what_is_missing(world):
+    response = _client(world.rep).get("/differentiate/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "No values yet" in html
+    assert "No needs segments yet" in html
+    assert "data-chart=" not in html
+
+
+def test_portal_users_get_no_portfolio_and_partners_only_their_accounts(world):
+    make_portfolio(world, extra=2)
+
+    assert _client(world.portal_acme).get("/differentiate/").status_code == 403
+    response = _client(world.partner_user).get("/differentiate/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Acme Industries" in html
+    assert "Globex" not in html
+    assert "Portfolio Org" not in html
+
+
+def test_segment_page_lists_members_most_typical_first(world, django_assert_max_num_queries):
+    make_portfolio(world, extra=6)
+    segment = NeedsSegment.objects.get(is_current=True, number=1)
+    client = _client(world.analyst)
+
+    with django_assert_max_num_queries(6):
+        response = client.get(f"/differentiate/segments/{segment.pk}/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Distinctive needs" in html
+    assert html.count('href="/accounts/') >= segment.size
+    partner = _client(world.partner_user).get(f"/differentiate/segments/{segment.pk}/")
+    assert "Globex" not in partner.content.decode()
+    assert _client(world.portal_acme).get(f"/differentiate/segments/{segment.pk}/").status_code == 403  # fmt: skip
+
+
+def test_account_needs_page_shows_rolled_up_needs_and_the_segment(
+    world, django_assert_max_num_queries
+):
+    make_portfolio(world, extra=2)
+    client = _client(world.rep)
+
+    with django_assert_max_num_queries(12):
+        response = client.get(f"/accounts/{world.acme.pk}/needs/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Mission-critical" in html
+    assert "Told us directly" in html
+    assert "Needs segment of Acme Industries" in html
+    # a unit inherits its organisation's answers
+    unit = client.get(f"/accounts/{world.acme_plant.pk}/needs/").content.decode()
+    assert "Inherited from Acme Industries" in unit
+    # the account page links to it
+    assert f'href="/accounts/{world.acme.pk}/needs/"' in client.get(f"/accounts/{world.acme.pk}/").content.decode()  # fmt: skip
+    # another organisation's portal user gets nothing
+    assert _client(world.portal_globex).get(f"/accounts/{world.acme.pk}/needs/").status_code == 404
+
+
+def test_contact_needs_page(world):
+    make_portfolio(world, extra=0)
+    response = _client(world.rep).get(f"/contacts/{world.acme_buyer.pk}/needs/")
+    assert response.status_code == 200
+    assert "Uptime is critical" in response.content.decode()
+    assert (
+        _client(world.portal_globex).get(f"/contacts/{world.acme_buyer.pk}/needs/").status_code
+        == 404
+    )

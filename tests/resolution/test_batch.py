@@ -1,0 +1,156 @@
+"""Batch resolution: the whole database linked, pairs queued, decisions kept, auto-merge guarded."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from rapport.accounts.models import Account, Contact
+from rapport.analytics.linkage import Linkage, LinkedPair
+from rapport.core.errors import Conflict, PermissionDenied
+from rapport.resolution import runners, selectors, services
+from rapport.resolution.models import DedupeRun, DuplicatePair, PairStatus, RunStatus
+from tests.factories import make_contact
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def people(world):
+    """Forty distinct people at Acme and Globex; eight of them entered again by another rep."""
+    firsts = [
+        "Anna",
+        "Bruno",
+        "Chloe",
+        "Dmitri",
+        "Elena",
+        "Farid",
+        "Greta",
+        "Hiro",
+        "Ines",
+        "Jonas",
+    ]
+    lasts = ["Almeida", "Brennan", "Castillo", "Dvorak"]
+    made = []
+    for i, first in enumerate(firsts):
+        for j, last in enumerate(lasts):
+            made.append(
+                make_contact(
+                    world.admin,
+                    world.acme if (i + j) % 2 else world.globex,
+                    first_name=first,
+                    last_name=last,
+                    email=f"{first}.{last}@example{j}.org".lower(),
+                    phone=f"+44 20 7946 {i:02d}{j:02d}",
+                )
+            )
+    twins = []
+    for k, original in enumerate(made[::5]):
+        phone = original.identities.get(kind="phone").value
+        twin = make_contact(
+            world.admin,
+            original.account,
+            first_name=original.first_name,
+            last_name=original.last_name + ("e" if k % 2 else ""),
+            email="",
+            phone="0" + phone[4:],  # the same number, written the national way
+        )
+        twins.append((original, twin, k % 2 == 0))
+    return twins
+
+
+def _stub(monkeypatch, pairs):
+    def link_records(records, *, kind, threshold=0.5, **kwargs):
+        ids = {r["id"] for r in records}
+        kept = [p for p in pairs if p.left_id in ids and p.right_id in ids]
+        clusters = [[p.left_id, p.right_id] for p in kept]
+        return Linkage(kept, clusters, "stub", "0", {"records": len(records)})
+
+    monkeypatch.setattr("rapport.analytics.linkage.link_records", link_records)
+
+
+def test_the_cli_finds_the_people_entered_twice(world, people):
+    # When the batch run goes over every contact
+    call_command("dedupe", "--kind", "contacts")
+
+    # Then each person entered twice under the same name is a pending pair, with evidence
+    run = DedupeRun.objects.get()
+    assert (run.status, run.records, run.model_name) == (RunStatus.DONE, 51, "splink-fs")
+    pending = DuplicatePair.objects.filter(status=PairStatus.PENDING)
+    found = {frozenset((p.left_contact_id, p.right_contact_id)): p for p in pending}
+    for original, twin, same_name in people:
+        if same_name:
+            pair = found[frozenset((original.pk, twin.pk))]
+            assert pair.probability >= 0.5
+            assert pair.evidence["phone"] == "exact"
+            assert pair.cluster.startswith(f"{run.pk}-")
+    assert run.pairs_found == len(found) >= 4
+    assert run.seconds is not None
+
+
+def test_a_rejected_pair_stays_rejected_and_pending_pairs_are_refreshed(world, monkeypatch):
+    a = make_contact(world.admin, world.acme, first_name="Ola", last_name="Nordmann")
+    b = make_contact(world.admin, world.acme, first_name="Ola", last_name="Nordman")
+    c = make_contact(world.admin, world.acme, first_name="Kari", last_name="Nordmann")
+    _stub(
+        monkeypatch,
+        [
+            LinkedPair(str(a.pk), str(b.pk), 0.97, {"surname": "one typo"}),
+            LinkedPair(str(a.pk), str(c.pk), 0.6, {"surname": "exact"}),
+        ],
+    )
+    runners.dedupe_run_execute(run=services.dedupe_run_create(actor=world.rep, kind="contact"))
+    ab = DuplicatePair.objects.get(left_contact=a, right_contact=b)
+    services.pair_decide(actor=world.rep, pair=ab, status="rejected")
+
+    second = runners.dedupe_run_execute(
+        run=services.dedupe_run_create(actor=world.rep, kind="contact")
+    )
+
+    assert second.pairs_new == 0
+    assert DuplicatePair.objects.get(pk=ab.pk).status == PairStatus.REJECTED
+    assert DuplicatePair.objects.get(left_contact=a, right_contact=c).run == second
+    assert [p.pk for p in selectors.pair_list(user=world.rep).items] == [
+        DuplicatePair.objects.get(left_contact=a, right_contact=c).pk
+    ]
+
+
+def test_auto_merge_only_when_an_admin_allowed_it(world, monkeypatch):
+    a = make_contact(world.admin, world.acme, first_name="Ola", last_name="Nordmann")
+    b = make_contact(world.admin, world.acme, first_name="Ola", last_name="Nordman")
+    _stub(monkeypatch, [LinkedPair(str(a.pk), str(b.pk), 0.995, {"surname": "one typo"})])
+
+    with pytest.raises(Conflict):
+        services.dedupe_run_create(actor=world.admin, kind="contact", auto_merge_above=0.99)
+    with pytest.raises(PermissionDenied):
+        services.settings_update(actor=world.manager, auto_merge_enabled=True)
+    with pytest.raises(CommandError):
+        call_command("dedupe", "--kind", "contacts", "--auto-merge-above", "0.99")
+
+    services.settings_update(actor=world.admin, auto_merge_enabled=True)
+    with pytest.raises(PermissionDenied):
+        services.dedupe_run_create(actor=world.rep, kind="contact", auto_merge_above=0.99)
+    call_command("dedupe", "--kind", "contacts", "--auto-merge-above", "0.99")
+
+    assert not Contact.objects.filter(pk=b.pk).exists()
+    assert DuplicatePair.objects.get().status == PairStatus.ACCEPTED
+    merge = DuplicatePair.objects.get().merges.get()
+    assert (merge.automatic, merge.merged_by) == (True, world.admin)
+
+
+def test_the_task_runs_a_queued_run_with_progress(world, monkeypatch):
+    from rapport.resolution.tasks import dedupe_run
+
+    _stub(monkeypatch, [])
+    run = services.dedupe_run_create(actor=world.rep, kind="account")
+    dedupe_run.enqueue(run.pk)
+    run.refresh_from_db()
+    assert (run.status, run.progress, run.records) == (RunStatus.DONE, 100, 5)
+
+
+def test_dedupe_keys_fills_what_a_bulk_load_left_empty(world):
+    Contact.all_objects.filter(pk=world.acme_cfo.pk).update(match_key="")
+    Account.objects.filter(pk=world.globex.pk).update(match_key="", web_domain="")
+    call_command("dedupe", "--keys")
+    assert Contact.objects.get(pk=world.acme_cfo.pk).match_key == "F520C640"
+    assert Account.objects.get(pk=world.globex.pk).match_key == "G412"
