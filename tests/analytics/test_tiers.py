@@ -134,3 +134,21 @@ def test_a_horizon_must_be_positive():
             judgement=np.zeros(1),
             horizon_years=0,
         )
+
+
+def test_a_prospect_that_never_bought_is_never_below_zero():
+    # given two organisations that cost us 1,000 to serve and earned nothing; one never bought
+    decisions = assign_tiers(
+        net_margin_12m=np.array([-1000.0, -1000.0]),
+        cost_to_serve_12m=np.array([1000.0, 1000.0]),
+        predicted_value=np.array([0.0, 0.0]),
+        strategic_value=np.array([0.0, 0.0]),
+        unrealised_wallet=np.array([0.0, 0.0]),
+        judgement=np.array([np.nan, np.nan]),
+        horizon_years=3,
+        has_bought=np.array([True, False]),
+    )
+    # then the customer is below zero and the prospect is maintained, and says why
+    assert [d.tier for d in decisions] == ["below_zero", "maintain"]
+    assert decisions[1].recommendation == "keep"
+    assert any("prospect" in reason for reason in decisions[1].reasons)

@@ -5,7 +5,8 @@ The rules, in the order they are applied to each organisation:
 * **Below zero** — the margin after cost to serve over the last 12 months is negative, and
   the predicted margin over the horizon does not rescue it: it is smaller than serving
   the account for the horizon at today's cost to serve. Recommendation: shed (or serve at
-  lower cost).
+  lower cost). An organisation that has never bought from us is a prospect (a customer at
+  0% share): what we spend on it is the cost of winning it, so it is never below zero.
 * **Most valuable** — of the rest, the top `top_share` (20 %, counted on the rest) by value,
   where value is the margin after cost to serve over the last 12 months plus the predicted
   future value; only organisations with a positive value qualify. Recommendation: keep.
@@ -84,6 +85,7 @@ def assign_tiers(
     unrealised_wallet: NDArray[np.float64],
     judgement: NDArray[np.float64],
     horizon_years: float,
+    has_bought: NDArray[np.bool_] | None = None,
     top_share: float = TOP_SHARE,
     retention_share: float = RETENTION_SHARE,
     judgement_threshold: float = JUDGEMENT_THRESHOLD,
@@ -99,7 +101,8 @@ def assign_tiers(
         raise ValueError("horizon_years must be positive")
 
     serving_cost = cts * horizon_years
-    below = (net < 0) & (predicted < serving_cost)
+    bought = np.ones(net.shape, dtype=bool) if has_bought is None else np.asarray(has_bought)
+    below = (net < 0) & (predicted < serving_cost) & bought
     value = net + predicted
     valuable = _top(value, ~below, top_share)
     growable = _top(strategic, ~below & ~valuable, top_share)
@@ -156,6 +159,11 @@ def assign_tiers(
                     f"Grow rather than maintain: a manager judged its strategic value "
                     f"{judged[i]:.0f} of 100."
                 )
+        if not bought[i]:
+            reasons.append(
+                "A prospect: it has not bought from us yet, so what we spend on it is the "
+                "cost of winning it, not a loss."
+            )
         if spend > 0:
             reasons.append(
                 f"Worth spending up to {money(spend)} a year to keep: {retention_share:.0%} "

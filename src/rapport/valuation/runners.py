@@ -838,14 +838,16 @@ def _tiers(run: ModelRun, *, now: datetime, progress: Progress | None) -> ModelR
             "predicted_value",
             "strategic_value",
             "unrealised_wallet",
+            "lifetime_margin",
+            "recurring_revenue_12m",
             "run_id",
         )
     )
     total = len(rows)
     _report(run, 0, total, progress)
     ids = [row[0] for row in rows]
-    columns = np.array([[float(v) for v in row[1:6]] for row in rows], dtype=float).reshape(
-        total, 5
+    columns = np.array([[float(v) for v in row[1:8]] for row in rows], dtype=float).reshape(
+        total, 7
     )
     judged = dict(
         JudgementScore.objects.filter(superseded_at__isnull=True).values_list(
@@ -861,6 +863,7 @@ def _tiers(run: ModelRun, *, now: datetime, progress: Progress | None) -> ModelR
         predicted_value=columns[:, 2],
         strategic_value=columns[:, 3],
         unrealised_wallet=columns[:, 4],
+        has_bought=(columns[:, 5] != 0) | (columns[:, 6] > 0),
         judgement=np.array([judged.get(pk, np.nan) for pk in ids], dtype=float),
         horizon_years=years,
     )
@@ -903,7 +906,7 @@ def _tiers(run: ModelRun, *, now: datetime, progress: Progress | None) -> ModelR
         run.processed = run.total = total
         run.parameters = {
             "computed_at": now.isoformat(),
-            "value_runs": sorted({row[6] for row in rows}),
+            "value_runs": sorted({row[-1] for row in rows}),
             "horizon_years": years,
             "top_share": tiers.TOP_SHARE,
             "retention_share": tiers.RETENTION_SHARE,
