@@ -59,6 +59,13 @@ def main() -> int:
         default=True,
         help="batch record linkage on FEBRL dataset3 beside splink defaults (bench/linkage.py)",
     )
+    parser.add_argument(
+        "--online-check",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="duplicate check on entry at 20,000 accounts / 300,000 contacts (bench/online_check.py;"
+        " builds var/bench-online.sqlite3 the first time)",
+    )
     args = parser.parse_args()
 
     results = []
@@ -109,6 +116,23 @@ def main() -> int:
             check=True,
         )
         report["linkage"] = json.loads(linkage_out.read_text())["linkage"]
+    if args.online_check:
+        env = dict(
+            os.environ,
+            OPENBLAS_NUM_THREADS="1",
+            DATABASE_URL=f"sqlite:///{ROOT / 'var' / 'bench-online.sqlite3'}",
+        )
+        print("\n## online check: bench/online_check.py", flush=True)
+        done = subprocess.run(
+            [sys.executable, str(HERE / "online_check.py")],
+            env=env,
+            check=True,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        print(done.stdout, flush=True)
+        report["online_check"] = json.loads(done.stdout[done.stdout.index("{") :])
     stamp = time.strftime("%Y%m%d-%H%M%S")
     target = HERE / "results" / f"{args.scale}-{stamp}.json"
     target.write_text(json.dumps(report, indent=2))
