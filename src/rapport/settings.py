@@ -171,6 +171,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("RAPPORT_LOG_LEVEL", default="WARNING")},
+    # splink warns on every run about comparison levels the training data never showed
+    # ("unable to train m value"); the fitted model handles them, so only errors matter.
+    "loggers": {"splink": {"level": "ERROR"}},
 }
 
 # Shown on the sign-in page by `make run` so a newcomer can get in; never in production.
