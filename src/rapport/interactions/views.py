@@ -11,7 +11,6 @@ from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rapport.accounts import selectors as account_selectors
@@ -19,7 +18,7 @@ from rapport.accounts.models import Account
 from rapport.accounts.views.common import is_fragment
 from rapport.core import access
 from rapport.core.errors import ApplicationError, InvalidInput, NotFound, PermissionDenied
-from rapport.core.requests import AuthenticatedRequest
+from rapport.core.requests import AuthenticatedRequest, safe_next
 from rapport.core.selectors import history_for
 from rapport.interactions import selectors, services
 from rapport.interactions.forms import (
@@ -153,15 +152,6 @@ def interaction_list(request: AuthenticatedRequest) -> HttpResponse:
 # --- logging and correcting -----------------------------------------------------------
 
 
-def _safe_next(request: AuthenticatedRequest) -> str | None:
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return None
-
-
 def _chosen_first(objects: list[Any], chosen: Any) -> list[Any]:
     """The pickers' list with the pre-selected person on top, where it is seen."""
     return sorted(objects, key=lambda o: chosen is None or o.pk != chosen.pk)
@@ -233,7 +223,7 @@ def interaction_create(request: AuthenticatedRequest) -> HttpResponse:
             else:
                 messages.success(request, f"Logged “{interaction.subject}”.")
                 return redirect(
-                    _safe_next(request) or reverse("accounts:account_detail", args=[account.pk])
+                    safe_next(request) or reverse("accounts:account_detail", args=[account.pk])
                 )
         status = 400
     else:
@@ -251,8 +241,8 @@ def interaction_create(request: AuthenticatedRequest) -> HttpResponse:
         "organisation": account.customer or account,
         "commitment_rows": continuity_rows(form),
         "learned_rows": learned_rows(form),
-        "next": _safe_next(request),
-        "cancel_url": _safe_next(request) or reverse("accounts:account_detail", args=[account.pk]),
+        "next": safe_next(request),
+        "cancel_url": safe_next(request) or reverse("accounts:account_detail", args=[account.pk]),
     }
     return render(request, "interactions/interaction_form.html", context, status=status)
 
@@ -300,7 +290,7 @@ def interaction_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, "Interaction updated.")
                 return redirect(
-                    _safe_next(request) or reverse("interactions:interaction_detail", args=[pk])
+                    safe_next(request) or reverse("interactions:interaction_detail", args=[pk])
                 )
         status = 400
     else:
@@ -310,7 +300,7 @@ def interaction_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "interaction": interaction,
         "account": account,
         "organisation": account,
-        "next": _safe_next(request),
+        "next": safe_next(request),
         "cancel_url": reverse("interactions:interaction_detail", args=[pk]),
     }
     return render(request, "interactions/interaction_form.html", context, status=status)
@@ -326,7 +316,7 @@ def interaction_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         services.interaction_delete(actor=request.user, interaction=interaction)
         messages.success(request, f"Deleted “{interaction.subject}”.")
         return redirect(
-            _safe_next(request) or reverse("accounts:account_detail", args=[interaction.account_id])
+            safe_next(request) or reverse("accounts:account_detail", args=[interaction.account_id])
         )
     return render(
         request, "interactions/interaction_confirm_delete.html", {"interaction": interaction}
@@ -346,7 +336,7 @@ def interaction_history(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 def _back_to(request: AuthenticatedRequest, fallback: str) -> HttpResponse:
-    return redirect(_safe_next(request) or fallback)
+    return redirect(safe_next(request) or fallback)
 
 
 @login_required

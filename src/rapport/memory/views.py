@@ -14,7 +14,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -22,7 +21,7 @@ from rapport.accounts import selectors as account_selectors
 from rapport.accounts.models import Account, Contact
 from rapport.core import access
 from rapport.core.errors import ApplicationError, InvalidInput, NotFound, PermissionDenied
-from rapport.core.requests import AuthenticatedRequest
+from rapport.core.requests import AuthenticatedRequest, safe_next
 from rapport.interactions import selectors as interaction_selectors
 from rapport.interactions.models import Channel, Direction
 from rapport.memory import selectors, services
@@ -233,16 +232,7 @@ def contradiction_resolve(request: AuthenticatedRequest, pk: int) -> HttpRespons
         note=form.cleaned_data["note"],
     )
     messages.success(request, f"Resolved: {contradiction.attribute.label}.")
-    return redirect(_safe_next(request) or reverse("memory:contradiction_list"))
-
-
-def _safe_next(request: AuthenticatedRequest) -> str | None:
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return None
+    return redirect(safe_next(request) or reverse("memory:contradiction_list"))
 
 
 @login_required
@@ -370,9 +360,7 @@ def questionnaire_revoke(request: AuthenticatedRequest, pk: int) -> HttpResponse
     link = selectors.questionnaire_get(user=request.user, pk=pk)
     services.questionnaire_revoke(actor=request.user, link=link)
     messages.success(request, "Questionnaire link switched off.")
-    return redirect(
-        _safe_next(request) or reverse("memory:account_profile", args=[link.account_id])
-    )
+    return redirect(safe_next(request) or reverse("memory:account_profile", args=[link.account_id]))
 
 
 @csrf_protect

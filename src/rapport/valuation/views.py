@@ -14,7 +14,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rapport.accounts import selectors as account_selectors
@@ -23,7 +22,7 @@ from rapport.accounts.models import Account
 from rapport.accounts.views.common import is_fragment, writer_required
 from rapport.core.errors import Conflict, InvalidInput
 from rapport.core.pagination import Page
-from rapport.core.requests import AuthenticatedRequest
+from rapport.core.requests import AuthenticatedRequest, safe_next
 from rapport.valuation import selectors, services
 from rapport.valuation.forms import (
     CancelForm,
@@ -46,15 +45,6 @@ def _subtree_units(user: Any, account: Account) -> list[Account]:
 
 def _orders_url(account: Account) -> str:
     return reverse("valuation:account_orders", args=[account.pk])
-
-
-def _safe_next(request: AuthenticatedRequest, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
 
 
 def _done(request: AuthenticatedRequest, target: str) -> HttpResponse:
@@ -133,7 +123,7 @@ def order_line_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     line = selectors.order_line_get(user=request.user, pk=pk)
     services.order_line_delete(actor=request.user, line=line)
     messages.success(request, f"Removed {line.product} of {line.ordered_on:%-d %b %Y}.")
-    return redirect(_safe_next(request, _orders_url(line.account)))
+    return redirect(safe_next(request) or _orders_url(line.account))
 
 
 @login_required
@@ -179,7 +169,7 @@ def subscription_cancel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         cancelled_on=form.cleaned_data["cancelled_on"],
     )
     messages.success(request, f"Cancelled {subscription.name}.")
-    return redirect(_safe_next(request, _orders_url(subscription.account)))
+    return redirect(safe_next(request) or _orders_url(subscription.account))
 
 
 # --- wallet estimates and judgements: partials for the Value tab ------------------------
@@ -232,7 +222,7 @@ def wallet_estimate_record(request: AuthenticatedRequest, pk: int) -> HttpRespon
     """Record a customer-said or rep-estimated wallet for one category of the account."""
     user = request.user
     account = account_selectors.account_get(user=user, pk=pk)
-    default_next = _safe_next(request, _orders_url(account))
+    default_next = safe_next(request) or _orders_url(account)
     form = WalletEstimateForm(
         request.POST if request.method == "POST" else None,
         categories=selectors.product_category_list(),
@@ -268,7 +258,7 @@ def judgement_record(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     services.ensure_can_judge(user)
     account = account_selectors.account_get(user=user, pk=pk)
     organisation = selectors.organisation_of(account)
-    default_next = _safe_next(request, _orders_url(account))
+    default_next = safe_next(request) or _orders_url(account)
     form = JudgementForm(request.POST if request.method == "POST" else None)
     status = 200
     if form.is_bound:
