@@ -1,5 +1,6 @@
 """Rapport's one settings module, configured by environment variables (12-factor)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -115,10 +116,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-AXES_FAILURE_LIMIT = env.int("RAPPORT_AXES_FAILURE_LIMIT", default=10)
-AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+# Lockout locks the attacker, not the office: ten bad passwords lock that (user, address)
+# pair; a far higher limit per address stops one machine guessing across many users.
+AXES_FAILURE_LIMIT = env.int("RAPPORT_LOCKOUT_LIMIT", default=10)
+RAPPORT_LOCKOUT_ADDRESS_LIMIT = env.int("RAPPORT_LOCKOUT_ADDRESS_LIMIT", default=100)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("RAPPORT_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_HANDLER = "rapport.core.auth.LockoutHandler"
+AXES_LOCKOUT_CALLABLE = "rapport.web.views.lockout_response"
+# The client's address: REMOTE_ADDR unless the deployment says how many reverse proxies
+# it trusts in front of Rapport (see core.auth.client_address).
+RAPPORT_TRUSTED_PROXY_COUNT = env.int("RAPPORT_TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "rapport.core.auth.client_address"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env.str("RAPPORT_TIME_ZONE", default="UTC")
@@ -145,6 +155,14 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("RAPPORT_SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+# HTTPS in production (docs/operations.md): off by default so `make run` works over http.
+SECURE_SSL_REDIRECT = env.bool("RAPPORT_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("RAPPORT_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("RAPPORT_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("RAPPORT_HSTS_PRELOAD", default=False)
+# Behind a TLS-terminating proxy that sets e.g. X-Forwarded-Proto: "HTTP_X_FORWARDED_PROTO,https".
+_proxy_ssl_header = env.list("RAPPORT_PROXY_SSL_HEADER", default=[])
+SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl_header) if len(_proxy_ssl_header) == 2 else None
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

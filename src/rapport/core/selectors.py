@@ -6,9 +6,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Field, Model, QuerySet
+from django.db.models import Field, Max, Model, QuerySet, Sum
+from django.utils import timezone
 
+from rapport.core import access
 from rapport.core.models import ApiToken, User
 
 
@@ -79,3 +83,48 @@ def history_for(*, record: Model, limit: int = 50) -> list[HistoryEntry]:
             )
         )
     return entries
+
+
+@dataclass(frozen=True)
+class Lockout:
+    """A sign-in lock in force: one (username, address) pair, or a whole address."""
+
+    address: str
+    username: str  # empty when the whole address is locked
+    failures: int
+    retry_at: datetime
+
+
+def lockout_list(*, user: User) -> list[Lockout]:
+    """Sign-in locks in force now, most recent first (admins only)."""
+    access.ensure_admin(user)
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    recent = AccessAttempt.objects.filter(attempt_time__gte=since)
+    pairs = recent.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT).order_by(
+        "-attempt_time"
+    )
+    locks = [
+        Lockout(
+            address=row.ip_address or "",
+            username=row.username or "",
+            failures=row.failures_since_start,
+            retry_at=row.attempt_time + settings.AXES_COOLOFF_TIME,
+        )
+        for row in pairs
+    ]
+    addresses = (
+        recent.values("ip_address")
+        .annotate(failures=Sum("failures_since_start"), latest=Max("attempt_time"))
+        .filter(failures__gte=settings.RAPPORT_LOCKOUT_ADDRESS_LIMIT)
+        .order_by("-latest")
+    )
+    locks += [
+        Lockout(
+            address=row["ip_address"] or "",
+            username="",
+            failures=row["failures"],
+            retry_at=row["latest"] + settings.AXES_COOLOFF_TIME,
+        )
+        for row in addresses
+    ]
+    return sorted(locks, key=lambda lock: lock.retry_at, reverse=True)

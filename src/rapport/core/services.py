@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from datetime import datetime
 from typing import Any
 
+from axes.models import AccessAttempt
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
@@ -16,6 +18,7 @@ from rapport.core.errors import Conflict, InvalidInput, NotFound, from_django_va
 from rapport.core.models import ApiToken, Role, User
 
 TOKEN_PREFIX = "rpt_"
+security_log = logging.getLogger("rapport.security")
 
 
 def validated_save(obj: models.Model, *, actor: Any = None, **save_kwargs: Any) -> None:
@@ -139,3 +142,22 @@ def api_token_authenticate(key: str) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+def lockout_clear(*, address: str, username: str = "", cleared_by: User) -> int:
+    """Lift a sign-in lock: one (username, address) pair, or every username at an address."""
+    access.ensure_admin(cleared_by)
+    address = (address or "").strip()
+    if not address:
+        raise InvalidInput("Name the address to unlock.", field="address")
+    with transaction.atomic():
+        attempts = AccessAttempt.objects.filter(ip_address=address)
+        if username:
+            attempts = attempts.filter(username=username)
+        cleared, _ = attempts.delete()
+    if not cleared:
+        raise NotFound("No lock for that address and user.")
+    security_log.warning(
+        "sign-in lock lifted by %s: address=%s username=%s", cleared_by, address, username or "*"
+    )
+    return cleared

@@ -29,3 +29,10 @@ class TokenCreateForm(forms.Form):
     """Name a new API token (what it is for: "nightly ERP sync")."""
 
     name = forms.CharField(max_length=100, label="Token name")
+
+
+class LockoutClearForm(forms.Form):
+    """Which sign-in lock to lift: an address, and the username if only that pair."""
+
+    address = forms.GenericIPAddressField(label="Address")
+    username = forms.CharField(required=False, max_length=255, label="User")

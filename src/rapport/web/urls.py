@@ -12,4 +12,6 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("settings/tokens/", views.token_list, name="token_list"),
     path("settings/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+    path("settings/lockouts/", views.lockout_list, name="lockout_list"),
+    path("settings/lockouts/unlock/", views.lockout_clear, name="lockout_clear"),
 ]

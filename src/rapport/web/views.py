@@ -9,7 +9,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,12 +19,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rapport.accounts import selectors as account_selectors
+from rapport.core import auth
 from rapport.core import selectors as core_selectors
 from rapport.core import services as core_services
 from rapport.core.errors import ApplicationError
 from rapport.core.requests import AuthenticatedRequest
 from rapport.interactions import selectors as interaction_selectors
-from rapport.web.forms import SearchForm, TokenCreateForm
+from rapport.web.forms import LockoutClearForm, SearchForm, TokenCreateForm
 
 HOME_TIMELINE_SIZE = 10
 HOME_ACCOUNTS = 10
@@ -46,6 +48,25 @@ class LoginView(auth_views.LoginView):
 
 
 login_view = LoginView.as_view()
+
+
+def lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: Any = None
+) -> HttpResponse:
+    """django-axes' answer to a locked sign-in: the page again, 429, saying when to retry."""
+    retry_at = auth.lockout_retry_at(request, credentials)
+    message = auth.lockout_message(retry_at)
+    if request.path.startswith("/api/"):
+        response: HttpResponse = JsonResponse({"detail": message}, status=429)
+    else:
+        form = AuthenticationForm(request, data=None)
+        response = render(
+            request, "web/login.html", {"form": form, "lockout_message": message}, status=429
+        )
+    response["Retry-After"] = str(max(60, int((retry_at - timezone.now()).total_seconds())))
+    return response
+
+
 logout_view = auth_views.LogoutView.as_view()  # POST only since Django 5.0
 
 
@@ -169,3 +190,33 @@ def token_revoke(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     token = core_services.api_token_revoke(user=request.user, token_id=pk)
     messages.success(request, f"Revoked “{token.name}”.")
     return redirect("web:token_list")
+
+
+@never_cache
+@login_required
+@require_GET
+def lockout_list(request: AuthenticatedRequest) -> HttpResponse:
+    """Sign-in locks in force, each with an Unlock button (admins only)."""
+    context = {
+        "lockouts": core_selectors.lockout_list(user=request.user),
+        "pair_limit": settings.AXES_FAILURE_LIMIT,
+        "address_limit": settings.RAPPORT_LOCKOUT_ADDRESS_LIMIT,
+        "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+    }
+    return render(request, "web/lockouts.html", context)
+
+
+@login_required
+@require_POST
+def lockout_clear(request: AuthenticatedRequest) -> HttpResponse:
+    """Lift one lock; the person may sign in again at once."""
+    form = LockoutClearForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request, "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in form.errors.items())
+        )
+        return redirect("web:lockout_list")
+    address, username = form.cleaned_data["address"], form.cleaned_data["username"]
+    core_services.lockout_clear(address=address, username=username, cleared_by=request.user)
+    messages.success(request, f"Unlocked {username or 'every user'} at {address}.")
+    return redirect("web:lockout_list")
