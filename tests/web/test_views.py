@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -304,3 +305,17 @@ def test_someone_elses_token_cannot_be_revoked_or_seen(client, world):
     assert refused_get.status_code == 405
     assert token.revoked_at is None
     assert api_token_authenticate(key) == world.manager
+
+
+def test_every_page_names_its_icon_and_favicon_ico_finds_it(client, world):
+    client.force_login(world.rep)
+
+    home = client.get(HOME).content.decode()
+    login_page = Client().get(LOGIN).content.decode()
+    icon = client.get("/favicon.ico")
+
+    assert 'rel="icon" href="/static/web/favicon.svg"' in home
+    assert 'rel="icon" href="/static/web/favicon.svg"' in login_page
+    assert icon.status_code == 301
+    assert icon["Location"] == "/static/web/favicon.svg"
+    assert client.get(icon["Location"]).status_code == 200

@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager
 
 from rapport.core.models import LiveManager, SoftDeletable, TimeStamped
+from rapport.core.validators import validate_web_address
 from rapport.resolution import keys as blocking
 
 
@@ -64,7 +65,7 @@ class Account(MP_Node, TimeStamped, SoftDeletable):
         help_text="The top of this account's tree (itself for a top-level account).",
     )
     industry = models.CharField(max_length=100, blank=True)
-    website = models.CharField(max_length=200, blank=True)
+    website = models.CharField(max_length=200, blank=True, validators=[validate_web_address])
     country = models.CharField(max_length=100, blank=True)
     city = models.CharField(max_length=100, blank=True)
     employees = models.PositiveIntegerField(null=True, blank=True)
@@ -351,7 +352,7 @@ class Partner(TimeStamped, SoftDeletable):
 
     name = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=16, choices=PartnerKind.choices)
-    website = models.CharField(max_length=200, blank=True)
+    website = models.CharField(max_length=200, blank=True, validators=[validate_web_address])
     country = models.CharField(max_length=100, blank=True)
     notes = models.TextField(blank=True)
 

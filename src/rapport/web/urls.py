@@ -6,6 +6,8 @@ from rapport.web import views
 
 app_name = "web"
 urlpatterns = [
+    # Browsers ask for /favicon.ico on pages that name none (the API docs, files).
+    path("favicon.ico", views.favicon, name="favicon"),
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("", views.home, name="home"),

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -48,6 +49,12 @@ class LoginView(auth_views.LoginView):
 
 
 login_view = LoginView.as_view()
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """The icon, for clients that ask /favicon.ico rather than read the page's link."""
+    return redirect(static("web/favicon.svg"), permanent=True)
 
 
 def lockout_response(

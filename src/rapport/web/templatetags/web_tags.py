@@ -10,6 +10,7 @@ from django.forms.boundfield import BoundField
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from rapport.core import validators
 from rapport.web import palette
 
 register = template.Library()
@@ -59,6 +60,12 @@ def _widget_class(widget: forms.Widget) -> str:
     if getattr(widget, "input_type", None) == "color":
         return "form-control form-control-color"
     return "form-control"
+
+
+@register.filter
+def web_href(value: str) -> str:
+    """A website's link target: https added to a bare domain, "" for anything not http(s)."""
+    return validators.web_href(value) or ""
 
 
 @register.filter
