@@ -9,7 +9,6 @@ import pytest
 from django.db.models import Count, F, Max, Q, Sum
 from django.utils import timezone
 
-from rapport import demo, demo_value
 from rapport.accounts.models import (
     Account,
     BuyingRole,
@@ -21,7 +20,9 @@ from rapport.accounts.models import (
     PartnerLink,
 )
 from rapport.core.models import Role, User
-from rapport.demo import SIZES, generate
+from rapport.demo import buying, contacts, interactions
+from rapport.demo.generator import generate
+from rapport.demo.sizes import SIZES
 from rapport.interactions.models import Interaction, Participant
 from rapport.memory.models import Fact
 from rapport.valuation.costs import costs_to_serve
@@ -196,7 +197,9 @@ def test_bulk_path_gives_the_same_data(monkeypatch: pytest.MonkeyPatch) -> None:
 
     generate(size="tiny", seed=3, flush=True)
     plain = snapshot()
-    monkeypatch.setattr(demo, "BULK_LOAD_MIN", 1)
+    # Both subjects that switch to the bulk load (indexes dropped, rebuilt after) take it.
+    monkeypatch.setattr(contacts, "BULK_LOAD_MIN", 1)
+    monkeypatch.setattr(interactions, "BULK_LOAD_MIN", 1)
     generate(size="tiny", seed=3, flush=True)
     assert snapshot() == plain
     assert Account.objects.find_problems() == ([], [], [], [], [])
@@ -220,10 +223,10 @@ def test_small_has_orders_contracts_wallets_judgements_and_needs(small: dict[str
     root_of = dict(Account.objects.values_list("id", "customer_id"))
     today = timezone.localdate()
     # Then every organisation has a hundred order lines on average, in the demo's categories
-    assert 8 <= len(demo_value.CATEGORIES) <= 12
+    assert 8 <= len(buying.CATEGORIES) <= 12
     assert ProductCategory.objects.count() == small["product_categories"] == 10
     lines = OrderLine.objects.count()
-    assert lines == small["order_lines"] == SMALL["accounts"] * demo_value.LINES_PER_ORGANISATION
+    assert lines == small["order_lines"] == SMALL["accounts"] * buying.LINES_PER_ORGANISATION
     for (
         account_id,
         customer_id,
@@ -340,7 +343,7 @@ def test_value_data_same_seed_same_data() -> None:
     first = snapshot()
     generate(size="tiny", seed=11, flush=True, recompute=False)
     assert snapshot() == first
-    assert len(first) > TINY["accounts"] * demo_value.LINES_PER_ORGANISATION
+    assert len(first) > TINY["accounts"] * buying.LINES_PER_ORGANISATION
     generate(size="tiny", seed=12, flush=True, recompute=False)
     assert snapshot() != first
 

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "rapport.needs",
     "rapport.transfer",
     "rapport.resolution",
+    "rapport.demo",
     "rapport.web",
 ]
 
