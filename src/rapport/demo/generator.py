@@ -27,7 +27,7 @@ from django.db import connection, transaction
 
 from rapport.accounts.models import Account
 from rapport.core.models import User
-from rapport.demo import memory, value
+from rapport.demo import duplicates, memory, value
 from rapport.demo.accounts import AccountsMixin
 from rapport.demo.contacts import ContactsMixin
 from rapport.demo.interactions import InteractionsMixin
@@ -114,6 +114,17 @@ def generate(
             "orders, contracts, wallets and needs",
             lambda: gen.counts.update(value.generate(seed=seed, progress=say)),
         )
+        phase(
+            "planted duplicates",
+            lambda: gen.counts.update(
+                duplicates.plant(
+                    seed=seed,
+                    contacts=gen.p["duplicate_contacts"],
+                    accounts=gen.p["duplicate_accounts"],
+                    progress=say,
+                )
+            ),
+        )
         if recompute:
             gen.counts["model_runs"] = value.recompute_with_history(say)
     finally:
@@ -149,6 +160,8 @@ def generate(
         "wallet_estimates",
         "judgement_scores",
         "need_facts",
+        "duplicate_contacts",
+        "duplicate_accounts",
         "model_runs",
     )
     return {k: gen.counts.get(k, 0) for k in order}
