@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import World
-from tests.interactions.test_quiet_alerts import build_rhythms
+from tests.factories import World, build_rhythms
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
