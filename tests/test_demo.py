@@ -208,7 +208,7 @@ def test_bulk_path_gives_the_same_data(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 # --------------------------------------------------------------------------------------
-# Orders, contracts, wallets, judgements and needs (demo_value)
+# Orders, contracts, wallets, judgements and needs (demo.value)
 # --------------------------------------------------------------------------------------
 
 SMALL = SIZES["small"]
