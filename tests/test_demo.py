@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.db.models import Count, F, Max, Q, Sum
 from django.utils import timezone
 
@@ -25,7 +27,7 @@ from rapport.demo.generator import generate
 from rapport.demo.sizes import SIZES
 from rapport.interactions.models import Interaction, Participant
 from rapport.memory.models import Fact
-from rapport.resolution.models import DuplicatePair
+from rapport.resolution.models import DedupeRun, DuplicatePair
 from rapport.valuation.costs import costs_to_serve
 from rapport.valuation.models import (
     JudgementScore,
@@ -409,3 +411,15 @@ def test_the_duplicate_search_finds_the_planted_near_duplicates(small: dict[str,
     assert len(hits) >= 0.8 * len(planted)
     assert len(hits) >= 0.9 * len(found)
     assert {planted[pair] for pair in hits} >= set(duplicates.CONTACT_FLAWS) - {"phone format"}
+
+
+def test_setup_demo_on_an_empty_database_leaves_pairs_in_the_review_queue() -> None:
+    # Given an empty database
+    assert not Account.objects.exists()
+    # When `rapport setup-demo` runs, as `make run` does
+    call_command("setup_demo", stdout=io.StringIO())
+    # Then the demo is loaded and both duplicate searches ran once, with pairs to review
+    runs = DedupeRun.objects.values_list("kind", "status")
+    assert sorted(runs) == [("account", "done"), ("contact", "done")]
+    assert DuplicatePair.objects.filter(kind="contact", status="pending").count() >= 10
+    assert DuplicatePair.objects.filter(kind="account", status="pending").exists()

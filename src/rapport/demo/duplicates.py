@@ -57,7 +57,7 @@ def label(flaw: str, kind: str, pk: int) -> str:
 
 
 def _typo(word: str, rng: random.Random) -> str:
-    """Two neighbouring inner letters swapped, or one doubled when they are the same."""
+    """Two neighbouring inner letters swapped, or a doubled letter written once."""
     if len(word) < 4:
         return word + word[-1]
     i = rng.randint(1, len(word) - 3)
@@ -98,26 +98,32 @@ def plant(
     people = list(
         Contact.objects.filter(status="active")
         .exclude(first_name="")
-        .select_related("account", "customer")
         .order_by("pk")
+        .values_list("pk", "first_name")
     )
+    named = [pk for pk, first in people if plain(first) in _VARIANTS]
+    chosen = [pk for pk, _ in rng.sample(people, min(contacts, len(people)))]
+    taken = set(chosen)
+    planned = []
+    for n, pk in enumerate(chosen):
+        flaw = CONTACT_FLAWS[n % len(CONTACT_FLAWS)]
+        if flaw == "nickname":
+            # Only names with a known nickname can be entered by it: pick one that has.
+            pool = [other for other in named if other not in taken]
+            if pool:
+                pk = rng.choice(pool)
+                taken.add(pk)
+        planned.append((flaw, pk))
+    originals = Contact.objects.select_related("account").in_bulk([pk for _, pk in planned])
     identities: dict[tuple[int, str], str] = {}
     for contact_id, kind, value in (
-        ContactIdentity.objects.filter(is_primary=True, contact__in=[p.pk for p in people])
+        ContactIdentity.objects.filter(is_primary=True, contact__in=list(originals))
         .order_by("pk")
         .values_list("contact_id", "kind", "value")
     ):
         identities.setdefault((contact_id, kind), value)
-    chosen = rng.sample(people, min(contacts, len(people)))
-    taken = set(chosen)
-    for n, original in enumerate(list(chosen)):
-        flaw = CONTACT_FLAWS[n % len(CONTACT_FLAWS)]
-        if flaw == "nickname":
-            # Only names with a known nickname can be entered by it: pick one that has.
-            named = [p for p in people if p not in taken and plain(p.first_name) in _VARIANTS]
-            if named:
-                original = rng.choice(named)
-                taken.add(original)
+    for flaw, pk in planned:
+        original = originals[pk]
         copy = _contact_copy(original, flaw, identities, roots, rng)
         if copy is None:
             continue
