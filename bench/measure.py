@@ -208,22 +208,24 @@ def main() -> None:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from rapport import demo
     from rapport.accounts.models import Account, Contact
     from rapport.core.models import User
     from rapport.core.pagination import encode_cursor
+    from rapport.demo import generator
+    from rapport.demo.sizes import SIZES
     from rapport.interactions.models import Interaction
     from rapport.memory.models import Fact
+    from rapport.valuation.models import OrderLine
 
     call_command("migrate", verbosity=0)
-    expected = demo.SIZES[args.scale]
+    expected = SIZES[args.scale]
     load_seconds = None
     have = Account.objects.filter(depth=1).count()
     # A data set from before the learning memory existed is generated again.
-    if have != expected["accounts"] or not Fact.objects.exists():
+    if have != expected["accounts"] + expected["duplicate_accounts"] or not Fact.objects.exists():
         print(f"loading {args.scale} data set ({have} organisations present)…", flush=True)
         started = time.perf_counter()
-        demo.generate(
+        generator.generate(
             size=args.scale,
             seed=args.seed,
             flush=True,
@@ -238,7 +240,7 @@ def main() -> None:
     # wallets, judgements, need answers), without generating everything again.
     from django.db import transaction
 
-    from rapport import demo_value
+    from rapport.demo import value as demo_value
 
     value_load_seconds = None
     if not demo_value.has_value_data():
@@ -257,7 +259,7 @@ def main() -> None:
         "contacts": Contact.objects.count(),
         "interactions": Interaction.objects.count(),
         "facts": Fact.objects.count(),
-        "order_lines": demo_value.OrderLine.objects.count(),
+        "order_lines": OrderLine.objects.count(),
     }
     user = User.objects.get(email="demo@rapport.example")
     client = Client()

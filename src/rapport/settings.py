@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "rapport.needs",
     "rapport.transfer",
     "rapport.resolution",
+    "rapport.demo",
     "rapport.web",
 ]
 

@@ -8,7 +8,7 @@ import pytest
 
 from rapport.interactions.models import Interaction
 from rapport.memory.models import CommunicationPreference, Consent, FrequencyCap, PreferenceBreach
-from tests.interactions.test_quiet_alerts import build_rhythms
+from tests.factories import build_rhythms
 
 pytestmark = pytest.mark.django_db
 

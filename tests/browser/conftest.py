@@ -66,3 +66,12 @@ def _starter_catalogue(transactional_db) -> None:
 
     for entry in STARTER_CATALOGUE:
         Attribute.all_objects.get_or_create(key=entry["key"], defaults=entry)
+
+
+def sign_in(page, live_server, email: str, password: str = "correct-horse-battery") -> None:
+    """Sign in through the login form, as a person would, and wait for the home page."""
+    page.goto(f"{live_server.url}/login/", timeout=60_000)  # the first page warms the server
+    page.fill("input[name=username]", email)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")

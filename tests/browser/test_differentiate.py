@@ -6,6 +6,7 @@ import os
 
 import pytest
 
+from tests.browser.conftest import sign_in
 from tests.factories import World
 from tests.needs.portfolio import make_portfolio
 
@@ -13,14 +14,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOTS = os.environ.get("RAPPORT_SCREENSHOTS", "")
 CHARTS = ["concentration", "migration", "categories", "whitespace", "needs-matrix", "needs-scatter"]
-
-
-def _sign_in(page, live_server, email: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", email)
-    page.fill("input[name=password]", "correct-horse-battery")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def test_the_differentiate_page_draws_every_picture(page, live_server):
@@ -38,7 +31,7 @@ def test_the_differentiate_page_draws_every_picture(page, live_server):
     )
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-    _sign_in(page, live_server, world.manager.email)
+    sign_in(page, live_server, world.manager.email)
 
     page.click("a.sidebar-link:has-text('Differentiate')")
     page.wait_for_url(f"{live_server.url}/differentiate/")
@@ -75,7 +68,7 @@ def test_the_differentiate_page_draws_every_picture(page, live_server):
 def test_clicking_an_account_on_the_scatter_opens_it(page, live_server):
     world = World()
     make_portfolio(world, extra=0)
-    _sign_in(page, live_server, world.rep.email)
+    sign_in(page, live_server, world.rep.email)
     page.goto(f"{live_server.url}/differentiate/")
     host = page.locator('[data-chart="chart-needs-scatter"]')
     host.locator("canvas").wait_for()

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from rapport.accounts.models import Contact
+from tests.browser.conftest import sign_in
 from tests.factories import World
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -26,14 +27,6 @@ def _shot(page, name: str) -> None:
         page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
 
 
-def _sign_in(page, live_server, email: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", email)
-    page.fill("input[name=password]", "correct-horse-battery")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
-
-
 def test_import_contacts_with_a_bad_row_keeping_the_good_ones(page, live_server, tmp_path):
     # Given a rep and a CSV of people, one of whose rows names an unknown company
     world = World()
@@ -44,7 +37,7 @@ def test_import_contacts_with_a_bad_row_keeping_the_good_ones(page, live_server,
         "Jon,Jay,Nowhere Ltd,jon@nowhere.test,CEO\n"
         "Kai,Kim,Globex IT,kai@globex.test,Engineer\n"
     )
-    _sign_in(page, live_server, world.rep.email)
+    sign_in(page, live_server, world.rep.email)
 
     # When they upload it from the Import page
     page.click("a.sidebar-link:has-text('Import')")
@@ -103,7 +96,7 @@ def test_import_contacts_with_a_bad_row_keeping_the_good_ones(page, live_server,
 
 def test_export_the_contacts_list_with_its_filter(page, live_server):
     world = World()
-    _sign_in(page, live_server, world.rep.email)
+    sign_in(page, live_server, world.rep.email)
     page.goto(f"{live_server.url}/contacts/?q=finch")
 
     page.click("button[data-export=contacts]")

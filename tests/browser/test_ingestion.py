@@ -9,6 +9,7 @@ from email.utils import format_datetime
 
 import pytest
 
+from tests.browser.conftest import sign_in
 from tests.factories import World
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -42,14 +43,6 @@ def _mailbox(tmp_path, world: World) -> str:
     return str(path)
 
 
-def _sign_in(page, live_server, email: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", email)
-    page.fill("input[name=password]", "correct-horse-battery")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
-
-
 def _import(page, live_server, path: str) -> None:
     page.click("a.sidebar-link:has-text('Import')")
     page.wait_for_url(f"{live_server.url}/import/")
@@ -64,7 +57,7 @@ def test_importing_a_mailbox_twice_shows_each_message_once(page, live_server, tm
     # Given an admin and a mailbox file
     world = World()
     path = _mailbox(tmp_path, world)
-    _sign_in(page, live_server, world.admin.email)
+    sign_in(page, live_server, world.admin.email)
 
     # When they import it on the import page
     _import(page, live_server, path)
@@ -110,7 +103,7 @@ def test_a_bad_csv_shows_its_row_errors_and_changes_nothing(page, live_server, t
         "last tuesday,call,Bad date,carla@acme.test\n"
         "2026-03-02T10:00:00Z,pigeon,Bad channel,carla@acme.test\n"
     )
-    _sign_in(page, live_server, world.admin.email)
+    sign_in(page, live_server, world.admin.email)
 
     # When it is uploaded
     page.goto(f"{live_server.url}/interactions/import/")

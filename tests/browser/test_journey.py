@@ -5,17 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.conftest import sign_in
 from tests.factories import World
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _sign_in(page, live_server, email: str, password: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", email)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def test_sign_in_open_account_see_org_chart_log_interaction(page, live_server):
@@ -23,7 +16,7 @@ def test_sign_in_open_account_see_org_chart_log_interaction(page, live_server):
     world = World()
 
     # When the admin signs in and opens the account
-    _sign_in(page, live_server, world.admin.email, "correct-horse-battery")
+    sign_in(page, live_server, world.admin.email, "correct-horse-battery")
     page.goto(f"{live_server.url}/accounts/")
     page.click("text=Acme Industries")
     page.wait_for_url(f"{live_server.url}/accounts/{world.acme.pk}/")
@@ -50,7 +43,7 @@ def test_sign_in_open_account_see_org_chart_log_interaction(page, live_server):
 
 def test_portal_user_cannot_open_another_account(page, live_server):
     world = World()
-    _sign_in(page, live_server, world.portal_globex.email, "correct-horse-battery")
+    sign_in(page, live_server, world.portal_globex.email, "correct-horse-battery")
     response = page.goto(f"{live_server.url}/accounts/{world.acme.pk}/")
     assert response is not None
     assert response.status == 404

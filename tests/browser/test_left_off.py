@@ -10,19 +10,12 @@ import pytest
 from django.utils import timezone
 
 from rapport.interactions.models import Commitment
+from tests.browser.conftest import sign_in
 from tests.factories import World
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOTS = os.environ.get("LEFTOFF_SCREENSHOTS")  # a folder: save pages to look at them
-
-
-def _sign_in(page, live_server, email: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", email)
-    page.fill("input[name=password]", "correct-horse-battery")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def _shot(page, name: str) -> None:
@@ -33,7 +26,7 @@ def _shot(page, name: str) -> None:
 def test_log_a_call_with_a_commitment_see_it_where_we_left_off_and_complete_it(page, live_server):
     # Given the rep signed in
     world = World()
-    _sign_in(page, live_server, world.rep.email)
+    sign_in(page, live_server, world.rep.email)
     tomorrow = timezone.localdate() + timedelta(days=1)
 
     # When they log a call on a new thread, promising the revised quote for tomorrow

@@ -7,6 +7,7 @@ import os
 import pytest
 
 from rapport.memory.models import Asking, Fact
+from tests.browser.conftest import sign_in
 from tests.factories import World
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -19,18 +20,10 @@ def _shot(page, name: str) -> None:
         page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
 
 
-def _sign_in(page, live_server, email: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", email)
-    page.fill("input[name=password]", "correct-horse-battery")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
-
-
 def test_a_preference_learned_on_a_call_is_never_asked_again(page, live_server):
     world = World()
     buyer = world.acme_buyer
-    _sign_in(page, live_server, world.rep.email)
+    sign_in(page, live_server, world.rep.email)
 
     # When the rep logs a call and records, in the same form, what the buyer prefers
     page.goto(
@@ -84,7 +77,7 @@ def test_a_preference_learned_on_a_call_is_never_asked_again(page, live_server):
 
 def test_the_customer_answers_a_questionnaire(page, live_server):
     world = World()
-    _sign_in(page, live_server, world.rep.email)
+    sign_in(page, live_server, world.rep.email)
     page.goto(f"{live_server.url}/contacts/{world.acme_buyer.pk}/profile/")
     page.click("button:has-text('Create link')")
     link = page.locator("input.copy-link").input_value()

@@ -5,24 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import World
-from tests.interactions.test_quiet_alerts import build_rhythms
+from tests.browser.conftest import sign_in
+from tests.factories import World, build_rhythms
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _sign_in(page, live_server, email: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", email)
-    page.fill("input[name=password]", "correct-horse-battery")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def test_withdrawn_consent_blocks_a_marketing_e_mail(page, live_server):
     world = World()
     cfo = world.acme_cfo
-    _sign_in(page, live_server, world.rep.email)
+    sign_in(page, live_server, world.rep.email)
 
     # Given the rep records on Carla's page that she withdrew consent to marketing
     page.goto(f"{live_server.url}/contacts/{cfo.pk}/")
@@ -63,7 +55,7 @@ def test_a_quiet_account_is_listed(page, live_server):
     from rapport.interactions.cadence import cadence_recompute
 
     cadence_recompute()
-    _sign_in(page, live_server, world.rep.email)
+    sign_in(page, live_server, world.rep.email)
     page.click("a.sidebar-link:has-text('Gone quiet')")
     page.wait_for_url(f"{live_server.url}/alerts/quiet/")
     rows = page.locator("#quiet-rows tr[data-organisation]")

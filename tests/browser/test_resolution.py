@@ -9,6 +9,7 @@ import pytest
 from rapport.accounts.models import Contact
 from rapport.resolution import services
 from rapport.resolution.models import DuplicatePair, PairStatus
+from tests.browser.conftest import sign_in
 from tests.factories import World, make_contact
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -21,17 +22,9 @@ def _shot(page, name: str) -> None:
         page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
 
 
-def _sign_in(page, live_server, email: str) -> None:
-    page.goto(f"{live_server.url}/login/", timeout=60_000)  # the first page warms the server
-    page.fill("input[name=username]", email)
-    page.fill("input[name=password]", "correct-horse-battery")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
-
-
 def test_typing_a_near_duplicate_contact_shows_the_warning(page, live_server):
     world = World()
-    _sign_in(page, live_server, world.rep.email)
+    sign_in(page, live_server, world.rep.email)
 
     # When the rep starts adding "Karla Fincch" at Acme's plant
     page.goto(f"{live_server.url}/contacts/new/?account={world.acme_plant.pk}")
@@ -64,7 +57,7 @@ def test_reviewing_and_merging_a_pair_from_the_queue(page, live_server):
     pair = services.pair_open(
         actor=world.admin, kind="contact", first=world.acme_cfo, second=twin, score=0.94
     )
-    _sign_in(page, live_server, world.manager.email)
+    sign_in(page, live_server, world.manager.email)
 
     # When the manager opens the queue and reviews the pair
     page.goto(f"{live_server.url}/duplicates/")

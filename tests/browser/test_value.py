@@ -16,19 +16,12 @@ from rapport.valuation.services import (
     product_category_create,
     wallet_estimate_record,
 )
+from tests.browser.conftest import sign_in
 from tests.factories import World
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOTS = os.environ.get("RAPPORT_SCREENSHOTS", "")
-
-
-def _sign_in(page, live_server, email: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", email)
-    page.fill("input[name=password]", "correct-horse-battery")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def test_a_manager_reads_an_accounts_value_and_records_a_judgement_beside_the_model(
@@ -61,7 +54,7 @@ def test_a_manager_reads_an_accounts_value_and_records_a_judgement_beside_the_mo
     runners.recompute(only="tiers")
 
     # When the manager opens Acme and follows the Value link
-    _sign_in(page, live_server, world.manager.email)
+    sign_in(page, live_server, world.manager.email)
     page.goto(f"{live_server.url}/accounts/{world.acme.pk}/")
     page.click("a:has-text('Value')")
     page.wait_for_url(f"{live_server.url}/accounts/{world.acme.pk}/value/")

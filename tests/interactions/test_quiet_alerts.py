@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
@@ -13,42 +11,9 @@ from rapport.accounts import services as account_services
 from rapport.interactions.cadence import cadence_recompute
 from rapport.interactions.models import AccountCadence, Commitment
 from rapport.interactions.selectors import quiet_alerts
-from tests.factories import make_account, make_contact, make_interaction
+from tests.factories import build_rhythms, make_account, make_contact, make_interaction, rhythm
 
 pytestmark = pytest.mark.django_db
-
-
-def _rhythm(world, account, *, every, count, last_days_ago, contacts=(), subject="Review"):
-    """`count` two-way meetings `every` days apart, the last `last_days_ago` days ago."""
-    now = timezone.now()
-    for n in range(count):
-        make_interaction(
-            world.admin,
-            account,
-            contacts=list(contacts),
-            channel="meeting",
-            direction="two_way",
-            subject=f"{subject} {n + 1}" if n + 1 < count else subject,
-            occurred_at=now - timedelta(days=last_days_ago + every * (count - 1 - n)),
-        )
-
-
-def build_rhythms(world):
-    """Acme met every 10 days and went silent 40 days ago; Globex is in touch; Initech quiet."""
-    _rhythm(
-        world,
-        world.acme,
-        every=10,
-        count=12,
-        last_days_ago=40,
-        contacts=[world.acme_cfo],
-        subject="Quarterly planning",
-    )
-    _rhythm(world, world.globex, every=10, count=12, last_days_ago=3)
-    initech = make_account(world.admin, "Initech")
-    _rhythm(world, initech, every=10, count=12, last_days_ago=25)
-    account_services.account_update(actor=world.admin, account=world.acme, manager=world.rep)
-    return initech
 
 
 @pytest.fixture
@@ -122,7 +87,7 @@ def test_an_open_promise_is_the_suggested_reason(world, rhythms):
 
 def test_the_list_is_keyset_paginated(client, world, rhythms):
     for n in range(3):
-        _rhythm(world, make_account(world.admin, f"Quiet {n}"), every=5, count=8, last_days_ago=60)
+        rhythm(world, make_account(world.admin, f"Quiet {n}"), every=5, count=8, last_days_ago=60)
     cadence_recompute()
     first = quiet_alerts(user=world.admin, limit=2)
     second = quiet_alerts(user=world.admin, limit=2, cursor=first.next_cursor)
@@ -206,7 +171,7 @@ def test_the_page_issues_a_bounded_number_of_queries(
     for n in range(6):
         other = make_account(world.admin, f"Quiet {n}")
         account_services.account_update(actor=world.admin, account=other, manager=world.manager)
-        _rhythm(world, other, every=5, count=8, last_days_ago=60)
+        rhythm(world, other, every=5, count=8, last_days_ago=60)
     cadence_recompute()
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = client.get(url)
@@ -219,6 +184,6 @@ def test_the_recompute_issues_a_bounded_number_of_queries(
     with django_assert_max_num_queries(12) as small:
         cadence_recompute()
     for n in range(5):
-        _rhythm(world, make_account(world.admin, f"More {n}"), every=5, count=8, last_days_ago=60)
+        rhythm(world, make_account(world.admin, f"More {n}"), every=5, count=8, last_days_ago=60)
     with django_assert_max_num_queries(len(small.captured_queries)):
         cadence_recompute()

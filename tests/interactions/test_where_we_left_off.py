@@ -433,11 +433,11 @@ def test_pages_issue_a_bounded_number_of_queries(client, world, django_assert_ma
 
 
 def test_the_demo_data_has_open_threads_and_commitments_where_we_left_off():
-    from rapport import demo
     from rapport.core.models import User
+    from rapport.demo import generator
     from rapport.interactions.models import Interaction, Thread
 
-    counts = demo.generate(size="small", seed=3, flush=True)
+    counts = generator.generate(size="small", seed=3, flush=True)
 
     assert counts["threads"] == Thread.objects.count() > 0
     assert counts["commitments"] == Commitment.objects.count() > counts["threads"]

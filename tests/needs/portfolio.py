@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from rapport.memory import services as memory_services
-from rapport.memory.selectors import attribute_get
 from rapport.needs.runners import segments_recompute
 from rapport.valuation.models import (
     AccountValue,
@@ -15,19 +13,13 @@ from rapport.valuation.models import (
     ProductCategory,
     TierAssignment,
 )
-from tests.factories import make_account
+from tests.factories import FactFactory, make_account
 
 T0 = datetime(2026, 10, 1, 6, 0, tzinfo=UTC)
 PROFILES = [
     {"need-uptime": "mission-critical", "need-support-hours": "24/7", "need-integration": ["SAP"]},
     {"need-uptime": "low", "need-cost-reduction": "high", "need-integration": ["Salesforce"]},
 ]
-
-
-def _tell(actor, account, key, value):
-    memory_services.fact_record(
-        actor=actor, attribute=attribute_get(key=key), value=value, source="user", account=account
-    )
 
 
 def make_portfolio(world, extra: int = 6, prefix: str = "Portfolio Org") -> list:
@@ -80,6 +72,6 @@ def make_portfolio(world, extra: int = 6, prefix: str = "Portfolio Org") -> list
                 recommendation="keep",
             )
         for key, value in PROFILES[i % 2].items():
-            _tell(world.admin, org, key, value)
+            FactFactory(actor=world.admin, account=org, key=key, value=value)
     segments_recompute(now=T0)
     return orgs

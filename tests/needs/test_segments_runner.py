@@ -7,14 +7,13 @@ from datetime import UTC, datetime
 import pytest
 
 from rapport.analytics.segments import NeedSpec
-from rapport.memory import services as memory_services
 from rapport.memory.models import Attribute
 from rapport.memory.selectors import attribute_get
 from rapport.needs import rollup
 from rapport.needs.models import NeedsSegment, SegmentMembership
 from rapport.needs.runners import segments_recompute
 from rapport.valuation.models import ModelRun
-from tests.factories import make_account, make_contact, make_user
+from tests.factories import FactFactory, make_account, make_contact, make_user
 
 NOW = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
 
@@ -61,17 +60,6 @@ def test_ordered_choices_are_the_starter_ones_and_words_of_degree():
 # --- the runner --------------------------------------------------------------------------
 
 
-def _tell(actor, account, key, value, contact=None):
-    memory_services.fact_record(
-        actor=actor,
-        attribute=attribute_get(key=key),
-        value=value,
-        source="user",
-        account=account,
-        contact=contact,
-    )
-
-
 def _plant(actor):
     """Three groups of organisations (4, 3, 2) and one we know nothing about."""
     orgs = {}
@@ -79,25 +67,27 @@ def _plant(actor):
         org = make_account(actor, f"Critical {i}")
         plant = make_account(actor, f"Critical {i} plant", parent=org)
         office = make_account(actor, f"Critical {i} office", parent=org)
-        _tell(actor, plant, "need-uptime", "mission-critical")
-        _tell(actor, office, "need-uptime", "low")  # the plant's need is the organisation's
-        _tell(actor, plant, "need-support-hours", "24/7")
-        _tell(actor, office, "need-integration", ["SAP"])
-        _tell(actor, org, "need-sustainability", False)
+        FactFactory(actor=actor, account=plant, key="need-uptime", value="mission-critical")
+        FactFactory(
+            actor=actor, account=office, key="need-uptime", value="low"
+        )  # the plant's need is the organisation's
+        FactFactory(actor=actor, account=plant, key="need-support-hours", value="24/7")
+        FactFactory(actor=actor, account=office, key="need-integration", value=["SAP"])
+        FactFactory(actor=actor, account=org, key="need-sustainability", value=False)
         orgs[org.pk] = "critical"
     for i in range(3):  # cost-driven, low uptime, Salesforce
         org = make_account(actor, f"Thrifty {i}")
-        _tell(actor, org, "need-cost-reduction", "high")
-        _tell(actor, org, "need-uptime", "low")
-        _tell(actor, org, "need-integration", ["Salesforce"])
-        _tell(actor, org, "need-support-hours", "office hours")
-        _tell(actor, org, "need-sustainability", False)
+        FactFactory(actor=actor, account=org, key="need-cost-reduction", value="high")
+        FactFactory(actor=actor, account=org, key="need-uptime", value="low")
+        FactFactory(actor=actor, account=org, key="need-integration", value=["Salesforce"])
+        FactFactory(actor=actor, account=org, key="need-support-hours", value="office hours")
+        FactFactory(actor=actor, account=org, key="need-sustainability", value=False)
         orgs[org.pk] = "thrifty"
     for i in range(2):  # sustainability reporting, ongoing training
         org = make_account(actor, f"Green {i}")
-        _tell(actor, org, "need-sustainability", True)
-        _tell(actor, org, "need-training", "ongoing")
-        _tell(actor, org, "need-uptime", "medium")
+        FactFactory(actor=actor, account=org, key="need-sustainability", value=True)
+        FactFactory(actor=actor, account=org, key="need-training", value="ongoing")
+        FactFactory(actor=actor, account=org, key="need-uptime", value="medium")
         orgs[org.pk] = "green"
     make_account(actor, "Unknown Ltd")
     return orgs
@@ -189,7 +179,7 @@ def test_a_persons_need_rolls_up_and_a_retired_need_is_ignored():
     )
     org = make_account(admin, "Mobile Ltd")
     person = make_contact(admin, org)
-    _tell(admin, org, "need-mobile", True, contact=person)
+    FactFactory(actor=admin, account=org, key="need-mobile", value=True, contact=person)
     retired = attribute_get(key="need-training")
     retired.deleted_at = NOW
     retired.save()

@@ -15,12 +15,19 @@ from rapport.core.errors import Conflict, InvalidInput, NotFound, PermissionDeni
 from rapport.interactions import services as interaction_services
 from rapport.interactions.models import AccountCadence, Interaction, Participant
 from rapport.memory import services as memory_services
-from rapport.memory.models import Fact, FactSource
-from rapport.memory.selectors import attribute_get
+from rapport.memory.models import Fact
 from rapport.resolution import services
 from rapport.resolution.models import DuplicatePair, MergeRecord, PairStatus
-from rapport.valuation.models import OrderLine, ProductCategory
-from tests.factories import make_account, make_contact, make_interaction, make_partner
+from rapport.valuation.models import OrderLine
+from tests.factories import (
+    FactFactory,
+    OrderLineFactory,
+    ProductCategoryFactory,
+    make_account,
+    make_contact,
+    make_interaction,
+    make_partner,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -35,29 +42,6 @@ def snapshot() -> dict[str, list[dict]]:
             continue
         tables[model._meta.label] = list(model._base_manager.order_by("pk").values())
     return tables
-
-
-def _fact(actor, key, value, **subject):
-    return memory_services.fact_record(
-        actor=actor,
-        attribute=attribute_get(key=key),
-        value=value,
-        source=FactSource.USER,
-        **subject,
-    ).fact
-
-
-def _order(account, ref):
-    category, _ = ProductCategory.objects.get_or_create(name="Sensors")
-    return OrderLine.objects.create(
-        customer_id=account.customer_pk,
-        account=account,
-        ordered_on=date(2026, 1, 5),
-        product="Probe",
-        category=category,
-        revenue=Decimal("100.00"),
-        external_id=ref,
-    )
 
 
 @pytest.fixture
@@ -85,8 +69,8 @@ def twins(world):
         actor=world.admin, contact=absorbed, role="decision_maker", influence=4
     )
     account_services.buying_role_set(actor=world.admin, contact=absorbed, role="champion")
-    _fact(world.admin, "pref-meeting-format", "video", contact=keep)
-    _fact(world.admin, "pref-meeting-format", "in person", contact=absorbed)
+    FactFactory(actor=world.admin, key="pref-meeting-format", value="video", contact=keep)
+    FactFactory(actor=world.admin, key="pref-meeting-format", value="in person", contact=absorbed)
     call = make_interaction(world.admin, world.acme_emea, contacts=[absorbed, keep])
     interaction_services.commitment_create(
         actor=world.admin,
@@ -152,10 +136,19 @@ def test_an_account_subtree_merge_into_another_organisation_undoes_exactly(world
     make_interaction(admin, dup_site, contacts=[person], external_id="msg-1@globex")
     make_interaction(admin, world.globex, contacts=[world.globex_cto], external_id="msg-1@globex")
     account_services.buying_role_set(actor=admin, contact=person, role="approver")
-    _fact(admin, "con-annual-budget", "100000", account=dup)
-    _fact(admin, "con-annual-budget", "250000", account=world.globex)
-    _order(dup_site, "ERP-1")
-    _order(dup, "ERP-2")
+    FactFactory(actor=admin, key="con-annual-budget", value="100000", account=dup)
+    FactFactory(actor=admin, key="con-annual-budget", value="250000", account=world.globex)
+    sensors = ProductCategoryFactory(actor=world.manager, name="Sensors")
+    for account, ref in ((dup_site, "ERP-1"), (dup, "ERP-2")):
+        OrderLineFactory(
+            actor=admin,
+            account=account,
+            category=sensors,
+            ordered_on=date(2026, 1, 5),
+            product="Probe",
+            cost=Decimal(0),
+            external_id=ref,
+        )
     account_services.partner_link_create(
         actor=admin, partner=world.other_partner, account=dup, role="installer"
     )

@@ -27,6 +27,7 @@ from rapport.valuation.models import (
     WalletSource,
 )
 from rapport.valuation.services import RowErrors
+from tests.factories import OrderLineFactory, SubscriptionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -41,19 +42,6 @@ def hardware(world) -> ProductCategory:
 @pytest.fixture
 def service(world) -> ProductCategory:
     return services.product_category_create(actor=world.manager, name="Service")
-
-
-def _line(world, account, category, *, days_ago=10, revenue="100.00", cost="60.00", **kw):
-    return services.order_line_create(
-        actor=world.rep,
-        account=account,
-        category=category,
-        ordered_on=timezone.localdate() - timedelta(days=days_ago),
-        product=kw.pop("product", "Widget"),
-        revenue=Decimal(revenue),
-        cost=Decimal(cost),
-        **kw,
-    )
 
 
 # --- categories -------------------------------------------------------------------------
@@ -75,9 +63,19 @@ def test_categories_are_unique_by_name_and_only_managers_and_admins_add_them(wor
 
 
 def test_an_order_line_carries_its_customer_and_rolls_up_the_tree(world, hardware):
-    plant_line = _line(world, world.acme_plant, hardware, days_ago=3, product="Pump")
-    org_line = _line(world, world.acme, hardware, days_ago=5, product="Valve")
-    _line(world, world.globex_it, hardware, days_ago=1, product="Globex thing")
+    plant_line = OrderLineFactory(
+        actor=world.rep, account=world.acme_plant, category=hardware, days_ago=3, product="Pump"
+    )
+    org_line = OrderLineFactory(
+        actor=world.rep, account=world.acme, category=hardware, days_ago=5, product="Valve"
+    )
+    OrderLineFactory(
+        actor=world.rep,
+        account=world.globex_it,
+        category=hardware,
+        days_ago=1,
+        product="Globex thing",
+    )
 
     assert plant_line.customer_id == world.acme.pk
     assert plant_line.recorded_by == world.rep
@@ -91,7 +89,9 @@ def test_an_order_line_carries_its_customer_and_rolls_up_the_tree(world, hardwar
 
 def test_order_lines_page_by_keyset_newest_first_without_repeats(world, hardware):
     for days in (1, 2, 2, 2, 5, 9):
-        _line(world, world.acme_plant, hardware, days_ago=days)
+        OrderLineFactory(
+            actor=world.rep, account=world.acme_plant, category=hardware, days_ago=days
+        )
     seen, cursor = [], None
     while True:
         page = selectors.order_line_list(user=world.rep, account=world.acme, cursor=cursor, limit=2)
@@ -107,9 +107,15 @@ def test_order_lines_page_by_keyset_newest_first_without_repeats(world, hardware
 
 
 def test_order_lines_filter_by_category_and_dates(world, hardware, service):
-    _line(world, world.acme, hardware, days_ago=40, product="Old")
-    _line(world, world.acme, hardware, days_ago=4, product="New")
-    _line(world, world.acme, service, days_ago=4, product="Care")
+    OrderLineFactory(
+        actor=world.rep, account=world.acme, category=hardware, days_ago=40, product="Old"
+    )
+    OrderLineFactory(
+        actor=world.rep, account=world.acme, category=hardware, days_ago=4, product="New"
+    )
+    OrderLineFactory(
+        actor=world.rep, account=world.acme, category=service, days_ago=4, product="Care"
+    )
     today = timezone.localdate()
 
     hardware_only = selectors.order_line_list(user=world.rep, account=world.acme, category=hardware)
@@ -134,20 +140,22 @@ def test_order_line_rules_name_the_field(world, hardware):
     for field, change in cases.items():
         kwargs = {"revenue": "10.00", "cost": "1.00", **change}
         with pytest.raises(InvalidInput) as exc:
-            _line(world, world.acme, hardware, **kwargs)
+            OrderLineFactory(actor=world.rep, account=world.acme, category=hardware, **kwargs)
         assert field in exc.value.errors, (field, exc.value.errors)
     assert OrderLine.objects.count() == 0
 
 
 def test_order_line_external_ids_are_unique(world, hardware):
-    _line(world, world.acme, hardware, external_id="ERP-1")
+    OrderLineFactory(actor=world.rep, account=world.acme, category=hardware, external_id="ERP-1")
     with pytest.raises(Conflict):
-        _line(world, world.globex, hardware, external_id="ERP-1")
+        OrderLineFactory(
+            actor=world.rep, account=world.globex, category=hardware, external_id="ERP-1"
+        )
     assert OrderLine.objects.count() == 1
 
 
 def test_order_line_update_moves_customer_and_delete_is_soft(world, hardware, service):
-    line = _line(world, world.acme, hardware)
+    line = OrderLineFactory(actor=world.rep, account=world.acme, category=hardware)
 
     services.order_line_update(
         actor=world.rep, line=line, account=world.globex_it, category=service, revenue="250.50"
@@ -186,8 +194,12 @@ def test_read_only_roles_cannot_write_order_lines(world, hardware):
 
 
 def test_portal_and_partner_users_see_only_their_accounts_lines(world, hardware):
-    _line(world, world.acme_plant, hardware, product="Acme pump")
-    _line(world, world.globex_it, hardware, product="Globex server")
+    OrderLineFactory(
+        actor=world.rep, account=world.acme_plant, category=hardware, product="Acme pump"
+    )
+    OrderLineFactory(
+        actor=world.rep, account=world.globex_it, category=hardware, product="Globex server"
+    )
 
     def products(user):
         return [line.product for line in selectors.order_line_list(user=user).items]
@@ -201,12 +213,47 @@ def test_portal_and_partner_users_see_only_their_accounts_lines(world, hardware)
 
 
 def test_totals_of_the_last_twelve_months_roll_up_the_subtree(world, hardware):
-    _line(world, world.acme_plant, hardware, days_ago=10, revenue="1000.00", cost="700.00")
-    _line(world, world.acme, hardware, days_ago=364, revenue="500.00", cost="100.00")
-    _line(world, world.acme, hardware, days_ago=365, revenue="9999.00", cost="0.00")
-    gone = _line(world, world.acme, hardware, days_ago=2, revenue="77.00", cost="0.00")
+    OrderLineFactory(
+        actor=world.rep,
+        account=world.acme_plant,
+        category=hardware,
+        days_ago=10,
+        revenue="1000.00",
+        cost="700.00",
+    )
+    OrderLineFactory(
+        actor=world.rep,
+        account=world.acme,
+        category=hardware,
+        days_ago=364,
+        revenue="500.00",
+        cost="100.00",
+    )
+    OrderLineFactory(
+        actor=world.rep,
+        account=world.acme,
+        category=hardware,
+        days_ago=365,
+        revenue="9999.00",
+        cost="0.00",
+    )
+    gone = OrderLineFactory(
+        actor=world.rep,
+        account=world.acme,
+        category=hardware,
+        days_ago=2,
+        revenue="77.00",
+        cost="0.00",
+    )
     services.order_line_delete(actor=world.rep, line=gone)
-    _line(world, world.globex, hardware, days_ago=2, revenue="5.00", cost="0.00")
+    OrderLineFactory(
+        actor=world.rep,
+        account=world.globex,
+        category=hardware,
+        days_ago=2,
+        revenue="5.00",
+        cost="0.00",
+    )
 
     totals = selectors.order_totals(user=world.rep, account=world.acme)
     plant = selectors.order_totals(user=world.rep, account=world.acme_plant)
@@ -396,24 +443,21 @@ def test_bulk_subscriptions_derive_status_and_check_dates(world, service):
 # --- subscriptions ----------------------------------------------------------------------
 
 
-def _subscription(world, service, **kw):
-    kw.setdefault("started_on", timezone.localdate() - timedelta(days=60))
-    kw.setdefault("recurring_revenue", Decimal("250.00"))
-    return services.subscription_create(
-        actor=world.rep,
-        account=kw.pop("account", world.acme_plant),
-        category=service,
-        name=kw.pop("name", "Maintenance"),
-        **kw,
-    )
-
-
 def test_subscription_status_follows_its_dates(world, service):
     today = timezone.localdate()
-    running = _subscription(world, service)
-    future = _subscription(world, service, started_on=today + timedelta(days=3))
-    ended = _subscription(
-        world, service, started_on=today - timedelta(days=90), ends_on=today - timedelta(days=1)
+    running = SubscriptionFactory(actor=world.rep, category=service, account=world.acme_plant)
+    future = SubscriptionFactory(
+        actor=world.rep,
+        category=service,
+        account=world.acme_plant,
+        started_on=today + timedelta(days=3),
+    )
+    ended = SubscriptionFactory(
+        actor=world.rep,
+        category=service,
+        account=world.acme_plant,
+        started_on=today - timedelta(days=90),
+        ends_on=today - timedelta(days=1),
     )
 
     assert (running.status, future.status, ended.status) == ("active", "pending", "expired")
@@ -428,26 +472,43 @@ def test_subscription_status_follows_its_dates(world, service):
 def test_subscription_date_rules_name_the_field(world, service):
     today = timezone.localdate()
     with pytest.raises(InvalidInput) as ends:
-        _subscription(world, service, started_on=today, ends_on=today - timedelta(days=1))
+        SubscriptionFactory(
+            actor=world.rep,
+            category=service,
+            account=world.acme_plant,
+            started_on=today,
+            ends_on=today - timedelta(days=1),
+        )
     assert ends.value.field == "ends_on"
     with pytest.raises(InvalidInput) as renews:
-        _subscription(
-            world,
-            service,
+        SubscriptionFactory(
+            actor=world.rep,
+            category=service,
+            account=world.acme_plant,
             started_on=today,
             ends_on=today + timedelta(days=10),
             renewal_on=today + timedelta(days=11),
         )
     assert renews.value.field == "renewal_on"
     with pytest.raises(InvalidInput) as revenue:
-        _subscription(world, service, recurring_revenue=Decimal("-5"))
+        SubscriptionFactory(
+            actor=world.rep,
+            category=service,
+            account=world.acme_plant,
+            recurring_revenue=Decimal("-5"),
+        )
     assert "recurring_revenue" in revenue.value.errors
     assert Subscription.objects.count() == 0
 
 
 def test_cancelling_keeps_the_subscription_and_freezes_it(world, service):
     today = timezone.localdate()
-    sub = _subscription(world, service, renewal_on=today + timedelta(days=30))
+    sub = SubscriptionFactory(
+        actor=world.rep,
+        category=service,
+        account=world.acme_plant,
+        renewal_on=today + timedelta(days=30),
+    )
 
     services.subscription_cancel(actor=world.rep, subscription=sub)
 
@@ -465,7 +526,9 @@ def test_cancelling_keeps_the_subscription_and_freezes_it(world, service):
     with pytest.raises(InvalidInput) as early:
         services.subscription_cancel(
             actor=world.rep,
-            subscription=_subscription(world, service),
+            subscription=SubscriptionFactory(
+                actor=world.rep, category=service, account=world.acme_plant
+            ),
             cancelled_on=today - timedelta(days=365),
         )
     assert early.value.field == "cancelled_on"
@@ -474,9 +537,19 @@ def test_cancelling_keeps_the_subscription_and_freezes_it(world, service):
 
 def test_refreshing_statuses_moves_started_and_ended_subscriptions(world, service):
     today = timezone.localdate()
-    starts = _subscription(world, service, started_on=today + timedelta(days=2))
-    ends = _subscription(world, service, ends_on=today + timedelta(days=2))
-    stopped = _subscription(world, service)
+    starts = SubscriptionFactory(
+        actor=world.rep,
+        category=service,
+        account=world.acme_plant,
+        started_on=today + timedelta(days=2),
+    )
+    ends = SubscriptionFactory(
+        actor=world.rep,
+        category=service,
+        account=world.acme_plant,
+        ends_on=today + timedelta(days=2),
+    )
+    stopped = SubscriptionFactory(actor=world.rep, category=service, account=world.acme_plant)
     services.subscription_cancel(actor=world.rep, subscription=stopped)
 
     changed = services.subscriptions_refresh_status(today=today + timedelta(days=5))
@@ -489,27 +562,40 @@ def test_refreshing_statuses_moves_started_and_ended_subscriptions(world, servic
 
 def test_account_contracts_annualise_active_revenue_and_find_the_next_renewal(world, service):
     today = timezone.localdate()
-    _subscription(world, service, name="Monthly", recurring_revenue=Decimal("100"))
-    _subscription(
-        world,
-        service,
+    SubscriptionFactory(
+        actor=world.rep,
+        category=service,
+        account=world.acme_plant,
+        name="Monthly",
+        recurring_revenue=Decimal("100"),
+    )
+    SubscriptionFactory(
+        actor=world.rep,
+        category=service,
+        account=world.acme_plant,
         name="Yearly",
         billing_period="year",
         recurring_revenue=Decimal("1200"),
         ends_on=today + timedelta(days=200),
         renewal_on=today + timedelta(days=100),
     )
-    _subscription(
-        world,
-        service,
+    SubscriptionFactory(
+        actor=world.rep,
+        category=service,
         name="Quarterly soon",
         billing_period="quarter",
         recurring_revenue=Decimal("300"),
         renewal_on=today + timedelta(days=20),
         account=world.acme,
     )
-    _subscription(world, service, name="Future", started_on=today + timedelta(days=9))
-    _subscription(world, service, name="Globex", account=world.globex)
+    SubscriptionFactory(
+        actor=world.rep,
+        category=service,
+        account=world.acme_plant,
+        name="Future",
+        started_on=today + timedelta(days=9),
+    )
+    SubscriptionFactory(actor=world.rep, category=service, name="Globex", account=world.globex)
 
     contracts = selectors.account_contracts(user=world.rep, account=world.acme)
 
@@ -666,13 +752,24 @@ def test_judgement_rules(world):
 def test_the_orders_page_shows_lines_contracts_and_twelve_month_totals(
     client, world, hardware, service, django_assert_max_num_queries
 ):
-    _line(
-        world, world.acme_plant, hardware, product="Hamburg pump", revenue="1234.00", cost="234.00"
+    OrderLineFactory(
+        actor=world.rep,
+        account=world.acme_plant,
+        category=hardware,
+        product="Hamburg pump",
+        revenue="1234.00",
+        cost="234.00",
     )
-    _subscription(
-        world, service, name="Pump care", renewal_on=timezone.localdate() + timedelta(days=40)
+    SubscriptionFactory(
+        actor=world.rep,
+        category=service,
+        account=world.acme_plant,
+        name="Pump care",
+        renewal_on=timezone.localdate() + timedelta(days=40),
     )
-    _line(world, world.globex, hardware, product="Globex server")
+    OrderLineFactory(
+        actor=world.rep, account=world.globex, category=hardware, product="Globex server"
+    )
     client.force_login(world.rep)
 
     with django_assert_max_num_queries(14):
@@ -707,7 +804,9 @@ def test_the_orders_page_query_count_does_not_grow_with_rows(
     ]
     services.order_lines_bulk_create(actor=world.rep, rows=rows)
     for n in range(12):
-        _subscription(world, service, name=f"S{n}", account=world.acme_emea)
+        SubscriptionFactory(
+            actor=world.rep, category=service, name=f"S{n}", account=world.acme_emea
+        )
     client.force_login(world.manager)
 
     with django_assert_max_num_queries(14):
@@ -727,8 +826,13 @@ def test_the_orders_page_query_count_does_not_grow_with_rows(
 
 
 def test_portal_users_see_their_orders_without_our_costs(client, world, hardware):
-    _line(
-        world, world.acme_plant, hardware, product="Hamburg pump", revenue="500.00", cost="123.45"
+    OrderLineFactory(
+        actor=world.rep,
+        account=world.acme_plant,
+        category=hardware,
+        product="Hamburg pump",
+        revenue="500.00",
+        cost="123.45",
     )
     client.force_login(world.portal_acme)
 

@@ -15,7 +15,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        from rapport.demo import SIZES
+        from rapport.demo.sizes import SIZES
 
         parser.add_argument(
             "--size",
@@ -31,7 +31,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from rapport.demo import DEMO_PASSWORD, SIZES, DemoError, generate
+        from rapport.demo.generator import generate
+        from rapport.demo.sizes import DEMO_PASSWORD, SIZES, DemoError
 
         size, seed = options["size"], options["seed"]
         target = SIZES[size]

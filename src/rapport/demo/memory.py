@@ -117,7 +117,7 @@ def generate(*, seed: int, progress: Callable[[str], None]) -> dict[str, int]:
     rng = random.Random(seed * 7919 + 17)
     now = timezone.now()
     today = timezone.localdate()
-    # Needs are answered in demo_value, from latent needs profiles (for the segments).
+    # Needs are answered in rapport.demo.value, from latent needs profiles (for the segments).
     attributes = list(Attribute.objects.exclude(kind=AttributeKind.NEED).order_by("key"))
     if not attributes:
         return {}
