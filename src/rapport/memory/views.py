@@ -556,3 +556,41 @@ def contact_permission_check(request: AuthenticatedRequest) -> HttpResponse:
             context["rows"] = [(person, permissions[person.pk]) for person in people]
             context["verdict"] = selectors.worst_verdict(permissions.values())
     return render(request, "memory/_preferences_check.html", context)
+
+
+# --- cards of the account and contact pages (added in MemoryConfig.ready) -------------------
+
+
+def _what_we_know_card(
+    request: AuthenticatedRequest, *, account: Account | None = None, contact: Contact | None = None
+) -> dict[str, Any]:
+    """The context of the "What we know" card (memory/_what_we_know.html)."""
+    known = selectors.what_we_know(user=request.user, account=account, contact=contact)
+    if contact is not None:
+        query, url = f"contact={contact.pk}", reverse("memory:contact_profile", args=[contact.pk])
+    else:
+        assert account is not None
+        query, url = f"account={account.pk}", reverse("memory:account_profile", args=[account.pk])
+    return {
+        "memory_last_fact": selectors.latest_told(user=request.user, contact=contact)
+        if contact is not None
+        else None,
+        "memory_profile": known.profile,
+        "memory_suggestions": known.suggestions,
+        "memory_subject_query": query,
+        "memory_profile_url": url,
+    }
+
+
+def account_card(request: AuthenticatedRequest, account: Account) -> dict[str, Any]:
+    """The account page's "What we know" card."""
+    return _what_we_know_card(request, account=account)
+
+
+def contact_card(request: AuthenticatedRequest, contact: Contact) -> dict[str, Any]:
+    """The contact page's "What we know", communication preferences and consent cards."""
+    return {
+        "communication": selectors.contact_preferences(user=request.user, contact=contact),
+        "consent_form": ConsentForm(prefix="consent"),
+        **_what_we_know_card(request, contact=contact),
+    }

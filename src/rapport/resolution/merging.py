@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from rapport.accounts.models import Account, Contact, ContactIdentity, IdentityKind
 from rapport.core.errors import Conflict
-from rapport.resolution import keys
+from rapport.accounts import keys
 
 CHUNK = 500
 _SKIPPED_APPS = {"resolution"}

@@ -21,7 +21,7 @@ from rapport.core import access
 from rapport.core.errors import InvalidInput
 from rapport.core.models import User
 from rapport.core.pagination import Page, clamp_limit, decode_cursor, page_of
-from rapport.resolution import keys
+from rapport.accounts import keys
 from rapport.resolution.models import (
     DedupeRun,
     DuplicatePair,

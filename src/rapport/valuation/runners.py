@@ -925,13 +925,19 @@ def _tiers(run: ModelRun, *, now: datetime, progress: Progress | None) -> ModelR
 ANALYSES = ("value", "tiers", "segments")
 
 
+# needs sits above valuation (its segments cite a value run), so valuation cannot import
+# it: NeedsConfig.ready() hands its segment runner down here instead.
+_segments_recompute: list[Callable[..., ModelRun]] = []
+
+
+def segments_runner_set(runner: Callable[..., ModelRun]) -> None:
+    """Name the needs app's segment runner (called once, from NeedsConfig.ready)."""
+    _segments_recompute[:] = [runner]
+
+
 def segments_runner() -> Callable[..., ModelRun] | None:
-    """The needs app's segment runner, or None while it does not exist."""
-    try:
-        from rapport.needs.runners import segments_recompute
-    except ImportError:
-        return None
-    return segments_recompute
+    """The needs app's segment runner, or None while it is not installed."""
+    return _segments_recompute[0] if _segments_recompute else None
 
 
 def recompute(*, only: str | None = None, triggered_by: User | None = None) -> list[ModelRun]:

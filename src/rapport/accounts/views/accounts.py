@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from rapport.accounts import selectors, services
+from rapport.accounts.cards import account_cards
 from rapport.accounts.forms import (
     AccountFilterForm,
     AccountForm,
@@ -30,15 +31,12 @@ from rapport.accounts.models import (
 from rapport.accounts.views.common import (
     filters,
     is_fragment,
-    memory_card,
     readable_changes,
     writer_required,
 )
 from rapport.core import selectors as core_selectors
 from rapport.core.errors import Conflict, InvalidInput
 from rapport.core.requests import AuthenticatedRequest
-from rapport.interactions import selectors as interaction_selectors
-from rapport.interactions.models import Channel
 from rapport.web import palette
 
 KEY_CONTACTS = 15
@@ -221,11 +219,9 @@ def account_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "key_contacts": members[:KEY_CONTACTS],
         "people": sorted((m.contact for m in members), key=lambda c: (c.last_name, c.first_name)),
         "lifecycle_form": LifecycleForm(current=account.lifecycle_stage),
-        "channels": Channel.choices,
-        "log_url": f"{reverse('interactions:interaction_create')}?account={account.pk}",
         "new_contact_url": f"{reverse('accounts:contact_create')}?account={account.pk}",
-        "left_off": interaction_selectors.where_we_left_off(user=user, account=account),
-        **memory_card(request, account=account),
+        # the timeline's and the memory's cards, added by those apps (accounts.cards)
+        **account_cards(request, account),
     }
     return render(request, "accounts/account_detail.html", context)
 

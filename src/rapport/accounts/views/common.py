@@ -7,16 +7,14 @@ from functools import wraps
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
 from django.utils.dateformat import format as date_format
 
 from rapport.accounts import selectors
 from rapport.accounts.forms import read_query
-from rapport.accounts.models import Account, Contact
+from rapport.accounts.models import Account
 from rapport.core import access
 from rapport.core.errors import InvalidInput, NotFound
 from rapport.core.requests import AuthenticatedRequest
-from rapport.memory import selectors as memory_selectors
 
 
 def writer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -85,24 +83,3 @@ def readable_changes(
         for change in changes
         if change.field not in HIDDEN_FIELDS
     ]
-
-
-def memory_card(
-    request: AuthenticatedRequest, *, account: Account | None = None, contact: Contact | None = None
-) -> dict[str, Any]:
-    """The context of the "What we know" card (memory/_what_we_know.html)."""
-    known = memory_selectors.what_we_know(user=request.user, account=account, contact=contact)
-    if contact is not None:
-        query, url = f"contact={contact.pk}", reverse("memory:contact_profile", args=[contact.pk])
-    else:
-        assert account is not None
-        query, url = f"account={account.pk}", reverse("memory:account_profile", args=[account.pk])
-    return {
-        "memory_last_fact": memory_selectors.latest_told(user=request.user, contact=contact)
-        if contact is not None
-        else None,
-        "memory_profile": known.profile,
-        "memory_suggestions": known.suggestions,
-        "memory_subject_query": query,
-        "memory_profile_url": url,
-    }

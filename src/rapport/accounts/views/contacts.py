@@ -9,10 +9,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rapport.accounts import selectors, services
+from rapport.accounts.cards import contact_cards
 from rapport.accounts.forms import (
     BuyingRoleForm,
     ContactCreateQueryForm,
@@ -38,17 +38,12 @@ from rapport.accounts.views.common import (
     account_param,
     filters,
     is_fragment,
-    memory_card,
     readable_changes,
     writer_required,
 )
 from rapport.core import selectors as core_selectors
 from rapport.core.errors import Conflict, InvalidInput, NotFound
 from rapport.core.requests import AuthenticatedRequest
-from rapport.interactions import selectors as interaction_selectors
-from rapport.interactions.models import Channel
-from rapport.memory import selectors as memory_selectors
-from rapport.memory.forms import ConsentForm
 
 WRITE_ERRORS = (InvalidInput, Conflict)
 ORGANISATION_RESULTS = 20
@@ -140,17 +135,10 @@ def _contact_page(
         "role_form": role_form
         or BuyingRoleForm(prefix="role", units=units, initial={"account": contact.account}),
         "influence_choices": INFLUENCE_CHOICES,
-        "channels": Channel.choices,
-        "log_url": (
-            f"{reverse('interactions:interaction_create')}"
-            f"?account={contact.account_id}&contact={contact.pk}"
-        ),
         "attitude_choices": Attitude.choices,
         "attitudes": dict(Attitude.choices),
-        "communication": memory_selectors.contact_preferences(user=request.user, contact=contact),
-        "consent_form": ConsentForm(prefix="consent"),
-        "left_off": interaction_selectors.where_we_left_off(user=request.user, contact=contact),
-        **memory_card(request, contact=contact),
+        # the timeline's and the memory's cards, added by those apps (accounts.cards)
+        **contact_cards(request, contact),
     }
     return render(request, "accounts/contact_detail.html", context, status=status)
 

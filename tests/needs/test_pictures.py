@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from rapport.core.errors import PermissionDenied
+from rapport.needs import pictures
 from rapport.needs.models import NeedsSegment, SegmentMembership
-from rapport.valuation import pictures
 from rapport.valuation.models import (
     AccountValue,
     CategoryShare,
