@@ -15,7 +15,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from rapport.accounts import selectors as account_selectors
 from rapport.accounts.models import Account, Contact
-from rapport.accounts.views.common import is_fragment
 from rapport.core import access
 from rapport.core.errors import ApplicationError, InvalidInput, NotFound, PermissionDenied
 from rapport.core.requests import AuthenticatedRequest, safe_next
@@ -37,6 +36,7 @@ from rapport.interactions.forms import (
 from rapport.interactions.models import Channel, ReviewStatus
 from rapport.interactions.tasks import cadence_recompute
 from rapport.memory import selectors as memory_selectors
+from rapport.web.kit import is_fragment
 
 TIMELINE_TEMPLATE = "interactions/partials/timeline.html"
 

@@ -9,9 +9,10 @@ from zoneinfo import available_timezones
 from django import forms
 
 from rapport.core.errors import ApplicationError
-from rapport.interactions.forms import ObjectChoiceField, ObjectMultipleChoiceField
+from rapport.interactions.forms import ObjectMultipleChoiceField
 from rapport.interactions.models import Channel
 from rapport.memory.models import Attribute, ConsentStatus, FactSource, Purpose, ValueType
+from rapport.web.kit import ObjectChoiceField
 
 # --- facts and questions (X3, X4) ------------------------------------------------------
 

@@ -8,9 +8,10 @@ from typing import Any, cast
 
 from django import forms
 
-from rapport.accounts.forms import ObjectChoiceField, unit_label
+from rapport.accounts.forms import unit_label
 from rapport.accounts.models import Account, Contact
 from rapport.valuation.models import BillingPeriod, ProductCategory, WalletSource
+from rapport.web.kit import ObjectChoiceField
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -17,9 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rapport.accounts import selectors as account_selectors
-from rapport.accounts.forms import apply_error
 from rapport.accounts.models import Account
-from rapport.accounts.views.common import is_fragment, writer_required
 from rapport.core.errors import Conflict, InvalidInput
 from rapport.core.pagination import Page
 from rapport.core.requests import AuthenticatedRequest, safe_next
@@ -32,6 +30,7 @@ from rapport.valuation.forms import (
     WalletEstimateForm,
 )
 from rapport.valuation.models import OrderLine
+from rapport.web.kit import apply_error, is_fragment, writer_required
 
 WRITE_ERRORS = (InvalidInput, Conflict)
 ORDER_PAGE = 25

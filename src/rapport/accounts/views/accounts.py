@@ -19,7 +19,6 @@ from rapport.accounts.forms import (
     AccountForm,
     AccountMoveForm,
     LifecycleForm,
-    apply_error,
     unit_label,
 )
 from rapport.accounts.models import (
@@ -30,14 +29,13 @@ from rapport.accounts.models import (
 )
 from rapport.accounts.views.common import (
     filters,
-    is_fragment,
     readable_changes,
-    writer_required,
 )
 from rapport.core import selectors as core_selectors
 from rapport.core.errors import Conflict, InvalidInput
 from rapport.core.requests import AuthenticatedRequest
 from rapport.web import palette
+from rapport.web.kit import apply_error, is_fragment, writer_required
 
 KEY_CONTACTS = 15
 STAGE_HISTORY = 6

@@ -23,7 +23,6 @@ from rapport.accounts.forms import (
     EndUserFilterForm,
     IdentityForm,
     OrganisationSearchForm,
-    apply_error,
     field_as,
 )
 from rapport.accounts.models import (
@@ -37,13 +36,12 @@ from rapport.accounts.models import (
 from rapport.accounts.views.common import (
     account_param,
     filters,
-    is_fragment,
     readable_changes,
-    writer_required,
 )
 from rapport.core import selectors as core_selectors
 from rapport.core.errors import Conflict, InvalidInput, NotFound
 from rapport.core.requests import AuthenticatedRequest
+from rapport.web.kit import apply_error, is_fragment, writer_required
 
 WRITE_ERRORS = (InvalidInput, Conflict)
 ORGANISATION_RESULTS = 20

@@ -17,12 +17,12 @@ from rapport.accounts.forms import (
     PartnerLinkEndForm,
     PartnerLinkForm,
     SearchForm,
-    apply_error,
 )
 from rapport.accounts.models import Partner
-from rapport.accounts.views.common import filters, writer_required
+from rapport.accounts.views.common import filters
 from rapport.core.errors import Conflict, InvalidInput, NotFound
 from rapport.core.requests import AuthenticatedRequest
+from rapport.web.kit import apply_error, writer_required
 
 WRITE_ERRORS = (InvalidInput, Conflict)
 ORGANISATION_OPTIONS = 50

@@ -1,0 +1,112 @@
+"""The web kit every app's pages share: the writer check, htmx fragments, a select over rows
+already fetched, a service's error shown on its form, and the shape of a form view.
+
+It imports only core and Django, so any app may use it although it lives in web/ (whose
+pages are the top layer); the import-linter contracts in pyproject.toml hold that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+
+from rapport.core import access
+from rapport.core.errors import ApplicationError, Conflict, InvalidInput
+
+T = TypeVar("T")
+
+# What a service raises that a form can show beside its fields (others are 403/404 pages).
+FORM_ERRORS = (InvalidInput, Conflict)
+
+
+def writer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Refuse (403) read-only roles before showing them a form they could not submit.
+
+    The services check again on every write; this only spares them a useless form.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        access.ensure_can_write(request.user)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def is_fragment(request: HttpRequest) -> bool:
+    """True when htmx asks for a piece of the page (not a full page on history restore)."""
+    htmx = getattr(request, "htmx", None)
+    if not htmx:
+        return False
+    return not htmx.history_restore_request and not htmx.boosted
+
+
+def apply_error(form: forms.Form, error: ApplicationError) -> int:
+    """Show a service's error on the form (on its field when it has one); returns the status."""
+    messages = error.errors or {error.field or "non_field": [error.message]}
+    for name, texts in messages.items():
+        for text in texts:
+            form.add_error(name if name in form.fields else None, text)
+    return error.status
+
+
+def form_submit(form: forms.Form, write: Callable[[], T]) -> tuple[T | None, int]:
+    """The shape of every form view: the service's result, or None and the page's status.
+
+    An unbound form (GET) is (None, 200); an invalid one (None, 400); a service error is
+    shown on the form with its own status. `write` runs only on a valid form.
+    """
+    if not form.is_bound:
+        return None, 200
+    if not form.is_valid():
+        return None, 400
+    try:
+        return write(), 200
+    except FORM_ERRORS as exc:
+        return None, apply_error(form, exc)
+
+
+class ObjectChoiceField(forms.ChoiceField):
+    """A select over rows a selector already fetched (and scoped); cleans to the row itself.
+
+    Unlike ModelChoiceField it never queries again: the options are the permission check.
+    """
+
+    def __init__(
+        self,
+        *,
+        objects: Iterable[Any] = (),
+        label_from: Callable[[Any], str] = str,
+        empty_label: str | None = "—",
+        **kwargs: Any,
+    ) -> None:
+        self.empty_label = empty_label
+        self.label_from = label_from
+        super().__init__(**kwargs)
+        self.set_objects(objects)
+
+    def set_objects(
+        self, objects: Iterable[Any], label_from: Callable[[Any], str] | None = None
+    ) -> None:
+        """Replace the options (a form fills them in from its user's selectors)."""
+        if label_from is not None:
+            self.label_from = label_from
+        self.objects = {str(obj.pk): obj for obj in objects}
+        options = [(key, self.label_from(obj)) for key, obj in self.objects.items()]
+        self.choices = (
+            [("", self.empty_label), *options] if self.empty_label is not None else options
+        )
+
+    def prepare_value(self, value: Any) -> Any:
+        return getattr(value, "pk", value)
+
+    def clean(self, value: Any) -> Any:
+        value = super().clean(value)
+        return self.objects.get(str(value)) if value not in self.empty_values else None
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        return str(self.prepare_value(initial) or "") != str(data or "")
