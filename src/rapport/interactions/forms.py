@@ -28,7 +28,7 @@ from rapport.interactions.models import (
 from rapport.interactions.services import CommitmentSpec
 from rapport.memory.models import Attribute, Purpose
 from rapport.memory.services import LearnedFact
-from rapport.web.kit import ObjectChoiceField
+from rapport.web.kit import ObjectChoiceField, apply_error
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -510,13 +510,6 @@ def learned_field_name(name: str) -> str:
 # --- ingestion (X10) ------------------------------------------------------------------
 
 
-def _refusal_shown(form: forms.Form, error: ApplicationError) -> None:
-    """Show a service's refusal next to the field it names (or above the form)."""
-    for name, messages in (error.errors or {"non_field": [error.message]}).items():
-        for message in messages:
-            form.add_error(name if name in form.fields else None, message)
-
-
 class IngestionUploadForm(forms.Form):
     """The import page: a file of interactions, its format (or told by the file), dry run."""
 
@@ -535,7 +528,7 @@ class IngestionUploadForm(forms.Form):
 
     def add_application_error(self, error: ApplicationError) -> None:
         """Show a service's refusal next to its field."""
-        _refusal_shown(self, error)
+        apply_error(self, error)
 
 
 class ReviewAttachForm(forms.Form):
@@ -559,4 +552,4 @@ class ReviewAttachForm(forms.Form):
 
     def add_application_error(self, error: ApplicationError) -> None:
         """Show a service's refusal next to its field."""
-        _refusal_shown(self, error)
+        apply_error(self, error)

@@ -34,11 +34,11 @@ from rapport.memory.forms import (
     QuestionnaireAnswerForm,
     QuestionnaireForm,
     ResolveForm,
-    show_error,
     value_field,
 )
 from rapport.memory.models import Attribute, Purpose
 from rapport.memory.values import form_value
+from rapport.web.kit import apply_error
 
 # --- profiles and facts (X3) -----------------------------------------------------------
 
@@ -175,7 +175,7 @@ def fact_record(request: AuthenticatedRequest) -> HttpResponse:
             except PermissionDenied:
                 raise
             except ApplicationError as error:
-                show_error(form, error)
+                apply_error(form, error)
             else:
                 messages.success(request, f"Recorded {attribute.label.lower()} for {subject.name}.")
                 return redirect(subject.profile_url)
@@ -298,7 +298,7 @@ def question_ask(request: AuthenticatedRequest) -> HttpResponse:
             except ApplicationError as error:
                 if "value" in error.errors:
                     error.errors["answer"] = error.errors.pop("value")
-                show_error(form, error)
+                apply_error(form, error)
             else:
                 messages.success(
                     request,
@@ -379,7 +379,7 @@ def questionnaire(request: HttpRequest, key: str) -> HttpResponse:
             try:
                 recorded = services.questionnaire_answer(link=link, answers=form.cleaned_data)
             except ApplicationError as error:
-                show_error(form, error)
+                apply_error(form, error)
             else:
                 context = {"link": link, "recorded": recorded}
                 return render(request, "memory/questionnaire_thanks.html", context)
@@ -450,7 +450,7 @@ def contact_preferences(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         except PermissionDenied:
             raise
         except ApplicationError as error:
-            show_error(form, error)
+            apply_error(form, error)
         else:
             messages.success(request, f"{contact.full_name}'s preferences were saved.")
             return _back_to_contact(contact)
@@ -472,7 +472,7 @@ def contact_cap_set(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         except PermissionDenied:
             raise
         except ApplicationError as error:
-            show_error(form, error)
+            apply_error(form, error)
         else:
             messages.success(
                 request,
@@ -509,7 +509,7 @@ def contact_consent_record(request: AuthenticatedRequest, pk: int) -> HttpRespon
         except PermissionDenied:
             raise
         except ApplicationError as error:
-            show_error(form, error)
+            apply_error(form, error)
         else:
             messages.success(
                 request,

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from rapport.accounts import selectors as account_selectors
 from rapport.accounts.models import Account
-from rapport.core.errors import Conflict, InvalidInput
+from rapport.core.errors import InvalidInput
 from rapport.core.pagination import Page
 from rapport.core.requests import AuthenticatedRequest, safe_next
 from rapport.valuation import selectors, services
@@ -30,9 +30,8 @@ from rapport.valuation.forms import (
     WalletEstimateForm,
 )
 from rapport.valuation.models import OrderLine
-from rapport.web.kit import apply_error, is_fragment, writer_required
+from rapport.web.kit import form_submit, is_fragment, writer_required
 
-WRITE_ERRORS = (InvalidInput, Conflict)
 ORDER_PAGE = 25
 
 
@@ -97,21 +96,15 @@ def order_line_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         categories=selectors.product_category_list(),
         initial={"account": account},
     )
-    status = 200
-    if form.is_bound:
-        status = 400
-        if form.is_valid():
-            try:
-                line = services.order_line_create(actor=user, **form.service_arguments())
-            except WRITE_ERRORS as exc:
-                status = apply_error(form, exc)
-            else:
-                messages.success(
-                    request, f"Recorded {line.product} on {line.ordered_on:%-d %b %Y}."
-                )
-                return redirect(_orders_url(account))
+    sent = form_submit(
+        form, lambda: services.order_line_create(actor=user, **form.service_arguments())
+    )
+    if sent.done:
+        line = sent.saved
+        messages.success(request, f"Recorded {line.product} on {line.ordered_on:%-d %b %Y}.")
+        return redirect(_orders_url(account))
     context = {"account": account, "form": form, "kind": "order"}
-    return render(request, "valuation/record_form.html", context, status=status)
+    return render(request, "valuation/record_form.html", context, status=sent.status)
 
 
 @login_required
@@ -138,19 +131,15 @@ def subscription_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         categories=selectors.product_category_list(),
         initial={"account": account},
     )
-    status = 200
-    if form.is_bound:
-        status = 400
-        if form.is_valid():
-            try:
-                subscription = services.subscription_create(actor=user, **form.service_arguments())
-            except WRITE_ERRORS as exc:
-                status = apply_error(form, exc)
-            else:
-                messages.success(request, f"Recorded {subscription.name}.")
-                return redirect(_orders_url(account))
+    sent = form_submit(
+        form, lambda: services.subscription_create(actor=user, **form.service_arguments())
+    )
+    if sent.done:
+        subscription = sent.saved
+        messages.success(request, f"Recorded {subscription.name}.")
+        return redirect(_orders_url(account))
     context = {"account": account, "form": form, "kind": "subscription"}
-    return render(request, "valuation/record_form.html", context, status=status)
+    return render(request, "valuation/record_form.html", context, status=sent.status)
 
 
 @login_required
@@ -227,26 +216,21 @@ def wallet_estimate_record(request: AuthenticatedRequest, pk: int) -> HttpRespon
         categories=selectors.product_category_list(),
         people=account_selectors.contact_choices(user=user, account=account),
     )
-    status = 200
-    if form.is_bound:
-        status = 400
-        if form.is_valid():
-            try:
-                estimate = services.wallet_estimate_record(
-                    actor=user, account=account, **form.cleaned_data
-                )
-            except WRITE_ERRORS as exc:
-                status = apply_error(form, exc)
-            else:
-                messages.success(
-                    request,
-                    f"Recorded the {estimate.category.name} wallet of {account.name} "
-                    f"({estimate.get_source_display().lower()}).",
-                )
-                return _done(request, default_next)
+    sent = form_submit(
+        form,
+        lambda: services.wallet_estimate_record(actor=user, account=account, **form.cleaned_data),
+    )
+    if sent.done:
+        estimate = sent.saved
+        messages.success(
+            request,
+            f"Recorded the {estimate.category.name} wallet of {account.name} "
+            f"({estimate.get_source_display().lower()}).",
+        )
+        return _done(request, default_next)
     context = wallet_form_context(user=user, account=account, form=form, next_url=default_next)
     context["title"] = f"Wallet estimate · {account.name}"
-    return _partial_or_page(request, "valuation/_wallet_form.html", context, status)
+    return _partial_or_page(request, "valuation/_wallet_form.html", context, sent.status)
 
 
 @login_required
@@ -259,19 +243,15 @@ def judgement_record(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     organisation = selectors.organisation_of(account)
     default_next = safe_next(request) or _orders_url(account)
     form = JudgementForm(request.POST if request.method == "POST" else None)
-    status = 200
-    if form.is_bound:
-        status = 400
-        if form.is_valid():
-            try:
-                services.judgement_record(actor=user, customer=organisation, **form.cleaned_data)
-            except WRITE_ERRORS as exc:
-                status = apply_error(form, exc)
-            else:
-                messages.success(request, f"Recorded your judgement of {organisation.name}.")
-                return _done(request, default_next)
+    sent = form_submit(
+        form,
+        lambda: services.judgement_record(actor=user, customer=organisation, **form.cleaned_data),
+    )
+    if sent.done:
+        messages.success(request, f"Recorded your judgement of {organisation.name}.")
+        return _done(request, default_next)
     context = judgement_form_context(
         user=user, account=account, form=form if form.is_bound else None, next_url=default_next
     )
     context["title"] = f"Judgement · {organisation.name}"
-    return _partial_or_page(request, "valuation/_judgement_form.html", context, status)
+    return _partial_or_page(request, "valuation/_judgement_form.html", context, sent.status)

@@ -8,8 +8,9 @@ pages are the top layer); the import-linter contracts in pyproject.toml hold tha
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
@@ -54,20 +55,37 @@ def apply_error(form: forms.Form, error: ApplicationError) -> int:
     return error.status
 
 
-def form_submit(form: forms.Form, write: Callable[[], T]) -> tuple[T | None, int]:
-    """The shape of every form view: the service's result, or None and the page's status.
+@dataclass(frozen=True)
+class Submission(Generic[T]):
+    """What a form view's request came to: done (with the service's result) or its status."""
 
-    An unbound form (GET) is (None, 200); an invalid one (None, 400); a service error is
-    shown on the form with its own status. `write` runs only on a valid form.
+    status: int = 200
+    done: bool = False
+    result: T | None = None
+
+    @property
+    def saved(self) -> T:
+        """The service's result, once done."""
+        if not self.done:
+            raise ValueError("the form was not saved")
+        return cast(T, self.result)
+
+
+def form_submit(form: forms.Form, write: Callable[[], T]) -> Submission[T]:
+    """The shape of every form view: run `write` (one service call) on a valid bound form.
+
+    An unbound form (GET) gives status 200, an invalid one 400; a service's error is shown
+    on the form with its own status. `write` runs only once the form is valid.
     """
     if not form.is_bound:
-        return None, 200
+        return Submission()
     if not form.is_valid():
-        return None, 400
+        return Submission(status=400)
     try:
-        return write(), 200
+        result = write()
     except FORM_ERRORS as exc:
-        return None, apply_error(form, exc)
+        return Submission(status=apply_error(form, exc))
+    return Submission(done=True, result=result)
 
 
 class ObjectChoiceField(forms.ChoiceField):

@@ -39,11 +39,10 @@ from rapport.accounts.views.common import (
     readable_changes,
 )
 from rapport.core import selectors as core_selectors
-from rapport.core.errors import Conflict, InvalidInput, NotFound
+from rapport.core.errors import NotFound
 from rapport.core.requests import AuthenticatedRequest
-from rapport.web.kit import apply_error, is_fragment, writer_required
+from rapport.web.kit import FORM_ERRORS, apply_error, form_submit, is_fragment, writer_required
 
-WRITE_ERRORS = (InvalidInput, Conflict)
 ORGANISATION_RESULTS = 20
 INFLUENCE_CHOICES = field_as(BuyingRoleForm.base_fields, "influence", forms.ChoiceField).choices
 
@@ -159,7 +158,7 @@ def identity_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         return _contact_page(request, contact, identity_form=form, status=400)
     try:
         identity = services.identity_add(actor=request.user, contact=contact, **form.cleaned_data)
-    except WRITE_ERRORS as exc:
+    except FORM_ERRORS as exc:
         status = apply_error(form, exc)
         return _contact_page(request, contact, identity_form=form, status=status)
     messages.success(request, f"{identity.get_kind_display()} {identity.value} was added.")
@@ -190,7 +189,7 @@ def role_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         return _contact_page(request, contact, role_form=form, status=400)
     try:
         role = services.buying_role_set(actor=request.user, contact=contact, **form.cleaned_data)
-    except WRITE_ERRORS as exc:
+    except FORM_ERRORS as exc:
         status = apply_error(form, exc)
         return _contact_page(request, contact, role_form=form, status=status)
     messages.success(request, f"{role.get_role_display()} at {role.account.name} was saved.")
@@ -231,20 +230,16 @@ def contact_create(request: AuthenticatedRequest) -> HttpResponse:
         colleagues=colleagues,
         initial={"account": account},
     )
-    status = 200
-    if form.is_bound:
-        status = 400
-        if form.is_valid():
-            try:
-                contact = services.contact_create(actor=request.user, **form.cleaned_data)
-            except WRITE_ERRORS as exc:
-                status = apply_error(form, exc)
-            else:
-                messages.success(request, f"{contact.full_name} was added.")
-                return redirect("accounts:contact_detail", pk=contact.pk)
+    sent = form_submit(
+        form, lambda: services.contact_create(actor=request.user, **form.cleaned_data)
+    )
+    if sent.done:
+        contact = sent.saved
+        messages.success(request, f"{contact.full_name} was added.")
+        return redirect("accounts:contact_detail", pk=contact.pk)
     organisation = units[0] if units else account
     context = {"form": form, "mode": "create", "organisation": organisation, "account": account}
-    return render(request, "accounts/contact_form.html", context, status=status)
+    return render(request, "accounts/contact_form.html", context, status=sent.status)
 
 
 @login_required
@@ -274,20 +269,16 @@ def contact_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "notes": contact.notes,
         },
     )
-    status = 200
-    if form.is_bound:
-        status = 400
-        if form.is_valid():
-            try:
-                services.contact_update(actor=request.user, contact=contact, **form.cleaned_data)
-            except WRITE_ERRORS as exc:
-                status = apply_error(form, exc)
-            else:
-                messages.success(request, f"{contact.full_name} was saved.")
-                return redirect("accounts:contact_detail", pk=contact.pk)
+    sent = form_submit(
+        form,
+        lambda: services.contact_update(actor=request.user, contact=contact, **form.cleaned_data),
+    )
+    if sent.done:
+        messages.success(request, f"{contact.full_name} was saved.")
+        return redirect("accounts:contact_detail", pk=contact.pk)
     organisation = units[0] if units else contact.account
     context = {"form": form, "mode": "edit", "contact": contact, "organisation": organisation}
-    return render(request, "accounts/contact_form.html", context, status=status)
+    return render(request, "accounts/contact_form.html", context, status=sent.status)
 
 
 @login_required
@@ -304,24 +295,20 @@ def contact_move(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         units=units,
         initial={"title": contact.title},
     )
-    status = 200
-    if form.is_bound:
-        status = 400
-        if form.is_valid():
-            try:
-                services.contact_move(
-                    actor=request.user,
-                    contact=contact,
-                    to_account=form.cleaned_data["account"],
-                    title=form.cleaned_data["title"],
-                    moved_on=form.cleaned_data["moved_on"],
-                )
-            except WRITE_ERRORS as exc:
-                status = apply_error(form, exc)
-            else:
-                unit = form.cleaned_data["account"]
-                messages.success(request, f"{contact.full_name} moved to {unit.name}.")
-                return redirect("accounts:contact_detail", pk=contact.pk)
+    sent = form_submit(
+        form,
+        lambda: services.contact_move(
+            actor=request.user,
+            contact=contact,
+            to_account=form.cleaned_data["account"],
+            title=form.cleaned_data["title"],
+            moved_on=form.cleaned_data["moved_on"],
+        ),
+    )
+    if sent.done:
+        unit = form.cleaned_data["account"]
+        messages.success(request, f"{contact.full_name} moved to {unit.name}.")
+        return redirect("accounts:contact_detail", pk=contact.pk)
     org, organisations = _organisations(request)
     context = {
         "form": form,
@@ -331,7 +318,7 @@ def contact_move(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "org": org,
         "organisations": organisations if org else [],
     }
-    return render(request, "accounts/contact_move.html", context, status=status)
+    return render(request, "accounts/contact_move.html", context, status=sent.status)
 
 
 @login_required
