@@ -24,12 +24,12 @@ from rapport.core.models import Role, User
 from rapport.demo import SIZES, generate
 from rapport.interactions.models import Interaction, Participant
 from rapport.memory.models import Fact
+from rapport.offers.models import ProductCategory
 from rapport.valuation.costs import costs_to_serve
 from rapport.valuation.models import (
     JudgementScore,
     ModelRun,
     OrderLine,
-    ProductCategory,
     Subscription,
     TierAssignment,
     WalletEstimate,

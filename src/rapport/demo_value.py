@@ -43,11 +43,11 @@ from rapport.accounts.models import Account, Contact, LifecycleChange
 from rapport.core.models import Role, User
 from rapport.memory.models import Attribute, AttributeKind, Fact, FactSource
 from rapport.memory.values import display_value
+from rapport.offers.models import ProductCategory
 from rapport.valuation.models import (
     BillingPeriod,
     JudgementScore,
     OrderLine,
-    ProductCategory,
     Subscription,
     SubscriptionStatus,
     TransactionSource,

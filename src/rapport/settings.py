@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "rapport.valuation",
     "rapport.needs",
     "rapport.transfer",
+    "rapport.offers",
     "rapport.resolution",
     "rapport.web",
 ]

@@ -8,11 +8,11 @@ from decimal import Decimal
 from rapport.memory import services as memory_services
 from rapport.memory.selectors import attribute_get
 from rapport.needs.runners import segments_recompute
+from rapport.offers.models import ProductCategory
 from rapport.valuation.models import (
     AccountValue,
     CategoryShare,
     ModelRun,
-    ProductCategory,
     TierAssignment,
 )
 from tests.factories import make_account

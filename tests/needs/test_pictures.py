@@ -10,11 +10,11 @@ import pytest
 from rapport.core.errors import PermissionDenied
 from rapport.needs import pictures
 from rapport.needs.models import NeedsSegment, SegmentMembership
+from rapport.offers.models import ProductCategory
 from rapport.valuation.models import (
     AccountValue,
     CategoryShare,
     ModelRun,
-    ProductCategory,
     TierAssignment,
 )
 from tests.factories import make_account

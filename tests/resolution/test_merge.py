@@ -17,9 +17,10 @@ from rapport.interactions.models import AccountCadence, Interaction, Participant
 from rapport.memory import services as memory_services
 from rapport.memory.models import Fact, FactSource
 from rapport.memory.selectors import attribute_get
+from rapport.offers.models import ProductCategory
 from rapport.resolution import services
 from rapport.resolution.models import DuplicatePair, MergeRecord, PairStatus
-from rapport.valuation.models import OrderLine, ProductCategory
+from rapport.valuation.models import OrderLine
 from tests.factories import make_account, make_contact, make_interaction, make_partner
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Status
@@ -21,7 +21,6 @@ from rapport.valuation.models import (
     JudgementScore,
     ModelRun,
     OrderLine,
-    ProductCategory,
     Subscription,
     TierAssignment,
     WalletEstimate,
@@ -54,6 +53,10 @@ from rapport.valuation.schemas import (
     WalletEstimateIn,
     WalletEstimateOut,
 )
+
+if TYPE_CHECKING:
+    # annotations only: offers (the catalog) is a layer above valuation
+    from rapport.offers.models import ProductCategory
 
 router = Router(tags=["value"])
 

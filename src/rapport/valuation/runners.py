@@ -41,7 +41,7 @@ import itertools
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 from django.conf import settings
@@ -62,7 +62,6 @@ from rapport.valuation.models import (
     JudgementScore,
     ModelRun,
     OrderLine,
-    ProductCategory,
     RunKind,
     RunStatus,
     Subscription,
@@ -70,7 +69,12 @@ from rapport.valuation.models import (
     TierAssignment,
     WalletEstimate,
     WalletSource,
+    product_category_model,
 )
+
+if TYPE_CHECKING:
+    # annotations only: offers (the catalog) is a layer above valuation
+    pass
 
 logger = logging.getLogger(__name__)
 
@@ -599,7 +603,9 @@ def _value(run: ModelRun, *, now: datetime, progress: Progress | None) -> ModelR
     total = base.size
     _report(run, 0, total, progress)
 
-    category_ids = list(ProductCategory.objects.order_by("pk").values_list("pk", flat=True))
+    category_ids = list(
+        product_category_model().objects.order_by("pk").values_list("pk", flat=True)
+    )
     categories = {pk: j for j, pk in enumerate(category_ids)}
     lines = _Orders(today)
     customers, days, revenue, cost = lines.customer, lines.day, lines.revenue, lines.cost

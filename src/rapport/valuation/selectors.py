@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Model, Q, QuerySet, Sum
 from django.utils import timezone
@@ -30,7 +30,6 @@ from rapport.valuation.models import (
     JudgementScore,
     ModelRun,
     OrderLine,
-    ProductCategory,
     Recommendation,
     RunKind,
     Subscription,
@@ -39,7 +38,12 @@ from rapport.valuation.models import (
     TierAssignment,
     WalletEstimate,
     WalletSource,
+    product_category_model,
 )
+
+if TYPE_CHECKING:
+    # annotations only: offers (the catalog) is a layer above valuation
+    from rapport.offers.models import ProductCategory
 
 M = TypeVar("M", bound=Model)
 
@@ -97,14 +101,14 @@ def _newest_day_after(queryset: QuerySet[M], cursor: str | None, field: str) -> 
 
 def product_category_list() -> list[ProductCategory]:
     """Every product category, by name (they are not account data: everyone may read them)."""
-    return list(ProductCategory.objects.order_by("name", "id"))
+    return list(product_category_model().objects.order_by("name", "id"))
 
 
 def product_category_get(*, pk: int) -> ProductCategory:
     """One product category, or NotFound."""
     try:
-        return ProductCategory.objects.get(pk=pk)
-    except (ProductCategory.DoesNotExist, ValueError, TypeError):
+        return product_category_model().objects.get(pk=pk)
+    except (product_category_model().DoesNotExist, ValueError, TypeError):
         raise NotFound("product category not found") from None
 
 
