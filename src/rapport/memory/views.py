@@ -38,7 +38,7 @@ from rapport.memory.forms import (
 )
 from rapport.memory.models import Attribute, Purpose
 from rapport.memory.values import form_value
-from rapport.web.kit import apply_error
+from rapport.web.kit import apply_error, form_submit
 
 # --- profiles and facts (X3) -----------------------------------------------------------
 
@@ -444,16 +444,14 @@ def contact_preferences(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         return _preferences_page(request, contact)
     access.ensure_can_write(request.user)
     form = PreferenceForm(request.POST, prefix="preference")
-    if form.is_valid():
-        try:
-            services.preference_set(actor=request.user, contact=contact, **form.cleaned_data)
-        except PermissionDenied:
-            raise
-        except ApplicationError as error:
-            apply_error(form, error)
-        else:
-            messages.success(request, f"{contact.full_name}'s preferences were saved.")
-            return _back_to_contact(contact)
+    sent = form_submit(
+        form,
+        lambda: services.preference_set(actor=request.user, contact=contact, **form.cleaned_data),
+        errors=(ApplicationError,),
+    )
+    if sent.done:
+        messages.success(request, f"{contact.full_name}'s preferences were saved.")
+        return _back_to_contact(contact)
     return _preferences_page(request, contact, preference_form=form, status=400)
 
 
@@ -464,21 +462,20 @@ def contact_cap_set(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     contact = account_selectors.contact_get(user=request.user, pk=pk)
     access.ensure_can_write(request.user)
     form = FrequencyCapForm(request.POST, prefix="cap")
-    if form.is_valid():
-        try:
-            cap = services.frequency_cap_set(
-                actor=request.user, contact=contact, **form.cleaned_data
-            )
-        except PermissionDenied:
-            raise
-        except ApplicationError as error:
-            apply_error(form, error)
-        else:
-            messages.success(
-                request,
-                f"At most {cap.max_contacts} per {cap.per_days} days by {cap.channel} from now on.",
-            )
-            return redirect("memory:contact_preferences", pk=contact.pk)
+    sent = form_submit(
+        form,
+        lambda: services.frequency_cap_set(
+            actor=request.user, contact=contact, **form.cleaned_data
+        ),
+        errors=(ApplicationError,),
+    )
+    if sent.done:
+        cap = sent.saved
+        messages.success(
+            request,
+            f"At most {cap.max_contacts} per {cap.per_days} days by {cap.channel} from now on.",
+        )
+        return redirect("memory:contact_preferences", pk=contact.pk)
     return _preferences_page(request, contact, cap_form=form, status=400)
 
 
@@ -501,22 +498,19 @@ def contact_consent_record(request: AuthenticatedRequest, pk: int) -> HttpRespon
     contact = account_selectors.contact_get(user=request.user, pk=pk)
     access.ensure_can_write(request.user)
     form = ConsentForm(request.POST, prefix="consent")
-    if form.is_valid():
-        try:
-            consent = services.consent_record(
-                actor=request.user, contact=contact, **form.cleaned_data
-            )
-        except PermissionDenied:
-            raise
-        except ApplicationError as error:
-            apply_error(form, error)
-        else:
-            messages.success(
-                request,
-                f"{contact.full_name} {consent.get_status_display().lower()} consent to "
-                f"{consent.get_purpose_display().lower()}.",
-            )
-            return _back_to_contact(contact)
+    sent = form_submit(
+        form,
+        lambda: services.consent_record(actor=request.user, contact=contact, **form.cleaned_data),
+        errors=(ApplicationError,),
+    )
+    if sent.done:
+        consent = sent.saved
+        messages.success(
+            request,
+            f"{contact.full_name} {consent.get_status_display().lower()} consent to "
+            f"{consent.get_purpose_display().lower()}.",
+        )
+        return _back_to_contact(contact)
     return _preferences_page(request, contact, consent_form=form, status=400)
 
 

@@ -16,7 +16,7 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 
 from rapport.core import access
-from rapport.core.errors import ApplicationError, Conflict, InvalidInput
+from rapport.core.errors import ApplicationError, Conflict, InvalidInput, PermissionDenied
 
 T = TypeVar("T")
 
@@ -71,11 +71,17 @@ class Submission(Generic[T]):
         return cast(T, self.result)
 
 
-def form_submit(form: forms.Form, write: Callable[[], T]) -> Submission[T]:
+def form_submit(
+    form: forms.Form,
+    write: Callable[[], T],
+    *,
+    errors: tuple[type[ApplicationError], ...] = FORM_ERRORS,
+) -> Submission[T]:
     """The shape of every form view: run `write` (one service call) on a valid bound form.
 
     An unbound form (GET) gives status 200, an invalid one 400; a service's error is shown
-    on the form with its own status. `write` runs only once the form is valid.
+    on the form with its own status (`errors` names which; a refusal is never shown on a
+    form, it stays a 403 page). `write` runs only once the form is valid.
     """
     if not form.is_bound:
         return Submission()
@@ -83,7 +89,9 @@ def form_submit(form: forms.Form, write: Callable[[], T]) -> Submission[T]:
         return Submission(status=400)
     try:
         result = write()
-    except FORM_ERRORS as exc:
+    except errors as exc:
+        if isinstance(exc, PermissionDenied):
+            raise
         return Submission(status=apply_error(form, exc))
     return Submission(done=True, result=result)
 
