@@ -36,7 +36,7 @@ from rapport.interactions.forms import (
 from rapport.interactions.models import Channel, ReviewStatus
 from rapport.interactions.tasks import cadence_recompute
 from rapport.memory import selectors as memory_selectors
-from rapport.web.kit import is_fragment
+from rapport.web.kit import id_param, is_fragment
 
 TIMELINE_TEMPLATE = "interactions/partials/timeline.html"
 
@@ -84,13 +84,7 @@ def timeline_more_url(params: QueryDict | dict[str, Any], cursor: str | None) ->
 
 
 def _int_param(request: AuthenticatedRequest, name: str) -> int | None:
-    raw = request.GET.get(name, "")
-    if not raw:
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise NotFound(f"{name} not found") from None
+    return id_param(request.GET.get(name, ""), name)
 
 
 def _error_fragment(request: AuthenticatedRequest, error: ApplicationError) -> HttpResponse:

@@ -38,7 +38,7 @@ from rapport.memory.forms import (
 )
 from rapport.memory.models import Attribute, Purpose
 from rapport.memory.values import form_value
-from rapport.web.kit import apply_error, form_submit
+from rapport.web.kit import apply_error, form_submit, id_param
 
 # --- profiles and facts (X3) -----------------------------------------------------------
 
@@ -69,13 +69,7 @@ class Subject:
 
 
 def _pk(request: AuthenticatedRequest, name: str) -> int | None:
-    raw = request.GET.get(name) or request.POST.get(name) or ""
-    if not raw:
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise NotFound(f"{name} not found") from None
+    return id_param(request.GET.get(name) or request.POST.get(name) or "", name)
 
 
 def _subject(request: AuthenticatedRequest) -> Subject:

@@ -16,7 +16,13 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 
 from rapport.core import access
-from rapport.core.errors import ApplicationError, Conflict, InvalidInput, PermissionDenied
+from rapport.core.errors import (
+    ApplicationError,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
 
 T = TypeVar("T")
 
@@ -44,6 +50,16 @@ def is_fragment(request: HttpRequest) -> bool:
     if not htmx:
         return False
     return not htmx.history_restore_request and not htmx.boosted
+
+
+def id_param(raw: str, name: str) -> int | None:
+    """A row id from a query or form parameter; a malformed one is as unknown as a missing row."""
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise NotFound(f"{name} not found") from None
 
 
 def apply_error(form: forms.Form, error: ApplicationError) -> int:
