@@ -144,7 +144,8 @@ class ObjectChoiceField(forms.ChoiceField):
         )
 
     def prepare_value(self, value: Any) -> Any:
-        return getattr(value, "pk", value)
+        # the options' keys are strings: so is the value a row stands for
+        return str(value.pk) if hasattr(value, "pk") else value
 
     def clean(self, value: Any) -> Any:
         value = super().clean(value)
