@@ -28,9 +28,10 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from rapport.accounts import keys  # noqa: E402
 from rapport.accounts.models import Account, Contact, ContactIdentity  # noqa: E402
 from rapport.core.models import Role, User  # noqa: E402
-from rapport.resolution import keys, selectors  # noqa: E402
+from rapport.resolution import selectors  # noqa: E402
 
 ACCOUNTS = int(os.environ.get("BENCH_ACCOUNTS", 20_000))
 CONTACTS = int(os.environ.get("BENCH_CONTACTS", 300_000))

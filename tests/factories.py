@@ -33,8 +33,9 @@ from rapport.interactions.models import Interaction
 from rapport.memory import services as memory_services
 from rapport.memory.models import Fact, FactSource
 from rapport.memory.selectors import attribute_get
+from rapport.offers.models import ProductCategory
 from rapport.valuation import services as valuation_services
-from rapport.valuation.models import OrderLine, ProductCategory, Subscription
+from rapport.valuation.models import OrderLine, Subscription
 
 
 class _ServiceFactory(DjangoModelFactory):

@@ -27,13 +27,13 @@ from rapport.demo.generator import generate
 from rapport.demo.sizes import SIZES
 from rapport.interactions.models import Interaction, Participant
 from rapport.memory.models import Fact
+from rapport.offers.models import ProductCategory
 from rapport.resolution.models import DedupeRun, DuplicatePair
 from rapport.valuation.costs import costs_to_serve
 from rapport.valuation.models import (
     JudgementScore,
     ModelRun,
     OrderLine,
-    ProductCategory,
     Subscription,
     TierAssignment,
     WalletEstimate,

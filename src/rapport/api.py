@@ -24,7 +24,6 @@ from rapport.needs import api as needs_api
 from rapport.resolution import api as resolution_api
 from rapport.transfer import api as transfer_api
 from rapport.valuation import api as valuation_api
-from rapport.valuation import results_api as valuation_results_api
 
 DESCRIPTION = """
 Rapport's REST API. Send `Authorization: Bearer <token>` (create a token under
@@ -92,7 +91,6 @@ api.add_router("", interactions_api.router)
 api.add_router("", memory_api.router)
 api.add_router("", transfer_api.router)
 api.add_router("", valuation_api.router)
-api.add_router("", valuation_results_api.router)
 api.add_router("", needs_api.router)
 api.add_router("", resolution_api.router)
 

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "rapport.valuation",
     "rapport.needs",
     "rapport.transfer",
+    "rapport.offers",
     "rapport.resolution",
     "rapport.demo",
     "rapport.web",

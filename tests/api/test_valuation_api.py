@@ -15,11 +15,11 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rapport.offers.models import ProductCategory
 from rapport.valuation import services
 from rapport.valuation.models import (
     JudgementScore,
     OrderLine,
-    ProductCategory,
     Subscription,
     WalletEstimate,
 )

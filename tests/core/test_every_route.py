@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.models import update_last_login
 from django.contrib.auth.signals import user_logged_in
 from django.test import Client
@@ -34,10 +35,9 @@ PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 REGEX_PARAM = re.compile(r"\(\?P<(?P<name>[^>]+)>[^)]*\)")
 API = "api/v1/"
 LOGOUT = "/logout/"
-# Apps whose rows the sweep watches (nothing may change) and whose ids it tries.
-APPS = {
-    "core", "accounts", "interactions", "memory", "valuation", "needs", "resolution", "transfer",
-}  # fmt: skip
+# Apps whose rows the sweep watches (nothing may change) and whose ids it tries: every
+# rapport app in INSTALLED_APPS, so a new app joins the sweep the day it is installed.
+APPS = {app.rsplit(".", 1)[-1] for app in settings.INSTALLED_APPS if app.startswith("rapport.")}
 # The model a parameter addresses, by the path (without "api/v1/") up to it: the longest
 # matching tail of segments wins. A second parameter names its parent field, so it is
 # also tried under its own parent and under the first parent of each organisation.

@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from rapport.needs.runners import segments_recompute
+from rapport.offers.models import ProductCategory
 from rapport.valuation.models import (
     AccountValue,
     CategoryShare,
     ModelRun,
-    ProductCategory,
     TierAssignment,
 )
 from tests.factories import FactFactory, make_account

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from rapport.accounts import keys
 from rapport.accounts import services as account_services
-from rapport.resolution import keys, selectors
+from rapport.resolution import selectors
 from tests.factories import make_account, make_contact
 
 pytestmark = pytest.mark.django_db

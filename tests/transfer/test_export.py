@@ -12,7 +12,8 @@ from django.core.management import call_command
 from django.test import Client
 from openpyxl import load_workbook
 
-from rapport.valuation.models import OrderLine, ProductCategory
+from rapport.offers.models import ProductCategory
+from rapport.valuation.models import OrderLine
 from tests.factories import make_account
 
 pytestmark = pytest.mark.django_db

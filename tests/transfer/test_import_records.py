@@ -10,8 +10,9 @@ from django.core.management import call_command
 
 from rapport.accounts.models import Contact
 from rapport.interactions.models import IngestionItem, Interaction
+from rapport.offers.models import ProductCategory
 from rapport.transfer.models import AccountKey
-from rapport.valuation.models import OrderLine, ProductCategory, Subscription
+from rapport.valuation.models import OrderLine, Subscription
 from tests.factories import make_contact
 from tests.transfer.conftest import run_import, table_counts, xlsx_bytes
 

@@ -16,11 +16,11 @@ from rapport.core.errors import Conflict, InvalidInput, NotFound, PermissionDeni
 from rapport.memory import services as memory_services
 from rapport.memory.models import FactSource
 from rapport.memory.selectors import attribute_get
+from rapport.offers.models import ProductCategory
 from rapport.valuation import selectors, services
 from rapport.valuation.models import (
     JudgementScore,
     OrderLine,
-    ProductCategory,
     Subscription,
     SubscriptionStatus,
     WalletEstimate,

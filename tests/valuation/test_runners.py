@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from rapport.analytics import btyd, retention
 from rapport.core.models import Role
+from rapport.offers.models import ProductCategory
 from rapport.valuation import runners
 from rapport.valuation.costs import costs_to_serve
 from rapport.valuation.models import (
@@ -18,7 +19,6 @@ from rapport.valuation.models import (
     CategoryShare,
     ModelRun,
     OrderLine,
-    ProductCategory,
     RunStatus,
     Subscription,
     TierAssignment,

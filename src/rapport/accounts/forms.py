@@ -6,7 +6,7 @@ can never offer (or accept) an account, unit, person or partner the user may not
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 from django import forms
@@ -24,8 +24,9 @@ from rapport.accounts.models import (
     PartnerKind,
     PartnerRole,
 )
-from rapport.core.errors import ApplicationError, InvalidInput, NotFound
+from rapport.core.errors import InvalidInput, NotFound
 from rapport.core.models import User
+from rapport.web.kit import ObjectChoiceField
 
 # --- helpers --------------------------------------------------------------------------
 
@@ -48,44 +49,6 @@ def with_blank(choices: Iterable[tuple[Any, str]], label: str = "Any") -> list[t
 def unit_label(unit: Account, top_depth: int = 1) -> str:
     """A unit's name indented by its depth, so a flat select reads as a tree."""
     return "\u2003" * max(0, unit.depth - top_depth) + unit.name
-
-
-class ObjectChoiceField(forms.ChoiceField):
-    """A select over rows a selector already fetched (and scoped); cleans to the row itself.
-
-    Unlike ModelChoiceField it never queries again: the options are the permission check.
-    """
-
-    def __init__(
-        self,
-        *,
-        objects: Iterable[Any] = (),
-        label_from: Callable[[Any], str] = str,
-        empty_label: str | None = "—",
-        **kwargs: Any,
-    ) -> None:
-        self.empty_label = empty_label
-        self.label_from = label_from
-        super().__init__(**kwargs)
-        self.set_objects(objects)
-
-    def set_objects(self, objects: Iterable[Any]) -> None:
-        """Replace the options (a form fills them in from its user's selectors)."""
-        self.objects = {str(obj.pk): obj for obj in objects}
-        options = [(key, self.label_from(obj)) for key, obj in self.objects.items()]
-        self.choices = (
-            [("", self.empty_label), *options] if self.empty_label is not None else options
-        )
-
-    def prepare_value(self, value: Any) -> Any:
-        return getattr(value, "pk", value)
-
-    def clean(self, value: Any) -> Any:
-        value = super().clean(value)
-        return self.objects.get(str(value)) if value not in self.empty_values else None
-
-    def has_changed(self, initial: Any, data: Any) -> bool:
-        return str(self.prepare_value(initial) or "") != str(data or "")
 
 
 class OrganisationField(forms.Field):
@@ -112,15 +75,6 @@ class OrganisationField(forms.Field):
             raise ValidationError(
                 "Choose an organisation from the list.", code="invalid_choice"
             ) from None
-
-
-def apply_error(form: forms.Form, error: ApplicationError) -> int:
-    """Show a service's error on the form (on its field when it has one); returns the status."""
-    messages = error.errors or {error.field or "non_field": [error.message]}
-    for name, texts in messages.items():
-        for text in texts:
-            form.add_error(name if name in form.fields else None, text)
-    return error.status
 
 
 def read_query(form: forms.Form) -> dict[str, Any]:

@@ -12,9 +12,9 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager
 
+from rapport.accounts import keys as blocking
 from rapport.core.models import LiveManager, SoftDeletable, TimeStamped
 from rapport.core.validators import validate_web_address
-from rapport.resolution import keys as blocking
 
 
 def _with_keys(kwargs: dict[str, Any], sources: set[str], keys: tuple[str, ...]) -> None:
@@ -87,7 +87,7 @@ class Account(MP_Node, TimeStamped, SoftDeletable):
     # the page sums them over the subtree in Python from one query.
     interaction_count = models.PositiveIntegerField(default=0, editable=False)
     last_interaction_at = models.DateTimeField(null=True, blank=True, editable=False)
-    # Blocking keys of the duplicate check (resolution.keys), kept by save(); db_default
+    # Blocking keys of the duplicate check (accounts.keys), kept by save(); db_default
     # lets bulk loaders skip them (`rapport dedupe --keys` fills what they left empty).
     match_key = models.CharField(
         max_length=16, blank=True, default="", db_default="", editable=False

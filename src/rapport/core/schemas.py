@@ -33,6 +33,8 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 """A row id given by the caller."""
 
 Limit = Annotated[int, Field(ge=1, le=200)]
+# A fact's value as JSON carries it, whichever app takes one in (memory, interactions).
+JsonValue = str | int | float | bool | list[str] | dict[str, str]
 """A page size."""
 
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from rapport.valuation.models import (
-    ProductCategory,
-    WalletSource,
-)
+from rapport.offers.models import ProductCategory
+from rapport.valuation.models import WalletSource
 
 LINES_PER_ORGANISATION = 100  # large: 20,000 organisations -> 2,000,000 order lines
 BATCH = 5_000

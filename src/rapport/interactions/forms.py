@@ -28,31 +28,9 @@ from rapport.interactions.models import (
 from rapport.interactions.services import CommitmentSpec
 from rapport.memory.models import Attribute, Purpose
 from rapport.memory.services import LearnedFact
+from rapport.web.kit import ObjectChoiceField, apply_error
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
-
-
-class ObjectChoiceField(forms.ChoiceField):
-    """A select over objects already fetched (through a scoped selector); cleans to the object."""
-
-    def __init__(self, *, empty_label: str | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.empty_label = empty_label
-        self.objects_by_key: dict[str, Any] = {}
-
-    def set_objects(self, objects: Sequence[Any], label_from: Callable[[Any], str] = str) -> None:
-        self.objects_by_key = {str(o.pk): o for o in objects}
-        choices = [(key, label_from(o)) for key, o in self.objects_by_key.items()]
-        if self.empty_label is not None:
-            choices.insert(0, ("", self.empty_label))
-        self.choices = choices
-
-    def clean(self, value: Any) -> Any:
-        value = super().clean(value)
-        return self.objects_by_key[value] if value not in self.empty_values else None
-
-    def prepare_value(self, value: Any) -> Any:
-        return str(value.pk) if hasattr(value, "pk") else value
 
 
 class ObjectMultipleChoiceField(forms.MultipleChoiceField):
@@ -135,7 +113,7 @@ def _unit_label(unit: Account) -> str:
 class InteractionForm(forms.Form):
     """Log or correct an interaction. On edit, the unit and our side are fixed."""
 
-    account = ObjectChoiceField(label="Organisation unit")
+    account = ObjectChoiceField(label="Organisation unit", empty_label=None)
     channel = forms.ChoiceField(choices=Channel.choices)
     direction = forms.ChoiceField(choices=Direction.choices, initial=Direction.OUTBOUND)
     occurred_at = forms.DateTimeField(
@@ -532,13 +510,6 @@ def learned_field_name(name: str) -> str:
 # --- ingestion (X10) ------------------------------------------------------------------
 
 
-def _refusal_shown(form: forms.Form, error: ApplicationError) -> None:
-    """Show a service's refusal next to the field it names (or above the form)."""
-    for name, messages in (error.errors or {"non_field": [error.message]}).items():
-        for message in messages:
-            form.add_error(name if name in form.fields else None, message)
-
-
 class IngestionUploadForm(forms.Form):
     """The import page: a file of interactions, its format (or told by the file), dry run."""
 
@@ -557,13 +528,13 @@ class IngestionUploadForm(forms.Form):
 
     def add_application_error(self, error: ApplicationError) -> None:
         """Show a service's refusal next to its field."""
-        _refusal_shown(self, error)
+        apply_error(self, error)
 
 
 class ReviewAttachForm(forms.Form):
     """Attach a review item: the unit it happened with and their people who took part."""
 
-    account = ObjectChoiceField(label="Organisation or unit")
+    account = ObjectChoiceField(label="Organisation or unit", empty_label=None)
     contacts = ObjectMultipleChoiceField(
         required=False,
         label="Their people",
@@ -581,4 +552,4 @@ class ReviewAttachForm(forms.Form):
 
     def add_application_error(self, error: ApplicationError) -> None:
         """Show a service's refusal next to its field."""
-        _refusal_shown(self, error)
+        apply_error(self, error)

@@ -9,7 +9,7 @@ from ninja import Field, Schema
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator
 
 from rapport.accounts.schemas import AccountRef, ContactRef, Input, PageFilters, PartnerRef
-from rapport.core.schemas import Id, Text, UserRef
+from rapport.core.schemas import Id, JsonValue, Text, UserRef
 from rapport.interactions.models import (
     Channel,
     CommitmentStatus,
@@ -22,7 +22,6 @@ from rapport.interactions.models import (
     Thread,
     ThreadStatus,
 )
-from rapport.memory.schemas import JsonValue
 
 
 def _storable_moment(value: datetime) -> datetime:

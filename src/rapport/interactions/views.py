@@ -14,8 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rapport.accounts import selectors as account_selectors
-from rapport.accounts.models import Account
-from rapport.accounts.views.common import is_fragment
+from rapport.accounts.models import Account, Contact
 from rapport.core import access
 from rapport.core.errors import ApplicationError, InvalidInput, NotFound, PermissionDenied
 from rapport.core.requests import AuthenticatedRequest, safe_next
@@ -34,9 +33,10 @@ from rapport.interactions.forms import (
     learned_rows,
     learned_values,
 )
-from rapport.interactions.models import ReviewStatus
+from rapport.interactions.models import Channel, ReviewStatus
 from rapport.interactions.tasks import cadence_recompute
 from rapport.memory import selectors as memory_selectors
+from rapport.web.kit import id_param, is_fragment
 
 TIMELINE_TEMPLATE = "interactions/partials/timeline.html"
 
@@ -84,13 +84,7 @@ def timeline_more_url(params: QueryDict | dict[str, Any], cursor: str | None) ->
 
 
 def _int_param(request: AuthenticatedRequest, name: str) -> int | None:
-    raw = request.GET.get(name, "")
-    if not raw:
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise NotFound(f"{name} not found") from None
+    return id_param(request.GET.get(name, ""), name)
 
 
 def _error_fragment(request: AuthenticatedRequest, error: ApplicationError) -> HttpResponse:
@@ -663,3 +657,27 @@ def ingestion_dismiss(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     services.ingestion_item_dismiss(actor=request.user, item=item)
     messages.success(request, f"Dismissed “{item.subject}”.")
     return redirect("interactions:ingestion_review")
+
+
+# --- cards of the account and contact pages (added in InteractionsConfig.ready) -------------
+
+
+def account_card(request: AuthenticatedRequest, account: Account) -> dict[str, Any]:
+    """The account page's "where we left off" card and its log-an-interaction buttons."""
+    return {
+        "channels": Channel.choices,
+        "log_url": f"{reverse('interactions:interaction_create')}?account={account.pk}",
+        "left_off": selectors.where_we_left_off(user=request.user, account=account),
+    }
+
+
+def contact_card(request: AuthenticatedRequest, contact: Contact) -> dict[str, Any]:
+    """The contact page's "where we left off" card and its log-an-interaction buttons."""
+    return {
+        "channels": Channel.choices,
+        "log_url": (
+            f"{reverse('interactions:interaction_create')}"
+            f"?account={contact.account_id}&contact={contact.pk}"
+        ),
+        "left_off": selectors.where_we_left_off(user=request.user, contact=contact),
+    }

@@ -8,10 +8,10 @@ from zoneinfo import available_timezones
 
 from django import forms
 
-from rapport.core.errors import ApplicationError
-from rapport.interactions.forms import ObjectChoiceField, ObjectMultipleChoiceField
+from rapport.interactions.forms import ObjectMultipleChoiceField
 from rapport.interactions.models import Channel
 from rapport.memory.models import Attribute, ConsentStatus, FactSource, Purpose, ValueType
+from rapport.web.kit import ObjectChoiceField
 
 # --- facts and questions (X3, X4) ------------------------------------------------------
 
@@ -236,12 +236,3 @@ class ConsentForm(forms.Form):
         label="How they told us",
         widget=forms.TextInput(attrs={"placeholder": "Web form, call, reply to a newsletter …"}),
     )
-
-
-def show_error(form: forms.Form, error: ApplicationError) -> None:
-    """Show a service's refusal next to the field it names (or above the form)."""
-    fields: dict[str, Any] = error.errors or {"non_field": [error.message]}
-    for name, messages in fields.items():
-        target = name if name in form.fields else None
-        for message in messages:
-            form.add_error(target, message)

@@ -9,7 +9,7 @@ from ninja import Field, Schema
 from pydantic import AwareDatetime, BeforeValidator
 
 from rapport.accounts.schemas import AccountRef, ContactRef, Input, PageFilters
-from rapport.core.schemas import Id, Text, UserRef
+from rapport.core.schemas import Id, JsonValue, Text, UserRef
 from rapport.memory.models import (
     AttributeKind,
     Fact,
@@ -29,8 +29,6 @@ class AttributeRef(Schema):
 
 
 # --- facts (X3) ------------------------------------------------------------------------
-
-JsonValue = str | int | float | bool | list[str] | dict[str, str]
 
 
 class AttributeOut(Schema):

@@ -34,11 +34,11 @@ from rapport.memory.forms import (
     QuestionnaireAnswerForm,
     QuestionnaireForm,
     ResolveForm,
-    show_error,
     value_field,
 )
 from rapport.memory.models import Attribute, Purpose
 from rapport.memory.values import form_value
+from rapport.web.kit import apply_error, form_submit, id_param
 
 # --- profiles and facts (X3) -----------------------------------------------------------
 
@@ -69,13 +69,7 @@ class Subject:
 
 
 def _pk(request: AuthenticatedRequest, name: str) -> int | None:
-    raw = request.GET.get(name) or request.POST.get(name) or ""
-    if not raw:
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise NotFound(f"{name} not found") from None
+    return id_param(request.GET.get(name) or request.POST.get(name) or "", name)
 
 
 def _subject(request: AuthenticatedRequest) -> Subject:
@@ -175,7 +169,7 @@ def fact_record(request: AuthenticatedRequest) -> HttpResponse:
             except PermissionDenied:
                 raise
             except ApplicationError as error:
-                show_error(form, error)
+                apply_error(form, error)
             else:
                 messages.success(request, f"Recorded {attribute.label.lower()} for {subject.name}.")
                 return redirect(subject.profile_url)
@@ -298,7 +292,7 @@ def question_ask(request: AuthenticatedRequest) -> HttpResponse:
             except ApplicationError as error:
                 if "value" in error.errors:
                     error.errors["answer"] = error.errors.pop("value")
-                show_error(form, error)
+                apply_error(form, error)
             else:
                 messages.success(
                     request,
@@ -379,7 +373,7 @@ def questionnaire(request: HttpRequest, key: str) -> HttpResponse:
             try:
                 recorded = services.questionnaire_answer(link=link, answers=form.cleaned_data)
             except ApplicationError as error:
-                show_error(form, error)
+                apply_error(form, error)
             else:
                 context = {"link": link, "recorded": recorded}
                 return render(request, "memory/questionnaire_thanks.html", context)
@@ -444,16 +438,14 @@ def contact_preferences(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         return _preferences_page(request, contact)
     access.ensure_can_write(request.user)
     form = PreferenceForm(request.POST, prefix="preference")
-    if form.is_valid():
-        try:
-            services.preference_set(actor=request.user, contact=contact, **form.cleaned_data)
-        except PermissionDenied:
-            raise
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
-            messages.success(request, f"{contact.full_name}'s preferences were saved.")
-            return _back_to_contact(contact)
+    sent = form_submit(
+        form,
+        lambda: services.preference_set(actor=request.user, contact=contact, **form.cleaned_data),
+        errors=(ApplicationError,),
+    )
+    if sent.done:
+        messages.success(request, f"{contact.full_name}'s preferences were saved.")
+        return _back_to_contact(contact)
     return _preferences_page(request, contact, preference_form=form, status=400)
 
 
@@ -464,21 +456,20 @@ def contact_cap_set(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     contact = account_selectors.contact_get(user=request.user, pk=pk)
     access.ensure_can_write(request.user)
     form = FrequencyCapForm(request.POST, prefix="cap")
-    if form.is_valid():
-        try:
-            cap = services.frequency_cap_set(
-                actor=request.user, contact=contact, **form.cleaned_data
-            )
-        except PermissionDenied:
-            raise
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
-            messages.success(
-                request,
-                f"At most {cap.max_contacts} per {cap.per_days} days by {cap.channel} from now on.",
-            )
-            return redirect("memory:contact_preferences", pk=contact.pk)
+    sent = form_submit(
+        form,
+        lambda: services.frequency_cap_set(
+            actor=request.user, contact=contact, **form.cleaned_data
+        ),
+        errors=(ApplicationError,),
+    )
+    if sent.done:
+        cap = sent.saved
+        messages.success(
+            request,
+            f"At most {cap.max_contacts} per {cap.per_days} days by {cap.channel} from now on.",
+        )
+        return redirect("memory:contact_preferences", pk=contact.pk)
     return _preferences_page(request, contact, cap_form=form, status=400)
 
 
@@ -501,22 +492,19 @@ def contact_consent_record(request: AuthenticatedRequest, pk: int) -> HttpRespon
     contact = account_selectors.contact_get(user=request.user, pk=pk)
     access.ensure_can_write(request.user)
     form = ConsentForm(request.POST, prefix="consent")
-    if form.is_valid():
-        try:
-            consent = services.consent_record(
-                actor=request.user, contact=contact, **form.cleaned_data
-            )
-        except PermissionDenied:
-            raise
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
-            messages.success(
-                request,
-                f"{contact.full_name} {consent.get_status_display().lower()} consent to "
-                f"{consent.get_purpose_display().lower()}.",
-            )
-            return _back_to_contact(contact)
+    sent = form_submit(
+        form,
+        lambda: services.consent_record(actor=request.user, contact=contact, **form.cleaned_data),
+        errors=(ApplicationError,),
+    )
+    if sent.done:
+        consent = sent.saved
+        messages.success(
+            request,
+            f"{contact.full_name} {consent.get_status_display().lower()} consent to "
+            f"{consent.get_purpose_display().lower()}.",
+        )
+        return _back_to_contact(contact)
     return _preferences_page(request, contact, consent_form=form, status=400)
 
 
@@ -556,3 +544,41 @@ def contact_permission_check(request: AuthenticatedRequest) -> HttpResponse:
             context["rows"] = [(person, permissions[person.pk]) for person in people]
             context["verdict"] = selectors.worst_verdict(permissions.values())
     return render(request, "memory/_preferences_check.html", context)
+
+
+# --- cards of the account and contact pages (added in MemoryConfig.ready) -------------------
+
+
+def _what_we_know_card(
+    request: AuthenticatedRequest, *, account: Account | None = None, contact: Contact | None = None
+) -> dict[str, Any]:
+    """The context of the "What we know" card (memory/_what_we_know.html)."""
+    known = selectors.what_we_know(user=request.user, account=account, contact=contact)
+    if contact is not None:
+        query, url = f"contact={contact.pk}", reverse("memory:contact_profile", args=[contact.pk])
+    else:
+        assert account is not None
+        query, url = f"account={account.pk}", reverse("memory:account_profile", args=[account.pk])
+    return {
+        "memory_last_fact": selectors.latest_told(user=request.user, contact=contact)
+        if contact is not None
+        else None,
+        "memory_profile": known.profile,
+        "memory_suggestions": known.suggestions,
+        "memory_subject_query": query,
+        "memory_profile_url": url,
+    }
+
+
+def account_card(request: AuthenticatedRequest, account: Account) -> dict[str, Any]:
+    """The account page's "What we know" card."""
+    return _what_we_know_card(request, account=account)
+
+
+def contact_card(request: AuthenticatedRequest, contact: Contact) -> dict[str, Any]:
+    """The contact page's "What we know", communication preferences and consent cards."""
+    return {
+        "communication": selectors.contact_preferences(user=request.user, contact=contact),
+        "consent_form": ConsentForm(prefix="consent"),
+        **_what_we_know_card(request, contact=contact),
+    }

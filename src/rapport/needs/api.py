@@ -11,7 +11,7 @@ from rapport.accounts import selectors as account_selectors
 from rapport.core.api import caller
 from rapport.core.pagination import Page
 from rapport.core.schemas import Id
-from rapport.needs import selectors
+from rapport.needs import pictures, selectors
 from rapport.needs.models import NeedsSegment, SegmentMembership
 from rapport.needs.schemas import (
     ContactNeedsOut,
@@ -24,7 +24,6 @@ from rapport.needs.schemas import (
     SegmentOut,
 )
 from rapport.needs.selectors import CatalogueEntry, ContactNeeds, NeedsProfile
-from rapport.valuation import pictures
 
 router = Router(tags=["needs"])
 

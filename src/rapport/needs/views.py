@@ -13,8 +13,7 @@ from django.views.decorators.http import require_GET
 
 from rapport.accounts import selectors as account_selectors
 from rapport.core.requests import AuthenticatedRequest
-from rapport.needs import selectors
-from rapport.valuation import pictures
+from rapport.needs import pictures, selectors
 from rapport.valuation.models import Tier
 
 TIER_COLORS = {

@@ -32,9 +32,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from rapport.accounts import keys
 from rapport.accounts.models import Account, Contact, ContactIdentity, IdentityKind
 from rapport.core.errors import Conflict
-from rapport.resolution import keys
 
 CHUNK = 500
 _SKIPPED_APPS = {"resolution"}

@@ -226,7 +226,7 @@ def match_keys_fill(batch: int = 5000) -> int:
     """
     from django.db import connection
 
-    from rapport.resolution import keys
+    from rapport.accounts import keys
 
     filled = 0
     contact_table = connection.ops.quote_name(Contact._meta.db_table)

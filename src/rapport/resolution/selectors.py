@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from rapidfuzz.distance import JaroWinkler
 from rapidfuzz.fuzz import token_set_ratio, token_sort_ratio
 
+from rapport.accounts import keys
 from rapport.accounts.models import Account, Contact, ContactIdentity, IdentityKind
 from rapport.accounts.services import identity_normalize
 from rapport.analytics.names import given_name_canonical, organisation_name, plain
@@ -21,7 +22,6 @@ from rapport.core import access
 from rapport.core.errors import InvalidInput
 from rapport.core.models import User
 from rapport.core.pagination import Page, clamp_limit, decode_cursor, page_of
-from rapport.resolution import keys
 from rapport.resolution.models import (
     DedupeRun,
     DuplicatePair,

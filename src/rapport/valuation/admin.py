@@ -15,16 +15,9 @@ from rapport.valuation.models import (
     JudgementScore,
     ModelRun,
     OrderLine,
-    ProductCategory,
     Subscription,
     WalletEstimate,
 )
-
-
-@admin.register(ProductCategory)
-class ProductCategoryAdmin(admin.ModelAdmin):
-    list_display = ("name", "description")
-    search_fields = ("name",)
 
 
 class ReadOnlyAdmin(SimpleHistoryAdmin):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Status
@@ -13,16 +13,20 @@ from rapport.core import access
 from rapport.core.api import caller, fields_renamed, referenced
 from rapport.core.models import User
 from rapport.core.pagination import Page
+from rapport.core.schemas import Id
 from rapport.memory import selectors as memory_selectors
-from rapport.valuation import selectors, services
+from rapport.valuation import runners, selectors, services
 from rapport.valuation.models import (
+    AccountValue,
     JudgementScore,
+    ModelRun,
     OrderLine,
-    ProductCategory,
     Subscription,
+    TierAssignment,
     WalletEstimate,
 )
 from rapport.valuation.schemas import (
+    AccountValueOut,
     CategoryCreateIn,
     CategoryOut,
     JudgementFilters,
@@ -33,16 +37,26 @@ from rapport.valuation.schemas import (
     OrderLineOut,
     OrderLinePageOut,
     OrderLineUpdateIn,
+    RunFilters,
+    RunIn,
+    RunOut,
     SubscriptionCancelIn,
     SubscriptionCreateIn,
     SubscriptionFilters,
     SubscriptionOut,
     SubscriptionPageOut,
     SubscriptionUpdateIn,
+    TierFilters,
+    TierPageOut,
+    ValueHistoryOut,
     WalletEstimateFilters,
     WalletEstimateIn,
     WalletEstimateOut,
 )
+
+if TYPE_CHECKING:
+    # annotations only: offers (the catalog) is a layer above valuation
+    from rapport.offers.models import ProductCategory
 
 router = Router(tags=["value"])
 
@@ -299,3 +313,62 @@ def judgement_record(request: HttpRequest, payload: JudgementIn) -> Status[Judge
             actor=user, customer=organisation, score=payload.score, reason=payload.reason
         )
     return Status(201, selectors.judgement_history(user=user, account=organisation, limit=1)[0])
+
+
+# --- the model results: an account's value and its history, tiers, runs ---------------
+
+
+@router.get("/accounts/{account_id}/value", response=AccountValueOut)
+def account_value(request: HttpRequest, account_id: Id) -> dict[str, Any]:
+    """What the organisation is worth and could be worth, its shares, tier and judgement (staff)."""
+    user = caller(request)
+    account = account_selectors.account_get(user=user, pk=account_id)
+    card = selectors.value_card(user=user, account=account)
+    return {
+        "account": card.account,
+        "organisation": card.organisation,
+        "value": card.value,
+        "shares": card.shares,
+        "tier": card.tier,
+        "judgement": card.judgement,
+    }
+
+
+@router.get("/accounts/{account_id}/value/history", response=list[ValueHistoryOut])
+def account_value_history(
+    request: HttpRequest, account_id: Id, limit: int | None = None
+) -> list[AccountValue]:
+    """The organisation's value as each run saw it, newest first (staff)."""
+    user = caller(request)
+    account = account_selectors.account_get(user=user, pk=account_id)
+    return selectors.value_history(user=user, account=account, limit=limit)
+
+
+@router.get("/tiers", response=TierPageOut)
+def tier_list(request: HttpRequest, filters: Query[TierFilters]) -> Page[TierAssignment]:
+    """Every organisation's current tier and keep/grow/shed, by name (staff)."""
+    return selectors.tier_list(
+        user=caller(request),
+        tier=filters.tier or "",
+        recommendation=filters.recommendation or "",
+        cursor=filters.cursor,
+        limit=filters.limit,
+    )
+
+
+@router.post("/runs", response={202: RunOut})
+def run_request(request: HttpRequest, payload: RunIn) -> Status[ModelRun]:
+    """Recompute now (managers and admins): the queued run, to follow at GET /runs/{id}."""
+    return Status(202, runners.run_request(actor=caller(request), kind=payload.kind))
+
+
+@router.get("/runs", response=list[RunOut])
+def run_list(request: HttpRequest, filters: Query[RunFilters]) -> list[ModelRun]:
+    """The latest runs of the value, tier and segment analyses, newest first (staff)."""
+    return selectors.run_list(user=caller(request), kind=filters.kind or "")
+
+
+@router.get("/runs/{run_id}", response=RunOut)
+def run_get(request: HttpRequest, run_id: Id) -> ModelRun:
+    """One run: its model, parameters and progress (staff)."""
+    return selectors.run_get(user=caller(request), pk=run_id)

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 
-from rapport.accounts.forms import ObjectChoiceField, unit_label
+from rapport.accounts.forms import unit_label
 from rapport.accounts.models import Account, Contact
-from rapport.valuation.models import BillingPeriod, ProductCategory, WalletSource
+from rapport.valuation.models import BillingPeriod, WalletSource
+from rapport.web.kit import ObjectChoiceField
+
+if TYPE_CHECKING:
+    # annotations only: offers (the catalog) is a layer above valuation
+    from rapport.offers.models import ProductCategory
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -10,8 +10,9 @@ migration, value over time).
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
+from django.apps import apps
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -21,21 +22,24 @@ from simple_history.models import HistoricalRecords
 
 from rapport.core.models import LiveManager, SoftDeletable, TimeStamped
 
+if TYPE_CHECKING:
+    # for annotations only: offers (the catalog) is a layer above valuation
+    from rapport.offers.models import ProductCategory
+
 MONEY: dict[str, Any] = {"max_digits": 16, "decimal_places": 2}
 
 
-class ProductCategory(TimeStamped):
-    """A line of business a customer spends its wallet on (the whitespace matrix's columns)."""
+def product_category_model() -> type[ProductCategory]:
+    """offers.ProductCategory, looked up rather than imported (offers is above valuation)."""
+    return cast("type[ProductCategory]", apps.get_model("offers", "ProductCategory"))
 
-    name = models.CharField(max_length=100, unique=True)
-    description = models.CharField(max_length=300, blank=True)
 
-    class Meta:
-        ordering = ["name"]
-        verbose_name_plural = "product categories"
-
-    def __str__(self) -> str:
-        return self.name
+def __getattr__(name: str) -> Any:
+    # transfer's importers still import ProductCategory from here inside their functions;
+    # they are being split on another branch, which then asks product_category_model().
+    if name == "ProductCategory":
+        return product_category_model()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class TransactionSource(models.TextChoices):
@@ -62,7 +66,7 @@ class OrderLine(TimeStamped, SoftDeletable):
     )
     product = models.CharField(max_length=200)
     category = models.ForeignKey(
-        ProductCategory, on_delete=models.PROTECT, related_name="order_lines"
+        "offers.ProductCategory", on_delete=models.PROTECT, related_name="order_lines"
     )
     quantity = models.DecimalField(max_digits=14, decimal_places=3, default=Decimal(1))
     revenue = models.DecimalField(**MONEY, help_text="Net revenue after discount.")
@@ -134,7 +138,7 @@ class Subscription(TimeStamped, SoftDeletable):
     )
     name = models.CharField(max_length=200, help_text="What is subscribed to, or the contract.")
     category = models.ForeignKey(
-        ProductCategory, on_delete=models.PROTECT, related_name="subscriptions"
+        "offers.ProductCategory", on_delete=models.PROTECT, related_name="subscriptions"
     )
     external_id = models.CharField(max_length=128, blank=True)
     started_on = models.DateField()
@@ -220,7 +224,7 @@ class WalletEstimate(TimeStamped):
         "accounts.Account", on_delete=models.PROTECT, related_name="wallet_estimates"
     )
     category = models.ForeignKey(
-        ProductCategory, on_delete=models.PROTECT, related_name="wallet_estimates"
+        "offers.ProductCategory", on_delete=models.PROTECT, related_name="wallet_estimates"
     )
     annual_amount = models.DecimalField(**MONEY)
     source = models.CharField(max_length=16, choices=WalletSource.choices)
@@ -418,7 +422,9 @@ class CategoryShare(models.Model):
     customer = models.ForeignKey(
         "accounts.Account", on_delete=models.CASCADE, related_name="category_shares"
     )
-    category = models.ForeignKey(ProductCategory, on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey(
+        "offers.ProductCategory", on_delete=models.CASCADE, related_name="+"
+    )
     is_current = models.BooleanField(default=True)
     revenue_12m = models.DecimalField(**MONEY, default=Decimal(0))
     wallet = models.DecimalField(**MONEY, null=True, blank=True)

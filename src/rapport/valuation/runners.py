@@ -41,7 +41,7 @@ import itertools
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 from django.conf import settings
@@ -62,7 +62,6 @@ from rapport.valuation.models import (
     JudgementScore,
     ModelRun,
     OrderLine,
-    ProductCategory,
     RunKind,
     RunStatus,
     Subscription,
@@ -70,7 +69,12 @@ from rapport.valuation.models import (
     TierAssignment,
     WalletEstimate,
     WalletSource,
+    product_category_model,
 )
+
+if TYPE_CHECKING:
+    # annotations only: offers (the catalog) is a layer above valuation
+    pass
 
 logger = logging.getLogger(__name__)
 
@@ -599,7 +603,9 @@ def _value(run: ModelRun, *, now: datetime, progress: Progress | None) -> ModelR
     total = base.size
     _report(run, 0, total, progress)
 
-    category_ids = list(ProductCategory.objects.order_by("pk").values_list("pk", flat=True))
+    category_ids = list(
+        product_category_model().objects.order_by("pk").values_list("pk", flat=True)
+    )
     categories = {pk: j for j, pk in enumerate(category_ids)}
     lines = _Orders(today)
     customers, days, revenue, cost = lines.customer, lines.day, lines.revenue, lines.cost
@@ -925,13 +931,19 @@ def _tiers(run: ModelRun, *, now: datetime, progress: Progress | None) -> ModelR
 ANALYSES = ("value", "tiers", "segments")
 
 
+# needs sits above valuation (its segments cite a value run), so valuation cannot import
+# it: NeedsConfig.ready() hands its segment runner down here instead.
+_segments_recompute: list[Callable[..., ModelRun]] = []
+
+
+def segments_runner_set(runner: Callable[..., ModelRun]) -> None:
+    """Name the needs app's segment runner (called once, from NeedsConfig.ready)."""
+    _segments_recompute[:] = [runner]
+
+
 def segments_runner() -> Callable[..., ModelRun] | None:
-    """The needs app's segment runner, or None while it does not exist."""
-    try:
-        from rapport.needs.runners import segments_recompute
-    except ImportError:
-        return None
-    return segments_recompute
+    """The needs app's segment runner, or None while it is not installed."""
+    return _segments_recompute[0] if _segments_recompute else None
 
 
 def recompute(*, only: str | None = None, triggered_by: User | None = None) -> list[ModelRun]:

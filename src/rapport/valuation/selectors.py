@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Model, Q, QuerySet, Sum
 from django.utils import timezone
@@ -24,15 +24,26 @@ from rapport.core.pagination import Page, clamp_limit, decode_cursor, page_of
 from rapport.valuation.models import (
     MONTHS_PER_PERIOD,
     WALLET_SOURCE_PRIORITY,
+    AccountValue,
     BillingPeriod,
+    CategoryShare,
     JudgementScore,
+    ModelRun,
     OrderLine,
-    ProductCategory,
+    Recommendation,
+    RunKind,
     Subscription,
     SubscriptionStatus,
+    Tier,
+    TierAssignment,
     WalletEstimate,
     WalletSource,
+    product_category_model,
 )
+
+if TYPE_CHECKING:
+    # annotations only: offers (the catalog) is a layer above valuation
+    from rapport.offers.models import ProductCategory
 
 M = TypeVar("M", bound=Model)
 
@@ -90,14 +101,14 @@ def _newest_day_after(queryset: QuerySet[M], cursor: str | None, field: str) -> 
 
 def product_category_list() -> list[ProductCategory]:
     """Every product category, by name (they are not account data: everyone may read them)."""
-    return list(ProductCategory.objects.order_by("name", "id"))
+    return list(product_category_model().objects.order_by("name", "id"))
 
 
 def product_category_get(*, pk: int) -> ProductCategory:
     """One product category, or NotFound."""
     try:
-        return ProductCategory.objects.get(pk=pk)
-    except (ProductCategory.DoesNotExist, ValueError, TypeError):
+        return product_category_model().objects.get(pk=pk)
+    except (product_category_model().DoesNotExist, ValueError, TypeError):
         raise NotFound("product category not found") from None
 
 
@@ -396,3 +407,137 @@ def judgement_current(*, user: User, account: Account) -> JudgementScore | None:
         .filter(customer_id=account.customer_pk, superseded_at__isnull=True)
         .first()
     )
+
+
+# --- the model results: value, shares, tier, their history; runs ----------------------
+# What a customer is worth to us is our staff's view, as wallets and judgements are: each
+# read checks the user is internal, then scopes rows by core.access through the
+# organisation (`customer`). Values live on the organisation; a unit gets its organisation's.
+
+VALUE_HISTORY_SHOWN = 24
+RUNS_SHOWN = 50
+
+
+def _scoped(user: User, queryset: QuerySet) -> QuerySet:
+    ensure_internal(user)
+    return access.scope(user, queryset, via="customer")
+
+
+@dataclass
+class ValueCard:
+    """Everything the Value tab and `GET /accounts/{id}/value` show of one organisation."""
+
+    account: Account
+    organisation: Account
+    value: AccountValue | None
+    shares: list[CategoryShare] = field(default_factory=list)
+    tier: TierAssignment | None = None
+    tier_history: list[TierAssignment] = field(default_factory=list)
+    judgement: JudgementScore | None = None
+
+    @property
+    def is_unit(self) -> bool:
+        return self.account.pk != self.organisation.pk
+
+    @property
+    def whitespace(self) -> list[CategoryShare]:
+        return [share for share in self.shares if share.is_whitespace]
+
+
+def value_card(*, user: User, account: Account) -> ValueCard:
+    """The organisation's current value, shares, tier (with history) and judgement: 5 queries."""
+    organisation = organisation_of(account)
+    value = (
+        _scoped(user, AccountValue.objects.filter(customer=organisation, is_current=True))
+        .select_related("run", "run__triggered_by")
+        .first()
+    )
+    shares = list(
+        _scoped(user, CategoryShare.objects.filter(customer=organisation, is_current=True))
+        .select_related("category")
+        .order_by("category__name")
+    )
+    history = list(
+        _scoped(user, TierAssignment.objects.filter(customer=organisation))
+        .select_related("run")
+        .order_by("-assigned_at", "-id")[:VALUE_HISTORY_SHOWN]
+    )
+    current = next((tier for tier in history if tier.is_current), None)
+    judgement = (
+        _scoped(user, JudgementScore.objects.filter(customer=organisation))
+        .filter(superseded_at__isnull=True)
+        .select_related("author", "customer")
+        .first()
+    )
+    return ValueCard(
+        account=account,
+        organisation=organisation,
+        value=value,
+        shares=shares,
+        tier=current,
+        tier_history=history,
+        judgement=judgement,
+    )
+
+
+def value_history(*, user: User, account: Account, limit: int | None = None) -> list[AccountValue]:
+    """The organisation's values, one per run, newest first."""
+    limit = clamp_limit(limit, default=VALUE_HISTORY_SHOWN, maximum=200)
+    return list(
+        _scoped(user, AccountValue.objects.filter(customer=organisation_of(account)))
+        .select_related("run")
+        .order_by("-computed_at", "-id")[:limit]
+    )
+
+
+def tier_list(
+    *,
+    user: User,
+    tier: str = "",
+    recommendation: str = "",
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page[TierAssignment]:
+    """The current tier of every organisation the user sees, by name, filtered and paginated."""
+    limit = clamp_limit(limit, default=50)
+    queryset = _scoped(
+        user,
+        TierAssignment.objects.filter(is_current=True, customer__deleted_at__isnull=True),
+    ).select_related("customer", "run")
+    if tier:
+        if tier not in Tier.values:
+            raise InvalidInput(f"Unknown tier {tier!r}.", field="tier")
+        queryset = queryset.filter(tier=tier)
+    if recommendation:
+        if recommendation not in Recommendation.values:
+            raise InvalidInput(
+                f"Unknown recommendation {recommendation!r}.", field="recommendation"
+            )
+        queryset = queryset.filter(recommendation=recommendation)
+    if cursor:
+        name, last_id = decode_cursor(cursor, 2)
+        if not isinstance(name, str) or not isinstance(last_id, int) or isinstance(last_id, bool):
+            raise InvalidInput("The cursor is not valid.", field="cursor")
+        queryset = queryset.filter(customer__name__gte=name).filter(
+            Q(customer__name__gt=name) | Q(id__gt=last_id)
+        )
+    rows = list(queryset.order_by("customer__name", "id")[: limit + 1])
+    return page_of(rows, limit, lambda t: [t.customer.name, t.id])
+
+
+def run_list(*, user: User, kind: str = "", limit: int | None = None) -> list[ModelRun]:
+    """The latest runs of the analyses, newest first (our staff)."""
+    ensure_internal(user)
+    limit = clamp_limit(limit, default=RUNS_SHOWN, maximum=200)
+    queryset = ModelRun.objects.select_related("triggered_by")
+    if kind:
+        if kind not in RunKind.values:
+            raise InvalidInput(f"Unknown kind {kind!r}.", field="kind")
+        queryset = queryset.filter(kind=kind)
+    return list(queryset.order_by("-created_at", "-id")[:limit])
+
+
+def run_get(*, user: User, pk: int) -> ModelRun:
+    """One run (our staff), or NotFound."""
+    ensure_internal(user)
+    return access.get_visible(ModelRun.objects.select_related("triggered_by"), user, via="", pk=pk)

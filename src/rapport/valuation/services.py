@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
@@ -35,13 +35,17 @@ from rapport.valuation.models import (
     BillingPeriod,
     JudgementScore,
     OrderLine,
-    ProductCategory,
     Subscription,
     SubscriptionStatus,
     TransactionSource,
     WalletEstimate,
     WalletSource,
+    product_category_model,
 )
+
+if TYPE_CHECKING:
+    # annotations only: offers (the catalog) is a layer above valuation
+    from rapport.offers.models import ProductCategory
 
 JUDGING_ROLES = frozenset({Role.ADMIN, Role.MANAGER})
 BULK_BATCH = 2000
@@ -111,9 +115,9 @@ def product_category_create(*, actor: User, name: str, description: str = "") ->
     """Add a product category (managers and admins); names are unique, case-insensitively."""
     ensure_can_judge(actor)
     name = _text(name, "name", max_length=100, required=True)
-    if ProductCategory.objects.filter(name__iexact=name).exists():
+    if product_category_model().objects.filter(name__iexact=name).exists():
         raise Conflict(f"A category named {name!r} exists already.", field="name")
-    category = ProductCategory(
+    category = product_category_model()(
         name=name, description=_text(description, "description", max_length=300)
     )
     validated_save(category, actor=actor)
@@ -607,7 +611,7 @@ def _clean_rows(
         else:
             fields["account"] = account
         category = row.get("category")
-        if not isinstance(category, ProductCategory) or category.pk is None:
+        if not isinstance(category, product_category_model()) or category.pk is None:
             errors["category"] = ["Name the product category."]
         else:
             fields["category"] = category

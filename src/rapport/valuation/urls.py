@@ -1,13 +1,13 @@
-"""Pages of the value records (the account's Value tab has its own module, value_views)."""
+"""Pages of the value records and the account's Value tab."""
 
 from django.urls import path
 
-from rapport.valuation import value_views, views
+from rapport.valuation import views
 
 app_name = "valuation"
 urlpatterns: list = [
     path("accounts/<int:pk>/orders/", views.account_orders, name="account_orders"),
-    path("accounts/<int:pk>/value/", value_views.account_value, name="account_value"),
+    path("accounts/<int:pk>/value/", views.account_value, name="account_value"),
     path("accounts/<int:pk>/orders/new/", views.order_line_create, name="order_line_create"),
     path(
         "accounts/<int:pk>/subscriptions/new/",

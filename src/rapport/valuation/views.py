@@ -17,10 +17,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rapport.accounts import selectors as account_selectors
-from rapport.accounts.forms import apply_error
 from rapport.accounts.models import Account
-from rapport.accounts.views.common import is_fragment, writer_required
-from rapport.core.errors import Conflict, InvalidInput
+from rapport.core.errors import InvalidInput
 from rapport.core.pagination import Page
 from rapport.core.requests import AuthenticatedRequest, safe_next
 from rapport.valuation import selectors, services
@@ -31,9 +29,9 @@ from rapport.valuation.forms import (
     SubscriptionForm,
     WalletEstimateForm,
 )
-from rapport.valuation.models import OrderLine
+from rapport.valuation.models import CategoryShare, OrderLine
+from rapport.web.kit import form_submit, is_fragment, writer_required
 
-WRITE_ERRORS = (InvalidInput, Conflict)
 ORDER_PAGE = 25
 
 
@@ -98,21 +96,15 @@ def order_line_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         categories=selectors.product_category_list(),
         initial={"account": account},
     )
-    status = 200
-    if form.is_bound:
-        status = 400
-        if form.is_valid():
-            try:
-                line = services.order_line_create(actor=user, **form.service_arguments())
-            except WRITE_ERRORS as exc:
-                status = apply_error(form, exc)
-            else:
-                messages.success(
-                    request, f"Recorded {line.product} on {line.ordered_on:%-d %b %Y}."
-                )
-                return redirect(_orders_url(account))
+    sent = form_submit(
+        form, lambda: services.order_line_create(actor=user, **form.service_arguments())
+    )
+    if sent.done:
+        line = sent.saved
+        messages.success(request, f"Recorded {line.product} on {line.ordered_on:%-d %b %Y}.")
+        return redirect(_orders_url(account))
     context = {"account": account, "form": form, "kind": "order"}
-    return render(request, "valuation/record_form.html", context, status=status)
+    return render(request, "valuation/record_form.html", context, status=sent.status)
 
 
 @login_required
@@ -139,19 +131,15 @@ def subscription_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         categories=selectors.product_category_list(),
         initial={"account": account},
     )
-    status = 200
-    if form.is_bound:
-        status = 400
-        if form.is_valid():
-            try:
-                subscription = services.subscription_create(actor=user, **form.service_arguments())
-            except WRITE_ERRORS as exc:
-                status = apply_error(form, exc)
-            else:
-                messages.success(request, f"Recorded {subscription.name}.")
-                return redirect(_orders_url(account))
+    sent = form_submit(
+        form, lambda: services.subscription_create(actor=user, **form.service_arguments())
+    )
+    if sent.done:
+        subscription = sent.saved
+        messages.success(request, f"Recorded {subscription.name}.")
+        return redirect(_orders_url(account))
     context = {"account": account, "form": form, "kind": "subscription"}
-    return render(request, "valuation/record_form.html", context, status=status)
+    return render(request, "valuation/record_form.html", context, status=sent.status)
 
 
 @login_required
@@ -228,26 +216,21 @@ def wallet_estimate_record(request: AuthenticatedRequest, pk: int) -> HttpRespon
         categories=selectors.product_category_list(),
         people=account_selectors.contact_choices(user=user, account=account),
     )
-    status = 200
-    if form.is_bound:
-        status = 400
-        if form.is_valid():
-            try:
-                estimate = services.wallet_estimate_record(
-                    actor=user, account=account, **form.cleaned_data
-                )
-            except WRITE_ERRORS as exc:
-                status = apply_error(form, exc)
-            else:
-                messages.success(
-                    request,
-                    f"Recorded the {estimate.category.name} wallet of {account.name} "
-                    f"({estimate.get_source_display().lower()}).",
-                )
-                return _done(request, default_next)
+    sent = form_submit(
+        form,
+        lambda: services.wallet_estimate_record(actor=user, account=account, **form.cleaned_data),
+    )
+    if sent.done:
+        estimate = sent.saved
+        messages.success(
+            request,
+            f"Recorded the {estimate.category.name} wallet of {account.name} "
+            f"({estimate.get_source_display().lower()}).",
+        )
+        return _done(request, default_next)
     context = wallet_form_context(user=user, account=account, form=form, next_url=default_next)
     context["title"] = f"Wallet estimate · {account.name}"
-    return _partial_or_page(request, "valuation/_wallet_form.html", context, status)
+    return _partial_or_page(request, "valuation/_wallet_form.html", context, sent.status)
 
 
 @login_required
@@ -260,19 +243,93 @@ def judgement_record(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     organisation = selectors.organisation_of(account)
     default_next = safe_next(request) or _orders_url(account)
     form = JudgementForm(request.POST if request.method == "POST" else None)
-    status = 200
-    if form.is_bound:
-        status = 400
-        if form.is_valid():
-            try:
-                services.judgement_record(actor=user, customer=organisation, **form.cleaned_data)
-            except WRITE_ERRORS as exc:
-                status = apply_error(form, exc)
-            else:
-                messages.success(request, f"Recorded your judgement of {organisation.name}.")
-                return _done(request, default_next)
+    sent = form_submit(
+        form,
+        lambda: services.judgement_record(actor=user, customer=organisation, **form.cleaned_data),
+    )
+    if sent.done:
+        messages.success(request, f"Recorded your judgement of {organisation.name}.")
+        return _done(request, default_next)
     context = judgement_form_context(
         user=user, account=account, form=form if form.is_bound else None, next_url=default_next
     )
     context["title"] = f"Judgement · {organisation.name}"
-    return _partial_or_page(request, "valuation/_judgement_form.html", context, status)
+    return _partial_or_page(request, "valuation/_judgement_form.html", context, sent.status)
+
+
+# --- the account's Value tab ----------------------------------------------------------
+# Values live on the organisation; a unit's tab shows its organisation's, and says so. The
+# page asks a constant number of queries: the account, its ancestors, five for the value
+# card, one for the wallets, and those of the embedded wallet and judgement forms.
+
+OURS_COLOUR = "#4f46e5"
+REST_COLOUR = "#cbd5e1"
+
+
+def share_chart(shares: list[CategoryShare]) -> dict[str, Any] | None:
+    """ECharts option: per category with a wallet, our revenue and the rest of their wallet."""
+    known = [share for share in shares if share.wallet is not None]
+    if not known:
+        return None
+    ours = [
+        {
+            "value": round(float(share.revenue_12m)),
+            "name": f"{share.category.name}: {round((share.share or 0) * 100)}%",
+        }
+        for share in known
+    ]
+    rest = [max(round(float(share.wallet or 0) - float(share.revenue_12m)), 0) for share in known]
+    return {
+        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "legend": {"bottom": 0},
+        "grid": {"left": 16, "right": 24, "top": 16, "bottom": 48, "containLabel": True},
+        "xAxis": {"type": "value"},
+        "yAxis": {"type": "category", "data": [s.category.name for s in known], "inverse": True},
+        "series": [
+            {
+                "type": "bar",
+                "name": "Ours",
+                "stack": "wallet",
+                "data": ours,
+                "itemStyle": {"color": OURS_COLOUR, "borderRadius": 0},
+                "barMaxWidth": 28,
+            },
+            {
+                "type": "bar",
+                "name": "Rest of their wallet",
+                "stack": "wallet",
+                "data": rest,
+                "itemStyle": {"color": REST_COLOUR, "borderRadius": 0},
+                "barMaxWidth": 28,
+            },
+        ],
+    }
+
+
+@login_required
+@require_GET
+def account_value(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The Value tab of an account (a unit shows its organisation's value)."""
+    user = request.user
+    account = account_selectors.account_get(user=user, pk=pk)
+    selectors.ensure_internal(user)
+    card = selectors.value_card(user=user, account=account)
+    organisation = card.organisation
+    context: dict[str, Any] = {
+        "account": account,
+        "card": card,
+        "value": card.value,
+        "ancestors": account_selectors.account_ancestors(user=user, account=account),
+        "wallets": selectors.account_wallets(user=user, account=organisation),
+        "chart": share_chart(card.shares),
+        "chart_height": 72 + 40 * sum(1 for share in card.shares if share.wallet is not None),
+        "can_judge": services.can_judge(user),
+    }
+    if user.can_write:
+        context.update(wallet_form_context(user=user, account=organisation, next_url=request.path))
+    if context["can_judge"]:
+        context.update(
+            judgement_form_context(user=user, account=organisation, next_url=request.path)
+        )
+    context["account"] = account
+    return render(request, "valuation/account_value.html", context)

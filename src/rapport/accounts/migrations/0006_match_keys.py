@@ -59,7 +59,7 @@ class Migration(migrations.Migration):
 
 def fill_match_keys(apps, schema_editor):
     """Give existing rows the blocking keys that save() now keeps."""
-    from rapport.resolution import keys
+    from rapport.accounts import keys
 
     Account = apps.get_model("accounts", "Account")
     Contact = apps.get_model("accounts", "Contact")

@@ -13,12 +13,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from rapport.accounts import selectors, services
+from rapport.accounts.cards import account_cards
 from rapport.accounts.forms import (
     AccountFilterForm,
     AccountForm,
     AccountMoveForm,
     LifecycleForm,
-    apply_error,
     unit_label,
 )
 from rapport.accounts.models import (
@@ -29,21 +29,15 @@ from rapport.accounts.models import (
 )
 from rapport.accounts.views.common import (
     filters,
-    is_fragment,
-    memory_card,
     readable_changes,
-    writer_required,
 )
 from rapport.core import selectors as core_selectors
-from rapport.core.errors import Conflict, InvalidInput
 from rapport.core.requests import AuthenticatedRequest
-from rapport.interactions import selectors as interaction_selectors
-from rapport.interactions.models import Channel
 from rapport.web import palette
+from rapport.web.kit import form_submit, is_fragment, writer_required
 
 KEY_CONTACTS = 15
 STAGE_HISTORY = 6
-WRITE_ERRORS = (InvalidInput, Conflict)
 
 
 # --- the list -------------------------------------------------------------------------
@@ -221,11 +215,9 @@ def account_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "key_contacts": members[:KEY_CONTACTS],
         "people": sorted((m.contact for m in members), key=lambda c: (c.last_name, c.first_name)),
         "lifecycle_form": LifecycleForm(current=account.lifecycle_stage),
-        "channels": Channel.choices,
-        "log_url": f"{reverse('interactions:interaction_create')}?account={account.pk}",
         "new_contact_url": f"{reverse('accounts:contact_create')}?account={account.pk}",
-        "left_off": interaction_selectors.where_we_left_off(user=user, account=account),
-        **memory_card(request, account=account),
+        # the timeline's and the memory's cards, added by those apps (accounts.cards)
+        **account_cards(request, account),
     }
     return render(request, "accounts/account_detail.html", context)
 
@@ -245,18 +237,14 @@ def _form_page(
 def account_create(request: AuthenticatedRequest) -> HttpResponse:
     """A new customer organisation (the top of its own tree)."""
     form = AccountForm(request.POST if request.method == "POST" else None, user=request.user)
-    status = 200
-    if form.is_bound:
-        status = 400
-        if form.is_valid():
-            try:
-                account = services.account_create(actor=request.user, **form.service_arguments())
-            except WRITE_ERRORS as exc:
-                status = apply_error(form, exc)
-            else:
-                messages.success(request, f"{account.name} was created.")
-                return redirect("accounts:account_detail", pk=account.pk)
-    return _form_page(request, "account_form.html", {"form": form, "mode": "create"}, status)
+    sent = form_submit(
+        form, lambda: services.account_create(actor=request.user, **form.service_arguments())
+    )
+    if sent.done:
+        account = sent.saved
+        messages.success(request, f"{account.name} was created.")
+        return redirect("accounts:account_detail", pk=account.pk)
+    return _form_page(request, "account_form.html", {"form": form, "mode": "create"}, sent.status)
 
 
 @login_required
@@ -268,21 +256,18 @@ def account_add_unit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     form = AccountForm(
         request.POST if request.method == "POST" else None, user=request.user, is_unit=True
     )
-    status = 200
-    if form.is_bound:
-        status = 400
-        if form.is_valid():
-            try:
-                unit = services.account_create(
-                    actor=request.user, parent=parent, **form.service_arguments()
-                )
-            except WRITE_ERRORS as exc:
-                status = apply_error(form, exc)
-            else:
-                messages.success(request, f"{unit.name} was added under {parent.name}.")
-                return redirect("accounts:account_detail", pk=unit.pk)
+    sent = form_submit(
+        form,
+        lambda: services.account_create(
+            actor=request.user, parent=parent, **form.service_arguments()
+        ),
+    )
+    if sent.done:
+        unit = sent.saved
+        messages.success(request, f"{unit.name} was added under {parent.name}.")
+        return redirect("accounts:account_detail", pk=unit.pk)
     context = {"form": form, "mode": "unit", "parent": parent}
-    return _form_page(request, "account_form.html", context, status)
+    return _form_page(request, "account_form.html", context, sent.status)
 
 
 @login_required
@@ -298,21 +283,17 @@ def account_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         with_stage=False,
         initial=AccountForm.initial_for(account),
     )
-    status = 200
-    if form.is_bound:
-        status = 400
-        if form.is_valid():
-            try:
-                services.account_update(
-                    actor=request.user, account=account, **form.service_arguments()
-                )
-            except WRITE_ERRORS as exc:
-                status = apply_error(form, exc)
-            else:
-                messages.success(request, f"{account.name} was saved.")
-                return redirect("accounts:account_detail", pk=account.pk)
+    sent = form_submit(
+        form,
+        lambda: services.account_update(
+            actor=request.user, account=account, **form.service_arguments()
+        ),
+    )
+    if sent.done:
+        messages.success(request, f"{account.name} was saved.")
+        return redirect("accounts:account_detail", pk=account.pk)
     context = {"form": form, "mode": "edit", "account": account}
-    return _form_page(request, "account_form.html", context, status)
+    return _form_page(request, "account_form.html", context, sent.status)
 
 
 @login_required
@@ -332,23 +313,19 @@ def account_move(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         units=units,
         initial={"new_parent": current_parent},
     )
-    status = 200
-    if form.is_bound:
-        status = 400
-        if form.is_valid():
-            try:
-                services.account_move(
-                    actor=request.user, account=account, new_parent=form.cleaned_data["new_parent"]
-                )
-            except WRITE_ERRORS as exc:
-                status = apply_error(form, exc)
-            else:
-                messages.success(
-                    request, f"{account.name} now sits under {form.cleaned_data['new_parent']}."
-                )
-                return redirect("accounts:account_detail", pk=account.pk)
+    sent = form_submit(
+        form,
+        lambda: services.account_move(
+            actor=request.user, account=account, new_parent=form.cleaned_data["new_parent"]
+        ),
+    )
+    if sent.done:
+        messages.success(
+            request, f"{account.name} now sits under {form.cleaned_data['new_parent']}."
+        )
+        return redirect("accounts:account_detail", pk=account.pk)
     context = {"form": form, "account": account, "current_parent": current_parent}
-    return _form_page(request, "account_move.html", context, status)
+    return _form_page(request, "account_move.html", context, sent.status)
 
 
 @login_required
@@ -382,30 +359,25 @@ def account_lifecycle(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     form = LifecycleForm(
         request.POST if request.method == "POST" else None, current=account.lifecycle_stage
     )
-    status = 200
-    if form.is_bound:
-        status = 400
-        if form.is_valid():
-            try:
-                change = services.lifecycle_change(
-                    actor=request.user,
-                    account=account,
-                    stage=form.cleaned_data["stage"],
-                    reason=form.cleaned_data["reason"],
-                )
-            except WRITE_ERRORS as exc:
-                status = apply_error(form, exc)
-            else:
-                messages.success(
-                    request, f"{account.name} is now at stage {change.get_stage_display()}."
-                )
-                return redirect("accounts:account_detail", pk=account.pk)
+    sent = form_submit(
+        form,
+        lambda: services.lifecycle_change(
+            actor=request.user,
+            account=account,
+            stage=form.cleaned_data["stage"],
+            reason=form.cleaned_data["reason"],
+        ),
+    )
+    if sent.done:
+        change = sent.saved
+        messages.success(request, f"{account.name} is now at stage {change.get_stage_display()}.")
+        return redirect("accounts:account_detail", pk=account.pk)
     context = {
         "form": form,
         "account": account,
         "stage_history": selectors.lifecycle_history(user=request.user, account=account),
     }
-    return _form_page(request, "account_lifecycle.html", context, status)
+    return _form_page(request, "account_lifecycle.html", context, sent.status)
 
 
 @login_required

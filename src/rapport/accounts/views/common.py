@@ -2,35 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
+from django.http import HttpRequest
 from django.utils.dateformat import format as date_format
 
 from rapport.accounts import selectors
 from rapport.accounts.forms import read_query
-from rapport.accounts.models import Account, Contact
-from rapport.core import access
+from rapport.accounts.models import Account
 from rapport.core.errors import InvalidInput, NotFound
 from rapport.core.requests import AuthenticatedRequest
-from rapport.memory import selectors as memory_selectors
-
-
-def writer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Refuse (403) read-only roles before showing them a form they could not submit.
-
-    The services check again on every write; this only spares them a useless form.
-    """
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        access.ensure_can_write(request.user)
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def filters(form_class: type, request: HttpRequest) -> dict[str, Any]:
@@ -48,14 +29,6 @@ def account_param(
         return selectors.account_get(user=request.user, pk=pk)
     except NotFound:
         raise InvalidInput(f"Invalid value for '{name}': no such account.", field=name) from None
-
-
-def is_fragment(request: HttpRequest) -> bool:
-    """True when htmx asks for a piece of the page (not a full page on history restore)."""
-    htmx = getattr(request, "htmx", None)
-    if not htmx:
-        return False
-    return not htmx.history_restore_request and not htmx.boosted
 
 
 # Tree bookkeeping and derived columns a reader of the audit has no use for.
@@ -85,24 +58,3 @@ def readable_changes(
         for change in changes
         if change.field not in HIDDEN_FIELDS
     ]
-
-
-def memory_card(
-    request: AuthenticatedRequest, *, account: Account | None = None, contact: Contact | None = None
-) -> dict[str, Any]:
-    """The context of the "What we know" card (memory/_what_we_know.html)."""
-    known = memory_selectors.what_we_know(user=request.user, account=account, contact=contact)
-    if contact is not None:
-        query, url = f"contact={contact.pk}", reverse("memory:contact_profile", args=[contact.pk])
-    else:
-        assert account is not None
-        query, url = f"account={account.pk}", reverse("memory:account_profile", args=[account.pk])
-    return {
-        "memory_last_fact": memory_selectors.latest_told(user=request.user, contact=contact)
-        if contact is not None
-        else None,
-        "memory_profile": known.profile,
-        "memory_suggestions": known.suggestions,
-        "memory_subject_query": query,
-        "memory_profile_url": url,
-    }

@@ -9,10 +9,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rapport.accounts import selectors, services
+from rapport.accounts.cards import contact_cards
 from rapport.accounts.forms import (
     BuyingRoleForm,
     ContactCreateQueryForm,
@@ -23,7 +23,6 @@ from rapport.accounts.forms import (
     EndUserFilterForm,
     IdentityForm,
     OrganisationSearchForm,
-    apply_error,
     field_as,
 )
 from rapport.accounts.models import (
@@ -37,20 +36,13 @@ from rapport.accounts.models import (
 from rapport.accounts.views.common import (
     account_param,
     filters,
-    is_fragment,
-    memory_card,
     readable_changes,
-    writer_required,
 )
 from rapport.core import selectors as core_selectors
-from rapport.core.errors import Conflict, InvalidInput, NotFound
+from rapport.core.errors import NotFound
 from rapport.core.requests import AuthenticatedRequest
-from rapport.interactions import selectors as interaction_selectors
-from rapport.interactions.models import Channel
-from rapport.memory import selectors as memory_selectors
-from rapport.memory.forms import ConsentForm
+from rapport.web.kit import FORM_ERRORS, apply_error, form_submit, is_fragment, writer_required
 
-WRITE_ERRORS = (InvalidInput, Conflict)
 ORGANISATION_RESULTS = 20
 INFLUENCE_CHOICES = field_as(BuyingRoleForm.base_fields, "influence", forms.ChoiceField).choices
 
@@ -140,17 +132,10 @@ def _contact_page(
         "role_form": role_form
         or BuyingRoleForm(prefix="role", units=units, initial={"account": contact.account}),
         "influence_choices": INFLUENCE_CHOICES,
-        "channels": Channel.choices,
-        "log_url": (
-            f"{reverse('interactions:interaction_create')}"
-            f"?account={contact.account_id}&contact={contact.pk}"
-        ),
         "attitude_choices": Attitude.choices,
         "attitudes": dict(Attitude.choices),
-        "communication": memory_selectors.contact_preferences(user=request.user, contact=contact),
-        "consent_form": ConsentForm(prefix="consent"),
-        "left_off": interaction_selectors.where_we_left_off(user=request.user, contact=contact),
-        **memory_card(request, contact=contact),
+        # the timeline's and the memory's cards, added by those apps (accounts.cards)
+        **contact_cards(request, contact),
     }
     return render(request, "accounts/contact_detail.html", context, status=status)
 
@@ -173,7 +158,7 @@ def identity_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         return _contact_page(request, contact, identity_form=form, status=400)
     try:
         identity = services.identity_add(actor=request.user, contact=contact, **form.cleaned_data)
-    except WRITE_ERRORS as exc:
+    except FORM_ERRORS as exc:
         status = apply_error(form, exc)
         return _contact_page(request, contact, identity_form=form, status=status)
     messages.success(request, f"{identity.get_kind_display()} {identity.value} was added.")
@@ -204,7 +189,7 @@ def role_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         return _contact_page(request, contact, role_form=form, status=400)
     try:
         role = services.buying_role_set(actor=request.user, contact=contact, **form.cleaned_data)
-    except WRITE_ERRORS as exc:
+    except FORM_ERRORS as exc:
         status = apply_error(form, exc)
         return _contact_page(request, contact, role_form=form, status=status)
     messages.success(request, f"{role.get_role_display()} at {role.account.name} was saved.")
@@ -245,20 +230,16 @@ def contact_create(request: AuthenticatedRequest) -> HttpResponse:
         colleagues=colleagues,
         initial={"account": account},
     )
-    status = 200
-    if form.is_bound:
-        status = 400
-        if form.is_valid():
-            try:
-                contact = services.contact_create(actor=request.user, **form.cleaned_data)
-            except WRITE_ERRORS as exc:
-                status = apply_error(form, exc)
-            else:
-                messages.success(request, f"{contact.full_name} was added.")
-                return redirect("accounts:contact_detail", pk=contact.pk)
+    sent = form_submit(
+        form, lambda: services.contact_create(actor=request.user, **form.cleaned_data)
+    )
+    if sent.done:
+        contact = sent.saved
+        messages.success(request, f"{contact.full_name} was added.")
+        return redirect("accounts:contact_detail", pk=contact.pk)
     organisation = units[0] if units else account
     context = {"form": form, "mode": "create", "organisation": organisation, "account": account}
-    return render(request, "accounts/contact_form.html", context, status=status)
+    return render(request, "accounts/contact_form.html", context, status=sent.status)
 
 
 @login_required
@@ -288,20 +269,16 @@ def contact_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "notes": contact.notes,
         },
     )
-    status = 200
-    if form.is_bound:
-        status = 400
-        if form.is_valid():
-            try:
-                services.contact_update(actor=request.user, contact=contact, **form.cleaned_data)
-            except WRITE_ERRORS as exc:
-                status = apply_error(form, exc)
-            else:
-                messages.success(request, f"{contact.full_name} was saved.")
-                return redirect("accounts:contact_detail", pk=contact.pk)
+    sent = form_submit(
+        form,
+        lambda: services.contact_update(actor=request.user, contact=contact, **form.cleaned_data),
+    )
+    if sent.done:
+        messages.success(request, f"{contact.full_name} was saved.")
+        return redirect("accounts:contact_detail", pk=contact.pk)
     organisation = units[0] if units else contact.account
     context = {"form": form, "mode": "edit", "contact": contact, "organisation": organisation}
-    return render(request, "accounts/contact_form.html", context, status=status)
+    return render(request, "accounts/contact_form.html", context, status=sent.status)
 
 
 @login_required
@@ -318,24 +295,20 @@ def contact_move(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         units=units,
         initial={"title": contact.title},
     )
-    status = 200
-    if form.is_bound:
-        status = 400
-        if form.is_valid():
-            try:
-                services.contact_move(
-                    actor=request.user,
-                    contact=contact,
-                    to_account=form.cleaned_data["account"],
-                    title=form.cleaned_data["title"],
-                    moved_on=form.cleaned_data["moved_on"],
-                )
-            except WRITE_ERRORS as exc:
-                status = apply_error(form, exc)
-            else:
-                unit = form.cleaned_data["account"]
-                messages.success(request, f"{contact.full_name} moved to {unit.name}.")
-                return redirect("accounts:contact_detail", pk=contact.pk)
+    sent = form_submit(
+        form,
+        lambda: services.contact_move(
+            actor=request.user,
+            contact=contact,
+            to_account=form.cleaned_data["account"],
+            title=form.cleaned_data["title"],
+            moved_on=form.cleaned_data["moved_on"],
+        ),
+    )
+    if sent.done:
+        unit = form.cleaned_data["account"]
+        messages.success(request, f"{contact.full_name} moved to {unit.name}.")
+        return redirect("accounts:contact_detail", pk=contact.pk)
     org, organisations = _organisations(request)
     context = {
         "form": form,
@@ -345,7 +318,7 @@ def contact_move(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "org": org,
         "organisations": organisations if org else [],
     }
-    return render(request, "accounts/contact_move.html", context, status=status)
+    return render(request, "accounts/contact_move.html", context, status=sent.status)
 
 
 @login_required

@@ -17,14 +17,13 @@ from rapport.accounts.forms import (
     PartnerLinkEndForm,
     PartnerLinkForm,
     SearchForm,
-    apply_error,
 )
 from rapport.accounts.models import Partner
-from rapport.accounts.views.common import filters, writer_required
-from rapport.core.errors import Conflict, InvalidInput, NotFound
+from rapport.accounts.views.common import filters
+from rapport.core.errors import InvalidInput, NotFound
 from rapport.core.requests import AuthenticatedRequest
+from rapport.web.kit import FORM_ERRORS, apply_error, form_submit, writer_required
 
-WRITE_ERRORS = (InvalidInput, Conflict)
 ORGANISATION_OPTIONS = 50
 
 
@@ -78,18 +77,14 @@ def partner_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def partner_create(request: AuthenticatedRequest) -> HttpResponse:
     """Register a channel partner."""
     form = PartnerForm(request.POST if request.method == "POST" else None)
-    status = 200
-    if form.is_bound:
-        status = 400
-        if form.is_valid():
-            try:
-                partner = services.partner_create(actor=request.user, **form.cleaned_data)
-            except WRITE_ERRORS as exc:
-                status = apply_error(form, exc)
-            else:
-                messages.success(request, f"{partner.name} was added.")
-                return redirect("accounts:partner_detail", pk=partner.pk)
-    return render(request, "accounts/partner_form.html", {"form": form}, status=status)
+    sent = form_submit(
+        form, lambda: services.partner_create(actor=request.user, **form.cleaned_data)
+    )
+    if sent.done:
+        partner = sent.saved
+        messages.success(request, f"{partner.name} was added.")
+        return redirect("accounts:partner_detail", pk=partner.pk)
+    return render(request, "accounts/partner_form.html", {"form": form}, status=sent.status)
 
 
 @login_required
@@ -102,19 +97,15 @@ def partner_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         request.POST if request.method == "POST" else None,
         initial={name: getattr(partner, name) for name in PartnerForm.base_fields},
     )
-    status = 200
-    if form.is_bound:
-        status = 400
-        if form.is_valid():
-            try:
-                services.partner_update(actor=request.user, partner=partner, **form.cleaned_data)
-            except WRITE_ERRORS as exc:
-                status = apply_error(form, exc)
-            else:
-                messages.success(request, f"{partner.name} was saved.")
-                return redirect("accounts:partner_detail", pk=partner.pk)
+    sent = form_submit(
+        form,
+        lambda: services.partner_update(actor=request.user, partner=partner, **form.cleaned_data),
+    )
+    if sent.done:
+        messages.success(request, f"{partner.name} was saved.")
+        return redirect("accounts:partner_detail", pk=partner.pk)
     context = {"form": form, "partner": partner}
-    return render(request, "accounts/partner_form.html", context, status=status)
+    return render(request, "accounts/partner_form.html", context, status=sent.status)
 
 
 @login_required
@@ -130,7 +121,7 @@ def partner_link_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         link = services.partner_link_create(
             actor=request.user, partner=partner, **form.cleaned_data
         )
-    except WRITE_ERRORS as exc:
+    except FORM_ERRORS as exc:
         status = apply_error(form, exc)
         return _partner_page(request, partner, link_form=form, status=status)
     messages.success(

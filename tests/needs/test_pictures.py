@@ -8,13 +8,13 @@ from decimal import Decimal
 import pytest
 
 from rapport.core.errors import PermissionDenied
+from rapport.needs import pictures
 from rapport.needs.models import NeedsSegment, SegmentMembership
-from rapport.valuation import pictures
+from rapport.offers.models import ProductCategory
 from rapport.valuation.models import (
     AccountValue,
     CategoryShare,
     ModelRun,
-    ProductCategory,
     TierAssignment,
 )
 from tests.factories import make_account

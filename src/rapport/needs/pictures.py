@@ -29,11 +29,11 @@ from rapport.valuation.models import (
     AccountValue,
     CategoryShare,
     ModelRun,
-    ProductCategory,
     RunKind,
     RunStatus,
     Tier,
     TierAssignment,
+    product_category_model,
 )
 
 MEASURES = {
@@ -275,7 +275,7 @@ def whitespace_matrix(*, user: User, top: int = 15) -> Whitespace:
         .order_by("-predicted_value", "customer_id")
         .values_list("customer_id", "customer__name", "predicted_value")[:top]
     ]
-    categories = list(ProductCategory.objects.order_by("name").values_list("pk", "name"))
+    categories = list(product_category_model().objects.order_by("name").values_list("pk", "name"))
     cells = {
         (customer_id, category_id): WhitespaceCell(
             share, float(revenue), None if wallet is None else float(wallet), source, whitespace
