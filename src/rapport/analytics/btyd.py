@@ -44,6 +44,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import optimize, special
 
+from rapport.analytics.information import fitted_errors, one_blas_thread
+
 BGNBD = "bgnbd"
 PARETO_NBD = "paretonbd"
 GAMMA_GAMMA = "gammagamma"
@@ -95,6 +97,8 @@ class Fit(Generic[Params]):
     converged: bool
     iterations: int
     evaluations: int
+    # Asymptotic standard errors (inverse observed information), when the fit was asked for them.
+    standard_errors: Params | None = None
 
     def as_dict(self) -> dict[str, float]:
         """The parameters by name."""
@@ -202,6 +206,7 @@ def _minimise(
     *,
     total_weight: float,
     max_iterations: int = 1000,
+    gtol: float = 1e-9,
 ) -> tuple[np.ndarray, float, bool, int, int]:
     """L-BFGS-B on log-parameters; the objective returns (total LL, dLL/dparams)."""
 
@@ -212,16 +217,17 @@ def _minimise(
             return np.inf, np.zeros_like(log_params)
         return -ll / total_weight, -(grad * params) / total_weight
 
-    result = optimize.minimize(
-        negative_mean,
-        np.log(start),
-        jac=True,
-        method="L-BFGS-B",
-        bounds=[(-20.0, 20.0)] * start.size,
-        options={"maxiter": max_iterations, "ftol": 1e-14, "gtol": 1e-9, "maxcor": 20},
-    )
-    params = np.exp(result.x)
-    ll, grad = objective(params)
+    with one_blas_thread():
+        result = optimize.minimize(
+            negative_mean,
+            np.log(start),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(-20.0, 20.0)] * start.size,
+            options={"maxiter": max_iterations, "ftol": 1e-14, "gtol": gtol, "maxcor": 20},
+        )
+        params = np.exp(result.x)
+        ll, grad = objective(params)
     # ftol/gtol this tight often end on "abnormal termination in line search" at the
     # optimum itself; what matters is a (relative) gradient that vanishes.
     converged = bool(np.all(np.abs(grad * params) / total_weight < 1e-5))
@@ -351,8 +357,13 @@ def fit_bgnbd(
     weights: ArrayLike | None = None,
     *,
     start: BgNbdParams | None = None,
+    standard_errors: bool = False,
+    tolerance: float = 1e-9,
 ) -> Fit[BgNbdParams]:
-    """Maximum-likelihood BG/NBD; `weights` counts customers per row (see `collapse`)."""
+    """Maximum-likelihood BG/NBD; `weights` counts customers per row (see `collapse`).
+
+    `tolerance` bounds the mean log-likelihood's gradient in the log-parameters at the end.
+    """
     xs, ts, Ts = _arrays(x, t_x, T)
     _check_summary(xs, ts, Ts)
     w = _weights(weights, xs.size)
@@ -363,12 +374,13 @@ def fit_bgnbd(
         initial = np.array([1.0, alpha0, 1.0, 1.0])
     else:
         initial = np.array([start.r, start.alpha, start.a, start.b])
+    objective = lambda p: _bgnbd_ll_grad(p, data)  # noqa: E731
     params, ll, converged, nit, nfev = _minimise(
-        lambda p: _bgnbd_ll_grad(p, data), initial, total_weight=data.total
+        objective, initial, total_weight=data.total, gtol=tolerance
     )
-    return Fit(
-        BGNBD, MODEL_VERSION, BgNbdParams(*map(float, params)), ll, data.total, converged, nit, nfev
-    )
+    fitted = BgNbdParams(*map(float, params))
+    se = fitted_errors(BgNbdParams, objective, params, standard_errors)
+    return Fit(BGNBD, MODEL_VERSION, fitted, ll, data.total, converged, nit, nfev, se)
 
 
 def bgnbd_probability_alive(
@@ -574,6 +586,7 @@ def fit_paretonbd(
     weights: ArrayLike | None = None,
     *,
     start: ParetoNbdParams | None = None,
+    standard_errors: bool = False,
 ) -> Fit[ParetoNbdParams]:
     """Maximum-likelihood Pareto/NBD; `weights` counts customers per row."""
     xs, ts, Ts = _arrays(x, t_x, T)
@@ -585,11 +598,11 @@ def fit_paretonbd(
         initial = np.array([1.0, scale, 1.0, scale])
     else:
         initial = np.array([start.r, start.alpha, start.s, start.beta])
-    params, ll, converged, nit, nfev = _minimise(
-        lambda p: _paretonbd_ll_grad(p, xs, ts, Ts, w), initial, total_weight=total
-    )
+    objective = lambda p: _paretonbd_ll_grad(p, xs, ts, Ts, w)  # noqa: E731
+    params, ll, converged, nit, nfev = _minimise(objective, initial, total_weight=total)
     fitted = ParetoNbdParams(*map(float, params))
-    return Fit(PARETO_NBD, MODEL_VERSION, fitted, ll, total, converged, nit, nfev)
+    se = fitted_errors(ParetoNbdParams, objective, params, standard_errors)
+    return Fit(PARETO_NBD, MODEL_VERSION, fitted, ll, total, converged, nit, nfev, se)
 
 
 def paretonbd_probability_alive(
@@ -691,6 +704,7 @@ def fit_gammagamma(
     weights: ArrayLike | None = None,
     *,
     start: GammaGammaParams | None = None,
+    standard_errors: bool = False,
 ) -> Fit[GammaGammaParams]:
     """Maximum-likelihood Gamma-Gamma on customers with x >= 1 purchases of mean spend."""
     xs, ms = _spend_arrays(x, mean_spend)
@@ -700,11 +714,11 @@ def fit_gammagamma(
         initial = np.array([1.0, 2.0, float(np.average(ms, weights=w))])
     else:
         initial = np.array([start.p, start.q, start.gamma])
-    params, ll, converged, nit, nfev = _minimise(
-        lambda v: _gammagamma_ll_grad(v, xs, ms, w), initial, total_weight=total
-    )
+    objective = lambda v: _gammagamma_ll_grad(v, xs, ms, w)  # noqa: E731
+    params, ll, converged, nit, nfev = _minimise(objective, initial, total_weight=total)
     fitted = GammaGammaParams(*map(float, params))
-    return Fit(GAMMA_GAMMA, MODEL_VERSION, fitted, ll, total, converged, nit, nfev)
+    se = fitted_errors(GammaGammaParams, objective, params, standard_errors)
+    return Fit(GAMMA_GAMMA, MODEL_VERSION, fitted, ll, total, converged, nit, nfev, se)
 
 
 def gammagamma_expected_spend(
