@@ -35,6 +35,7 @@ from rapport.analytics.btyd import (
     simulate_bgnbd,
     simulate_paretonbd,
 )
+from rapport.analytics.information import standard_errors
 from tests.analytics.recovery import assert_recovered, log_z_scores
 
 CDNOW = Path(__file__).parents[2].parent / "shared" / "data" / "cdnow"
@@ -129,6 +130,52 @@ def test_cdnow_predictions_match_the_published_figures(cdnow):
     new = bgnbd_expected_purchases_new(params, np.array([0.0, 39.0, 78.0]))
     assert new[0] == 0.0
     assert 0 < new[1] < new[2]
+
+
+def test_bgnbd_standard_errors_match_lifetimes_and_a_second_difference_hessian(cdnow):
+    data = (cdnow["x"], cdnow["t_x"], cdnow["T"])
+    fit = fit_bgnbd(*data, standard_errors=True)
+    se = fit.standard_errors
+    assert se is not None
+    # lifetimes 0.11.3's BetaGeoFitter(penalizer_coef=0).fit(...).summary on this file
+    # (autograd Hessian): se(coef) 0.012557, 0.378221, 0.185719, 0.705345
+    ours = [se.r, se.alpha, se.a, se.b]
+    assert ours == pytest.approx([0.012557, 0.378221, 0.185719, 0.705345], abs=2e-6)
+    # and an information matrix built without our gradient: second differences of the
+    # plain per-customer log-likelihood, in log-parameters, at the fitted point
+    point = np.log([fit.params.r, fit.params.alpha, fit.params.a, fit.params.b])
+
+    def total(v: np.ndarray) -> float:
+        return float(bgnbd_individual_log_likelihood(BgNbdParams(*np.exp(v)), *data).sum())
+
+    h = 1e-3
+    hessian = np.empty((4, 4))
+    for i in range(4):
+        for j in range(4):
+            ei, ej = np.eye(4)[i] * h, np.eye(4)[j] * h
+            hessian[i, j] = (
+                total(point + ei + ej)
+                - total(point + ei - ej)
+                - total(point - ei + ej)
+                + total(point - ei - ej)
+            ) / (4 * h * h)
+    independent = np.exp(point) * np.sqrt(np.diag(np.linalg.inv(-hessian)))
+    assert ours == pytest.approx(independent, rel=1e-4)
+
+
+def test_standard_errors_of_an_exponential_rate_are_rate_over_root_n():
+    # n draws of an exponential: the MLE is n / sum and its standard error rate / sqrt(n)
+    draws = np.random.default_rng(1).exponential(0.5, 400)
+    n, total = draws.size, draws.sum()
+
+    def log_likelihood(v: np.ndarray) -> tuple[float, np.ndarray]:
+        return n * np.log(v[0]) - v[0] * total, np.array([n / v[0] - total])
+
+    rate = n / total
+    assert standard_errors(log_likelihood, [rate]) == pytest.approx([rate / np.sqrt(n)], rel=1e-7)
+    # a flat direction has no standard error rather than a made-up one
+    flat = standard_errors(lambda v: (0.0, np.zeros(2)), [1.0, 2.0])
+    assert np.isnan(flat).all()
 
 
 # --------------------------------------------------------------------------- gradients
