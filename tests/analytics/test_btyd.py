@@ -16,6 +16,8 @@ from rapport.analytics.btyd import (
     BgNbdParams,
     GammaGammaParams,
     ParetoNbdParams,
+    _bgnbd_ll_grad,
+    _BgNbdData,
     bgnbd_conditional_expected_purchases,
     bgnbd_expected_purchases_new,
     bgnbd_individual_log_likelihood,
@@ -35,7 +37,7 @@ from rapport.analytics.btyd import (
     simulate_bgnbd,
     simulate_paretonbd,
 )
-from rapport.analytics.information import standard_errors
+from rapport.analytics.information import newton, standard_errors
 from tests.analytics.recovery import assert_recovered, log_z_scores
 
 CDNOW = Path(__file__).parents[2].parent / "shared" / "data" / "cdnow"
@@ -194,6 +196,37 @@ def test_bgnbd_gradient_equals_finite_differences(cdnow):
         _, gradient = bgnbd_log_likelihood(BgNbdParams(*point), *data, weights)
         numeric = _finite_difference(total, point)
         assert np.allclose(gradient, numeric, rtol=1e-6, atol=1e-6 * np.abs(numeric).max())
+
+
+def test_bgnbd_hessian_equals_finite_differences_of_the_gradient(cdnow):
+    # The exact Hessian drives the Newton finish and the standard errors of fit_bgnbd
+    rng = np.random.default_rng(8)
+    weights = rng.integers(1, 4, cdnow["x"].size).astype(float)
+    data = _BgNbdData(cdnow["x"], np.ceil(cdnow["t_x"]), np.ceil(cdnow["T"]), weights)
+    for _ in range(4):
+        point = np.exp(rng.uniform(-1.5, 1.5, 4)) * np.array([0.3, 4.0, 0.8, 2.5])
+        found: list[np.ndarray] = []
+        _bgnbd_ll_grad(point, data, found)
+        numeric = np.column_stack(
+            [
+                _finite_difference(lambda v, i=i: _bgnbd_ll_grad(v, data)[1][i], point)
+                for i in range(4)
+            ]
+        )
+        assert np.allclose(found[0], numeric, rtol=1e-6, atol=1e-7 * np.abs(numeric).max())
+
+
+def test_newton_refuses_to_step_where_the_likelihood_is_not_concave():
+    # a bowl, not a hill: Newton would walk to its minimum, so it stops, unconverged
+    def bowl(v: np.ndarray, found: list[np.ndarray] | None) -> tuple[float, np.ndarray]:
+        if found is not None:
+            found.append(2.0 * np.eye(2))
+        return float(((v - 1.0) ** 2).sum()), 2.0 * (v - 1.0)
+
+    params, _, _, evaluations, converged = newton(bowl, np.array([2.0, 3.0]), 1.0, 1e-9)
+    assert converged is False
+    assert evaluations == 1
+    assert params.tolist() == [2.0, 3.0]
 
 
 def test_paretonbd_gradient_equals_finite_differences(cdnow):

@@ -56,23 +56,32 @@ def log_hessian(
     return (hessian + hessian.T) / 2.0
 
 
+def errors_from_hessian(hessian: np.ndarray) -> np.ndarray:
+    """Standard errors from the Hessian of the total log-likelihood in the parameters.
+
+    NaN where the information is singular or not positive: no made-up standard error.
+    """
+    try:
+        covariance = np.linalg.inv(-hessian)
+    except np.linalg.LinAlgError:
+        return np.full(hessian.shape[0], np.nan)
+    variance = np.diag(covariance)
+    with np.errstate(invalid="ignore"):
+        return np.where(variance > 0, np.sqrt(np.abs(variance)), np.nan)
+
+
 def standard_errors(
     objective: Callable[[np.ndarray], tuple[float, np.ndarray]], params: ArrayLike
 ) -> np.ndarray:
-    """Asymptotic standard errors of the fitted `params` (NaN where the information is singular).
+    """Asymptotic standard errors of the fitted `params`.
 
     `objective(params)` returns (total log-likelihood, its gradient in the parameters).
     """
     theta = np.asarray(params, dtype=float)
     with one_blas_thread():
-        information = -log_hessian(objective, theta)
-    try:
-        covariance = np.linalg.inv(information)
-    except np.linalg.LinAlgError:
-        return np.full(theta.size, np.nan)
-    variance = np.diag(covariance)
-    with np.errstate(invalid="ignore"):
-        return np.where(variance > 0, theta * np.sqrt(variance), np.nan)
+        log_scale = log_hessian(objective, theta)
+    # At the optimum the Hessian in theta is H_log / (theta_i theta_j) exactly.
+    return errors_from_hessian(log_scale / np.outer(theta, theta))
 
 
 def fitted_errors(
@@ -83,3 +92,43 @@ def fitted_errors(
 ) -> Params | None:
     """`standard_errors` as the fit's parameter dataclass `kind`, or None when not wanted."""
     return kind(*map(float, standard_errors(objective, params))) if wanted else None
+
+
+def newton(
+    objective: Callable[[np.ndarray, list[np.ndarray] | None], tuple[float, np.ndarray]],
+    params: np.ndarray,
+    total_weight: float,
+    tolerance: float,
+) -> tuple[np.ndarray, float, np.ndarray, int, bool]:
+    """Newton steps on log-parameters with an exact Hessian, from near the optimum.
+
+    `objective(params, found)` returns (total LL, gradient) and appends the Hessian in the
+    parameters to `found` when that is a list. Steps until the mean gradient in
+    log-parameters is below `tolerance` (the scale L-BFGS-B's gtol uses in the fits).
+
+    Returns (params, LL, Hessian, evaluations, converged); it stops, unconverged, rather
+    than step where the Hessian is not negative definite or the likelihood would fall.
+    """
+    found: list[np.ndarray] = []
+    ll, grad = objective(params, found)
+    evaluations = 1
+    for _ in range(20):
+        g_log = grad * params
+        if np.max(np.abs(g_log)) / total_weight < tolerance:
+            return params, ll, found[-1], evaluations, True
+        h_log = params[:, None] * found[-1] * params[None, :] + np.diag(g_log)
+        if np.any(np.linalg.eigvalsh(h_log) >= 0):
+            break
+        step = np.linalg.solve(h_log, -g_log)
+        for _halving in range(8):
+            trial = params * np.exp(step)
+            trial_ll, trial_grad = objective(trial, found)
+            evaluations += 1
+            if trial_ll >= ll - 1e-12 * abs(ll):
+                params, ll, grad = trial, trial_ll, trial_grad
+                break
+            found.pop()
+            step = step / 2.0
+        else:
+            break
+    return params, ll, found[-1], evaluations, False
