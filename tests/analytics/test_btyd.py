@@ -38,6 +38,7 @@ from rapport.analytics.btyd import (
     simulate_paretonbd,
 )
 from rapport.analytics.information import newton, standard_errors
+from rapport.analytics.rows import ByCount
 from tests.analytics.recovery import assert_recovered, log_z_scores
 
 CDNOW = Path(__file__).parents[2].parent / "shared" / "data" / "cdnow"
@@ -317,6 +318,22 @@ def test_collapse_counts_each_distinct_row():
     # the whole-number path (packed keys) agrees, weights summed
     ux, ut, uT, counts = collapse([0, 1, 1, 0], [0, 3, 3, 0], [5, 5, 5, 5], weights=[1, 2, 3, 4])
     assert list(zip(ux, ut, uT, counts, strict=True)) == [(0, 0, 5, 5), (1, 3, 5, 5)]
+
+
+def test_sums_by_x_are_the_same_whether_rows_come_sorted_or_not():
+    rng = np.random.default_rng(4)
+    x = np.sort(rng.integers(0, 6, 50)).astype(float)
+    x[x == 3] = 4  # an x with no rows between two with rows
+    weights = rng.integers(0, 3, 50).astype(float)  # some rows weigh nothing
+    values = rng.normal(size=50)
+    expected = np.bincount(x.astype(int), weights=values, minlength=6)
+    by_slices = ByCount(x, weights)
+    assert by_slices.starts is not None  # sorted: summed by slices
+    assert np.allclose(by_slices.sums(values), expected)
+    shuffled = rng.permutation(50)
+    by_count = ByCount(x[shuffled], weights[shuffled])
+    assert by_count.starts is None
+    assert np.allclose(by_count.sums(values[shuffled]), expected)
 
 
 def test_paretonbd_recovers_simulated_parameters_on_every_seed():

@@ -254,7 +254,7 @@ def _bgnbd_ll_grad(
         rx_d_inv = rx * d_inv  # dD/dalpha
         g_r += float(wd @ gap)
         g_alpha += float(wd @ rx_d_inv)
-        dropped_by_x = np.bincount(d.by_x1.inverse, weights=wd, minlength=k1.size)
+        dropped_by_x = d.by_x1.sums(wd)
         g_a += float(dropped_by_x.sum() / a)
         g_b -= float(dropped_by_x @ (1.0 / (b + k1 - 1.0)))
     if hessian is not None:
@@ -274,10 +274,7 @@ def _bgnbd_ll_grad(
             s2_gap, s2_rx = s2 * gap, s2 * rx_d_inv
             d_inv2 = (inv_t**2)[d.t_of] - (inv_T**2)[d.T_of]
             c = -1.0 / (b + k1 - 1.0)  # dD/db per x
-            by_x = [
-                np.bincount(d.by_x1.inverse, weights=v, minlength=k1.size)
-                for v in (s2, s2_gap, s2_rx)
-            ]
+            by_x = [d.by_x1.sums(v) for v in (s2, s2_gap, s2_rx)]
             h[0, 0] += float(s2_gap @ gap)
             h[0, 1] += float(s2_gap @ rx_d_inv) + float(wd @ d_inv)
             h[1, 1] += float(s2_rx @ rx_d_inv) + float((wd * rx) @ d_inv2)

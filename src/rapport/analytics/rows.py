@@ -90,3 +90,17 @@ class ByCount:
         size = int(self.inverse.max()) + 1 if x.size else 0
         self.values = np.arange(size, dtype=float)
         self.weight = np.bincount(self.inverse, weights=w, minlength=size)
+        # Rows already in order of x (as `collapse` returns them) sum by slices, ~3x faster
+        # than a weighted bincount; the order is checked, never assumed.
+        self.present = np.flatnonzero(np.bincount(self.inverse, minlength=size))  # has rows
+        self.starts: np.ndarray | None = None
+        if x.size and np.all(self.inverse[1:] >= self.inverse[:-1]):
+            self.starts = np.searchsorted(self.inverse, self.present)
+
+    def sums(self, values: np.ndarray) -> np.ndarray:
+        """`values` summed per x (a slot for every x up to the largest)."""
+        if self.starts is None:
+            return np.bincount(self.inverse, weights=values, minlength=self.values.size)
+        out = np.zeros(self.values.size)
+        out[self.present] = np.add.reduceat(values, self.starts)
+        return out
