@@ -44,6 +44,11 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import optimize, special
 
+from rapport.analytics import information
+from rapport.analytics.information import fitted_errors, one_blas_thread
+from rapport.analytics.rows import ByCount, distinct_values
+from rapport.analytics.rows import collapse as collapse  # where callers have found it
+
 BGNBD = "bgnbd"
 PARETO_NBD = "paretonbd"
 GAMMA_GAMMA = "gammagamma"
@@ -95,6 +100,8 @@ class Fit(Generic[Params]):
     converged: bool
     iterations: int
     evaluations: int
+    # Asymptotic standard errors (inverse observed information), when the fit was asked for them.
+    standard_errors: Params | None = None
 
     def as_dict(self) -> dict[str, float]:
         """The parameters by name."""
@@ -141,67 +148,13 @@ def _check_summary(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> None:
         raise ValueError("a customer with repeat purchases must have t_x > 0")
 
 
-def collapse(*columns: ArrayLike, weights: ArrayLike | None = None) -> list[np.ndarray]:
-    """Identical rows merged: the unique rows' columns (sorted), then their summed weights.
-
-    Whole-number columns (summaries in whole weeks or days) are packed into one int64 key
-    and counted with bincount or a single sort; other data fall back to a lexsort.
-    """
-    arrays = [np.asarray(c, dtype=float).ravel() for c in columns]
-    w = None if weights is None else _weights(weights, arrays[0].size)
-    if arrays[0].size == 0:
-        return [*arrays, np.ones(0)]
-    packed = _integer_key(arrays)
-    if packed is not None:
-        key, radices = packed
-        span = int(np.prod(radices, dtype=np.int64))
-        if span <= 4 * key.size:
-            counts = np.bincount(key, weights=w, minlength=span)
-            present = np.flatnonzero(np.bincount(key, minlength=span))
-            unique_keys, summed = present, counts[present]
-        else:
-            # (indexing the result, not unpacking it: mypy 1.18 crashes on numpy's overload)
-            found = np.unique(key, return_inverse=True)
-            unique_keys = found[0]
-            summed = np.bincount(found[1].ravel(), weights=w, minlength=unique_keys.size)
-        decoded = []
-        rest = unique_keys.astype(np.int64)
-        for radix in radices[::-1]:
-            rest, digit = np.divmod(rest, radix)
-            decoded.append(digit.astype(float))
-        return [*decoded[::-1], summed]
-    order = np.lexsort(arrays[::-1])
-    sorted_cols = [a[order] for a in arrays]
-    new = np.ones(order.size, dtype=bool)
-    new[1:] = np.any([np.diff(a) != 0 for a in sorted_cols], axis=0)
-    starts = np.flatnonzero(new)
-    unit = np.ones(order.size) if w is None else w[order]
-    return [*(a[starts] for a in sorted_cols), np.add.reduceat(unit, starts)]
-
-
-def _integer_key(arrays: list[np.ndarray]) -> tuple[np.ndarray, list[int]] | None:
-    """One int64 per row that sorts like the rows, when all columns are small whole numbers."""
-    key = np.zeros(arrays[0].size, dtype=np.int64)
-    radices: list[int] = []
-    span = 1
-    for column in arrays:
-        if float(column.min()) < 0 or not np.array_equal(column, np.floor(column)):
-            return None
-        radix = int(column.max()) + 1
-        span *= radix
-        if span >= 2**62:
-            return None
-        key = key * radix + column.astype(np.int64)
-        radices.append(radix)
-    return key, radices
-
-
 def _minimise(
     objective: Callable[[np.ndarray], tuple[float, np.ndarray]],
     start: np.ndarray,
     *,
     total_weight: float,
     max_iterations: int = 1000,
+    gtol: float = 1e-9,
 ) -> tuple[np.ndarray, float, bool, int, int]:
     """L-BFGS-B on log-parameters; the objective returns (total LL, dLL/dparams)."""
 
@@ -212,31 +165,21 @@ def _minimise(
             return np.inf, np.zeros_like(log_params)
         return -ll / total_weight, -(grad * params) / total_weight
 
-    result = optimize.minimize(
-        negative_mean,
-        np.log(start),
-        jac=True,
-        method="L-BFGS-B",
-        bounds=[(-20.0, 20.0)] * start.size,
-        options={"maxiter": max_iterations, "ftol": 1e-14, "gtol": 1e-9, "maxcor": 20},
-    )
-    params = np.exp(result.x)
-    ll, grad = objective(params)
+    with one_blas_thread():
+        result = optimize.minimize(
+            negative_mean,
+            np.log(start),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(-20.0, 20.0)] * start.size,
+            options={"maxiter": max_iterations, "ftol": 1e-14, "gtol": gtol, "maxcor": 20},
+        )
+        params = np.exp(result.x)
+        ll, grad = objective(params)
     # ftol/gtol this tight often end on "abnormal termination in line search" at the
     # optimum itself; what matters is a (relative) gradient that vanishes.
     converged = bool(np.all(np.abs(grad * params) / total_weight < 1e-5))
     return params, float(ll), converged, int(result.nit), int(result.nfev)
-
-
-class _ByCount:
-    """Rows grouped by their whole-number x, so functions of x alone cost one per value."""
-
-    def __init__(self, x: np.ndarray, w: np.ndarray):
-        # x holds whole numbers >= 0: they index a table directly, no sort needed.
-        self.inverse = x.astype(np.intp)
-        size = int(self.inverse.max()) + 1 if x.size else 0
-        self.values = np.arange(size, dtype=float)
-        self.weight = np.bincount(self.inverse, weights=w, minlength=size)
 
 
 # --------------------------------------------------------------------------- BG/NBD
@@ -245,15 +188,23 @@ class _ByCount:
 class _BgNbdData:
     def __init__(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, w: np.ndarray):
         self.total = float(w.sum())
-        self.by_x = _ByCount(x, w)
+        self.by_x = ByCount(x, w)
         repeat = x > 0
-        self.w0, self.T0 = w[~repeat], T[~repeat]
-        self.w1, self.T1, self.t1 = w[repeat], T[repeat], t_x[repeat]
-        self.by_x1 = _ByCount(x[repeat], self.w1)
-        self.x1 = x[repeat]
+        self.w1, self.x1 = w[repeat], x[repeat]
+        self.by_x1 = ByCount(self.x1, self.w1)
+        # A year of days has ~365 distinct T and t_x: logs and reciprocals of alpha + T are
+        # taken once per value and gathered, and sums over rows of terms in T alone become
+        # sums over values (with the weights, and the weights times x, per value).
+        self.T0, _, self.w0 = distinct_values(T[~repeat], w[~repeat])
+        self.T1, self.T_of, self.wT = distinct_values(T[repeat], self.w1)
+        self.xwT = np.bincount(self.T_of, weights=self.w1 * self.x1, minlength=self.T1.size)
+        self.t1, self.t_of, _ = distinct_values(t_x[repeat], self.w1)
 
 
-def _bgnbd_ll_grad(params: np.ndarray, d: _BgNbdData) -> tuple[float, np.ndarray]:
+def _bgnbd_ll_grad(
+    params: np.ndarray, d: _BgNbdData, hessian: list[np.ndarray] | None = None
+) -> tuple[float, np.ndarray]:
+    """Total LL and gradient; the 4x4 Hessian is appended to `hessian` when one is passed."""
     r, alpha, a, b = params
     k, wk = d.by_x.values, d.by_x.weight
     # Terms in x alone, summed once per distinct x.
@@ -277,33 +228,64 @@ def _bgnbd_ll_grad(params: np.ndarray, d: _BgNbdData) -> tuple[float, np.ndarray
         wk @ (special.digamma(a + b) + special.digamma(b + k) - special.digamma(b) - psi_ab_k)
     )
     # No repeat purchase: log L = -r log(alpha + T).
-    log_T0 = np.log(alpha + d.T0)
+    log_T0, inv_T0 = np.log(alpha + d.T0), 1.0 / (alpha + d.T0)
     ll -= r * float(d.w0 @ log_T0)
     g_r -= float(d.w0 @ log_T0)
-    g_alpha -= r * float(d.w0 @ (1.0 / (alpha + d.T0)))
+    g_alpha -= r * float(d.w0 @ inv_T0)
     # Repeat purchases: log L = -(r+x) log(alpha+T) + softplus(D), where
     # D = log(a/(b+x-1)) + (r+x) log((alpha+T)/(alpha+t_x)) and softplus(D) = -log expit(-D).
+    k1 = np.maximum(d.by_x1.values, 1.0)  # x = 0 has no row here, only a table slot
+    log_T, inv_T = np.log(alpha + d.T1), 1.0 / (alpha + d.T1)
+    log_t, inv_t = np.log(alpha + d.t1), 1.0 / (alpha + d.t1)
+    w_rx_T = r * d.wT + d.xwT  # sum of w (r + x) per value of T
+    ll -= float(w_rx_T @ log_T)
+    g_r -= float(d.wT @ log_T)
+    g_alpha -= float(w_rx_T @ inv_T)
     if d.x1.size:
-        k1 = np.maximum(d.by_x1.values, 1.0)  # x = 0 has no row here, only a table slot
-        log_odds = (np.log(a) - np.log(b + k1 - 1.0))[d.by_x1.inverse]
+        gap = log_T[d.T_of] - log_t[d.t_of]  # dD/dr
         rx = r + d.x1
-        log_T = np.log(alpha + d.T1)
-        log_t = np.log(alpha + d.t1)
-        gap = log_T - log_t
-        D = log_odds + rx * gap
-        # log expit(-D) = -softplus(D), in plain numpy ufuncs (scipy's expit is 2x slower)
-        log_still = -(np.maximum(D, 0.0) + np.log1p(np.exp(-np.abs(D))))
-        still = np.exp(log_still)  # share of the "still alive" term
-        dropped = 1.0 - still  # share of the "dropped out at t_x" term
-        ll -= float(d.w1 @ (log_still + rx * log_T))
+        D = (np.log(a) - np.log(b + k1 - 1.0))[d.by_x1.inverse] + rx * gap
+        # softplus in plain numpy ufuncs (scipy's expit is 2x slower)
+        softplus = np.maximum(D, 0.0) + np.log1p(np.exp(-np.abs(D)))
+        dropped = np.exp(D - softplus)  # expit(D): share of the "dropped out at t_x" term
+        ll += float(d.w1 @ softplus)
         wd = d.w1 * dropped
-        g_r += float(wd @ gap - d.w1 @ log_T)
-        inv_T = 1.0 / (alpha + d.T1)
-        inv_t = 1.0 / (alpha + d.t1)
-        g_alpha += float((d.w1 * rx) @ (dropped * (inv_T - inv_t) - inv_T))
-        dropped_by_x = np.bincount(d.by_x1.inverse, weights=wd, minlength=k1.size)
+        d_inv = inv_T[d.T_of] - inv_t[d.t_of]
+        rx_d_inv = rx * d_inv  # dD/dalpha
+        g_r += float(wd @ gap)
+        g_alpha += float(wd @ rx_d_inv)
+        dropped_by_x = d.by_x1.sums(wd)
         g_a += float(dropped_by_x.sum() / a)
         g_b -= float(dropped_by_x @ (1.0 / (b + k1 - 1.0)))
+    if hessian is not None:
+        # Second derivatives: the x terms by trigamma, the T terms by value, and softplus(D)
+        # as sum w [s(1-s) dD dD' + s d2D] with s = expit(D) (d2D: dr dalpha = d_inv,
+        # dalpha^2 = (r+x) d(d_inv)/dalpha, da^2 = -1/a^2, db^2 = 1/(b+x-1)^2).
+        tri = special.polygamma(1, [r, a + b, b])
+        h_ab = float(wk @ (tri[1] - special.polygamma(1, a + b + k)))
+        h = np.zeros((4, 4))
+        h[0, 0] = float(wk @ (special.polygamma(1, r + k) - tri[0]))
+        h[0, 1] = d.total / alpha - float(d.w0 @ inv_T0) - float(d.wT @ inv_T)
+        h[1, 1] = -d.total * r / alpha**2 + r * float(d.w0 @ inv_T0**2) + float(w_rx_T @ inv_T**2)
+        h[2, 2] = h[2, 3] = h_ab
+        h[3, 3] = h_ab + float(wk @ (special.polygamma(1, b + k) - tri[2]))
+        if d.x1.size:
+            s2 = wd * (1.0 - dropped)
+            s2_gap, s2_rx = s2 * gap, s2 * rx_d_inv
+            d_inv2 = (inv_t**2)[d.t_of] - (inv_T**2)[d.T_of]
+            c = -1.0 / (b + k1 - 1.0)  # dD/db per x
+            by_x = [d.by_x1.sums(v) for v in (s2, s2_gap, s2_rx)]
+            h[0, 0] += float(s2_gap @ gap)
+            h[0, 1] += float(s2_gap @ rx_d_inv) + float(wd @ d_inv)
+            h[1, 1] += float(s2_rx @ rx_d_inv) + float((wd * rx) @ d_inv2)
+            h[0, 2] += by_x[1].sum() / a
+            h[0, 3] += float(by_x[1] @ c)
+            h[1, 2] += by_x[2].sum() / a
+            h[1, 3] += float(by_x[2] @ c)
+            h[2, 2] += (by_x[0].sum() - dropped_by_x.sum()) / a**2
+            h[2, 3] += float(by_x[0] @ c) / a
+            h[3, 3] += float((by_x[0] + dropped_by_x) @ c**2)
+        hessian.append(np.triu(h) + np.triu(h, 1).T)
     return ll, np.array([g_r, g_alpha, g_a, g_b])
 
 
@@ -351,8 +333,13 @@ def fit_bgnbd(
     weights: ArrayLike | None = None,
     *,
     start: BgNbdParams | None = None,
+    standard_errors: bool = False,
+    tolerance: float = 1e-9,
 ) -> Fit[BgNbdParams]:
-    """Maximum-likelihood BG/NBD; `weights` counts customers per row (see `collapse`)."""
+    """Maximum-likelihood BG/NBD; `weights` counts customers per row (see `collapse`).
+
+    `tolerance` bounds the mean log-likelihood's gradient in the log-parameters at the end.
+    """
     xs, ts, Ts = _arrays(x, t_x, T)
     _check_summary(xs, ts, Ts)
     w = _weights(weights, xs.size)
@@ -363,12 +350,30 @@ def fit_bgnbd(
         initial = np.array([1.0, alpha0, 1.0, 1.0])
     else:
         initial = np.array([start.r, start.alpha, start.a, start.b])
+    objective = lambda p: _bgnbd_ll_grad(p, data)  # noqa: E731
+    # L-BFGS-B to a loose tolerance, then Newton with the exact Hessian: a few steps from
+    # there to `tolerance` where L-BFGS-B takes ~10, and the Hessian gives the standard errors.
     params, ll, converged, nit, nfev = _minimise(
-        lambda p: _bgnbd_ll_grad(p, data), initial, total_weight=data.total
+        objective, initial, total_weight=data.total, gtol=max(tolerance, 1e-2)
     )
-    return Fit(
-        BGNBD, MODEL_VERSION, BgNbdParams(*map(float, params)), ll, data.total, converged, nit, nfev
+    with one_blas_thread():
+        params, ll, hessian, extra, converged = information.newton(
+            lambda p, found: _bgnbd_ll_grad(p, data, found), params, data.total, tolerance
+        )
+    nfev += extra
+    if not converged:  # not reached: L-BFGS-B the whole way, standard errors by differences
+        params, ll, converged, more, evaluations = _minimise(
+            objective, params, total_weight=data.total, gtol=tolerance
+        )
+        nit, nfev = nit + more, nfev + evaluations
+        hessian = information.log_hessian(objective, params) / np.outer(params, params)
+    fitted, ll = BgNbdParams(*map(float, params)), float(ll)
+    se = (
+        BgNbdParams(*map(float, information.errors_from_hessian(hessian)))
+        if standard_errors
+        else None
     )
+    return Fit(BGNBD, MODEL_VERSION, fitted, ll, data.total, converged, nit, nfev, se)
 
 
 def bgnbd_probability_alive(
@@ -574,6 +579,7 @@ def fit_paretonbd(
     weights: ArrayLike | None = None,
     *,
     start: ParetoNbdParams | None = None,
+    standard_errors: bool = False,
 ) -> Fit[ParetoNbdParams]:
     """Maximum-likelihood Pareto/NBD; `weights` counts customers per row."""
     xs, ts, Ts = _arrays(x, t_x, T)
@@ -585,11 +591,11 @@ def fit_paretonbd(
         initial = np.array([1.0, scale, 1.0, scale])
     else:
         initial = np.array([start.r, start.alpha, start.s, start.beta])
-    params, ll, converged, nit, nfev = _minimise(
-        lambda p: _paretonbd_ll_grad(p, xs, ts, Ts, w), initial, total_weight=total
-    )
+    objective = lambda p: _paretonbd_ll_grad(p, xs, ts, Ts, w)  # noqa: E731
+    params, ll, converged, nit, nfev = _minimise(objective, initial, total_weight=total)
     fitted = ParetoNbdParams(*map(float, params))
-    return Fit(PARETO_NBD, MODEL_VERSION, fitted, ll, total, converged, nit, nfev)
+    se = fitted_errors(ParetoNbdParams, objective, params, standard_errors)
+    return Fit(PARETO_NBD, MODEL_VERSION, fitted, ll, total, converged, nit, nfev, se)
 
 
 def paretonbd_probability_alive(
@@ -691,6 +697,7 @@ def fit_gammagamma(
     weights: ArrayLike | None = None,
     *,
     start: GammaGammaParams | None = None,
+    standard_errors: bool = False,
 ) -> Fit[GammaGammaParams]:
     """Maximum-likelihood Gamma-Gamma on customers with x >= 1 purchases of mean spend."""
     xs, ms = _spend_arrays(x, mean_spend)
@@ -700,11 +707,11 @@ def fit_gammagamma(
         initial = np.array([1.0, 2.0, float(np.average(ms, weights=w))])
     else:
         initial = np.array([start.p, start.q, start.gamma])
-    params, ll, converged, nit, nfev = _minimise(
-        lambda v: _gammagamma_ll_grad(v, xs, ms, w), initial, total_weight=total
-    )
+    objective = lambda v: _gammagamma_ll_grad(v, xs, ms, w)  # noqa: E731
+    params, ll, converged, nit, nfev = _minimise(objective, initial, total_weight=total)
     fitted = GammaGammaParams(*map(float, params))
-    return Fit(GAMMA_GAMMA, MODEL_VERSION, fitted, ll, total, converged, nit, nfev)
+    se = fitted_errors(GammaGammaParams, objective, params, standard_errors)
+    return Fit(GAMMA_GAMMA, MODEL_VERSION, fitted, ll, total, converged, nit, nfev, se)
 
 
 def gammagamma_expected_spend(
