@@ -119,14 +119,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name or self.email
 
     @property
-    def is_internal(self) -> bool:
-        return self.role in STAFF_ROLES
-
-    @property
-    def can_write(self) -> bool:
-        return self.role in WRITER_ROLES
-
-    @property
     def initials(self) -> str:
         parts = (self.full_name or self.email).split()
         return "".join(p[0] for p in parts[:2]).upper()

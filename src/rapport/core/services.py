@@ -113,7 +113,7 @@ def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
     """Revoke one of the user's own tokens (admins may revoke anyone's)."""
     with transaction.atomic():
         tokens = ApiToken.objects.select_for_update()
-        if user.role != Role.ADMIN:
+        if not access.can(user, access.Capability.ADMINISTER):
             tokens = tokens.filter(user=user)
         token = tokens.filter(pk=token_id).first()
         if token is None:

@@ -556,7 +556,7 @@ def quiet_alerts(request: HttpRequest, filters: Query[PageFilters]) -> Page[Quie
 def quiet_alerts_recompute(request: HttpRequest) -> Status[dict[str, str]]:
     """Queue a relearning of every organisation's rhythm (staff writers)."""
     user = caller(request)
-    if not user.is_internal:
+    if not access.can(user, access.Capability.SEE_INTERNAL_SIDE):
         raise NotFound("alerts not found")
     access.ensure_can_write(user)
     result = cadence_recompute.enqueue()

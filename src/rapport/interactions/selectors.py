@@ -13,7 +13,7 @@ from django.utils import timezone
 from rapport.accounts.models import Account, Contact
 from rapport.core import access
 from rapport.core.errors import InvalidInput, NotFound
-from rapport.core.models import STAFF_ROLES, Role, User
+from rapport.core.models import User
 from rapport.core.pagination import Page, clamp_limit, decode_cursor, newest_after, page_of
 from rapport.interactions.models import (
     AccountCadence,
@@ -124,11 +124,10 @@ def interaction_search(
 
 def colleague_choices(*, user: User) -> list[User]:
     """Our active staff, for the "our participants" picker; nobody for outside users."""
-    if not getattr(user, "is_internal", False):
+    if not access.can(user, access.Capability.SEE_INTERNAL_SIDE):
         return []
-    return list(
-        User.objects.filter(is_active=True, role__in=STAFF_ROLES).order_by("full_name", "id")
-    )
+    ours = access.roles_with(access.Capability.ACT_FOR_US)
+    return list(User.objects.filter(is_active=True, role__in=ours).order_by("full_name", "id"))
 
 
 @dataclass
@@ -599,16 +598,16 @@ def capture_quality(*, user: User, since: date, until: date) -> list[CaptureQual
     """
     from rapport.memory.models import Asking, Fact
 
-    if not getattr(user, "is_internal", False):
+    if not access.can(user, access.Capability.USE_STAFF_TOOLS):
         raise NotFound("scorecard not found")
     if since > until:
         raise InvalidInput("'since' is after 'until'.", field="since")
     start, end = _day_start(since), _day_start(until) + timedelta(days=1)
     rows = {
         u.pk: CaptureQuality(user=u)
-        for u in User.objects.filter(is_active=True, role__in=STAFF_ROLES).order_by(
-            "full_name", "id"
-        )
+        for u in User.objects.filter(
+            is_active=True, role__in=access.roles_with(access.Capability.ACT_FOR_US)
+        ).order_by("full_name", "id")
     }
     logged = (
         # Imported mail and calendar events were not captured by hand: they don't count.
@@ -670,11 +669,7 @@ def capture_quality(*, user: User, since: date, until: date) -> list[CaptureQual
 
 def _internal(user: User) -> bool:
     """Ingestion is an internal tool; review items hold data of no known owner."""
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and user.is_active
-        and getattr(user, "is_internal", False)
-    )
+    return access.can(user, access.Capability.USE_STAFF_TOOLS)
 
 
 def ingestion_run_list(
@@ -748,9 +743,7 @@ def review_item_get(*, user: User, pk: int) -> IngestionItem:
 
 def _sees_alerts(user: User) -> bool:
     """Staff and partner users see quiet alerts (of their accounts); portal users do not."""
-    return getattr(user, "is_authenticated", False) and (
-        user.is_internal or user.role == Role.PARTNER
-    )
+    return access.can(user, access.Capability.READ_PORTFOLIO)
 
 
 @dataclass

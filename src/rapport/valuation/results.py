@@ -2,7 +2,7 @@
 
 What a customer is worth to us, and what we should do about it, is our staff's view, as
 wallet estimates and judgements are: every selector here first checks the user is
-internal (`selectors.ensure_internal`), then scopes rows by `core.access` through the
+internal (`access.ensure(user, SEE_INTERNAL_SIDE)`), then scopes rows by `core.access` through the
 organisation (`customer`). Values live on the organisation; a unit is answered with its
 organisation's.
 """
@@ -15,10 +15,10 @@ from django.db.models import Q, QuerySet
 
 from rapport.accounts.models import Account
 from rapport.core import access
+from rapport.core.access import Capability
 from rapport.core.errors import InvalidInput
 from rapport.core.models import User
 from rapport.core.pagination import Page, clamp_limit, decode_cursor, page_of
-from rapport.valuation import selectors
 from rapport.valuation.models import (
     AccountValue,
     CategoryShare,
@@ -40,7 +40,7 @@ def organisation_of(account: Account) -> Account:
 
 
 def _scoped(user: User, queryset: QuerySet) -> QuerySet:
-    selectors.ensure_internal(user)
+    access.ensure(user, Capability.SEE_INTERNAL_SIDE)
     return access.scope(user, queryset, via="customer")
 
 
@@ -148,7 +148,7 @@ def tier_list(
 
 def run_list(*, user: User, kind: str = "", limit: int | None = None) -> list[ModelRun]:
     """The latest runs of the analyses, newest first (our staff)."""
-    selectors.ensure_internal(user)
+    access.ensure(user, Capability.SEE_INTERNAL_SIDE)
     limit = clamp_limit(limit, default=RUNS_SHOWN, maximum=200)
     queryset = ModelRun.objects.select_related("triggered_by")
     if kind:
@@ -160,5 +160,5 @@ def run_list(*, user: User, kind: str = "", limit: int | None = None) -> list[Mo
 
 def run_get(*, user: User, pk: int) -> ModelRun:
     """One run (our staff), or NotFound."""
-    selectors.ensure_internal(user)
+    access.ensure(user, Capability.SEE_INTERNAL_SIDE)
     return access.get_visible(ModelRun.objects.select_related("triggered_by"), user, via="", pk=pk)

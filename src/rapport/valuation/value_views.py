@@ -16,8 +16,10 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from rapport.accounts import selectors as account_selectors
+from rapport.core import access
+from rapport.core.access import Capability
 from rapport.core.requests import AuthenticatedRequest
-from rapport.valuation import results, selectors, services
+from rapport.valuation import results, selectors
 from rapport.valuation.models import CategoryShare
 from rapport.valuation.views import judgement_form_context, wallet_form_context
 
@@ -71,7 +73,7 @@ def account_value(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The Value tab of an account (a unit shows its organisation's value)."""
     user = request.user
     account = account_selectors.account_get(user=user, pk=pk)
-    selectors.ensure_internal(user)
+    access.ensure(user, Capability.SEE_INTERNAL_SIDE)
     card = results.value_card(user=user, account=account)
     organisation = card.organisation
     context: dict[str, Any] = {
@@ -82,11 +84,10 @@ def account_value(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "wallets": selectors.account_wallets(user=user, account=organisation),
         "chart": share_chart(card.shares),
         "chart_height": 72 + 40 * sum(1 for share in card.shares if share.wallet is not None),
-        "can_judge": services.can_judge(user),
     }
-    if user.can_write:
+    if access.can(user, Capability.WRITE_CUSTOMER_DATA):
         context.update(wallet_form_context(user=user, account=organisation, next_url=request.path))
-    if context["can_judge"]:
+    if access.can(user, Capability.JUDGE_VALUE):
         context.update(
             judgement_form_context(user=user, account=organisation, next_url=request.path)
         )

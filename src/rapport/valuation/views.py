@@ -20,6 +20,8 @@ from rapport.accounts import selectors as account_selectors
 from rapport.accounts.forms import apply_error
 from rapport.accounts.models import Account
 from rapport.accounts.views.common import is_fragment, writer_required
+from rapport.core import access
+from rapport.core.access import Capability
 from rapport.core.errors import Conflict, InvalidInput
 from rapport.core.pagination import Page
 from rapport.core.requests import AuthenticatedRequest, safe_next
@@ -69,7 +71,6 @@ def account_orders(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {
         "account": account,
         "page": page,
-        "shows_costs": selectors.shows_costs(user),
         "next_url": f"{_orders_url(account)}?cursor={page.next_cursor}"
         if page.next_cursor
         else None,
@@ -255,7 +256,7 @@ def wallet_estimate_record(request: AuthenticatedRequest, pk: int) -> HttpRespon
 def judgement_record(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """A manager's judgement (0 to 100, with the reason) of the account's organisation."""
     user = request.user
-    services.ensure_can_judge(user)
+    access.ensure(user, Capability.JUDGE_VALUE)
     account = account_selectors.account_get(user=user, pk=pk)
     organisation = selectors.organisation_of(account)
     default_next = safe_next(request) or _orders_url(account)

@@ -21,6 +21,7 @@ from rapport.accounts.forms import (
 )
 from rapport.accounts.models import Partner
 from rapport.accounts.views.common import filters, writer_required
+from rapport.core import access
 from rapport.core.errors import Conflict, InvalidInput, NotFound
 from rapport.core.requests import AuthenticatedRequest
 
@@ -49,7 +50,7 @@ def _partner_page(
         key=lambda link: (link.ended_on is not None, link.account.name.lower()),
     )
     org = filters(OrganisationSearchForm, request)["org"]
-    if link_form is None and request.user.can_write:
+    if link_form is None and access.can(request.user, access.Capability.WRITE_CUSTOMER_DATA):
         organisations = selectors.account_list(
             user=request.user, q=org, limit=ORGANISATION_OPTIONS
         ).items
