@@ -158,8 +158,9 @@ def subtree_node(tree: list[TreeNode], account: Account) -> TreeNode | None:
 
 
 def lifecycle_history(*, user: User, account: Account) -> QuerySet[LifecycleChange]:
-    """The stage history of an account (already fetched through access)."""
-    return LifecycleChange.objects.filter(account=account).select_related("changed_by")
+    """The stage history of an account the user may see."""
+    changes = LifecycleChange.objects.filter(account=account).select_related("changed_by")
+    return access.scope(user, changes)
 
 
 def units_for_select(*, user: User, account: Account) -> list[Account]:

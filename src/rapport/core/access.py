@@ -105,6 +105,12 @@ def ensure(user: Any, capability: Capability, *, not_found: str = "") -> None:
         raise PermissionDenied(_REFUSALS[capability])
 
 
+def caller_can(context: Any, capability: Capability) -> bool:
+    """`can` for the caller of the API request whose answer a schema is filling."""
+    request = (context or {}).get("request")
+    return can(getattr(request, "auth", None), capability)
+
+
 def roles_with(capability: Capability) -> list[str]:
     """The roles holding a capability, to filter users by (e.g. pickers of our people)."""
     return sorted(role for role, caps in ROLE_CAPABILITIES.items() if capability in caps)

@@ -34,18 +34,22 @@ from rapport.interactions.models import (
 M = TypeVar("M", bound=Model)
 
 
-def _with_people(queryset: QuerySet[Interaction]) -> QuerySet[Interaction]:
+def _people(user: User) -> QuerySet[Participant]:
+    """Participants the user may see: ours, and people of units the user sees (no others)."""
+    people = Participant.objects.select_related("contact", "user").order_by("side", "id")
+    q = access.account_filter(user, via="contact__account")
+    return people if q is None else people.filter(Q(contact__isnull=True) | q)
+
+
+def _with_people(queryset: QuerySet[Interaction], user: User) -> QuerySet[Interaction]:
     return queryset.select_related("account", "partner", "logged_by").prefetch_related(
-        Prefetch(
-            "participants",
-            queryset=Participant.objects.select_related("contact", "user").order_by("side", "id"),
-        )
+        Prefetch("participants", queryset=_people(user))
     )
 
 
 def interaction_get(*, user: User, pk: int) -> Interaction:
     """One interaction the user may see, with its people."""
-    return access.get_visible(_with_people(Interaction.objects.all()), user, pk=pk)
+    return access.get_visible(_with_people(Interaction.objects.all(), user), user, pk=pk)
 
 
 def _day_start(day: date) -> datetime:
@@ -98,7 +102,7 @@ def timeline(
     if since and until and since > until:
         raise InvalidInput("'since' is after 'until'.", field="since")
     queryset = newest_after(queryset, cursor, "occurred_at")
-    rows = list(_with_people(queryset.order_by("-occurred_at", "-id"))[: limit + 1])
+    rows = list(_with_people(queryset.order_by("-occurred_at", "-id"), user)[: limit + 1])
     return page_of(rows, limit, lambda i: [i.occurred_at, i.id])
 
 
@@ -118,7 +122,7 @@ def interaction_search(
     for term in q.split()[:4]:
         queryset = queryset.filter(subject__icontains=term)
     queryset = newest_after(queryset, cursor, "occurred_at")
-    rows = list(_with_people(queryset.order_by("-occurred_at", "-id"))[: limit + 1])
+    rows = list(_with_people(queryset.order_by("-occurred_at", "-id"), user)[: limit + 1])
     return page_of(rows, limit, lambda i: [i.occurred_at, i.id])
 
 
@@ -266,18 +270,18 @@ def _threads(user: User) -> QuerySet[Thread]:
 
 
 def _commitments(user: User) -> QuerySet[Commitment]:
-    return access.scope(user, Commitment.objects.all()).select_related(
+    queryset = access.scope(user, Commitment.objects.all())
+    if not access.can(user, access.Capability.SEE_INTERNAL_SIDE):
+        queryset = queryset.exclude(owed_by=Side.US)  # what we owe is our side of the story
+    return queryset.select_related(
         "account", "owner_user", "owner_contact", "thread", "interaction", "done_by"
     )
 
 
-def _with_last_exchange(queryset: QuerySet[Thread]) -> QuerySet[Thread]:
+def _with_last_exchange(queryset: QuerySet[Thread], user: User) -> QuerySet[Thread]:
     """Threads with the people of their last exchange, in one more query for all of them."""
     return queryset.prefetch_related(
-        Prefetch(
-            "last_interaction__participants",
-            queryset=Participant.objects.select_related("contact", "user").order_by("side", "id"),
-        )
+        Prefetch("last_interaction__participants", queryset=_people(user))
     )
 
 
@@ -317,14 +321,14 @@ def thread_list(
         if not isinstance(last_id, int):
             raise InvalidInput("The cursor is not valid.", field="cursor")
         queryset = queryset.filter(id__lt=last_id)
-    rows = list(_with_last_exchange(queryset.order_by("-id"))[: limit + 1])
+    rows = list(_with_last_exchange(queryset.order_by("-id"), user)[: limit + 1])
     return page_of(rows, limit, lambda t: [t.id])
 
 
 def thread_interactions(*, user: User, thread: Thread, limit: int = 100) -> list[Interaction]:
     """The thread's interactions, newest first (the latest `limit`)."""
     queryset = access.scope(user, Interaction.objects.filter(thread=thread))
-    return list(_with_people(queryset.order_by("-occurred_at", "-id"))[:limit])
+    return list(_with_people(queryset.order_by("-occurred_at", "-id"), user)[:limit])
 
 
 def thread_commitments(*, user: User, thread: Thread, limit: int = 200) -> list[Commitment]:
@@ -467,7 +471,7 @@ def where_we_left_off(
         raise InvalidInput("Say whose relationship to show.", field="account")
     shown_threads = list(
         _with_last_exchange(
-            threads.order_by(F("last_interaction_at").desc(nulls_last=True), "-id")
+            threads.order_by(F("last_interaction_at").desc(nulls_last=True), "-id"), user
         )[: LEFT_OFF_THREADS + 1]
     )
     ours = list(_by_due_date(commitments.filter(owed_by=Side.US))[: LEFT_OFF_COMMITMENTS + 1])
@@ -539,7 +543,8 @@ def where_we_left_off_by_unit(*, user: User, account: Account) -> LeftOffByUnit:
         _with_last_exchange(
             _in_subtree(_threads(user).filter(status=ThreadStatus.OPEN), account).order_by(
                 F("last_interaction_at").desc(nulls_last=True), "-id"
-            )
+            ),
+            user,
         )[: BY_UNIT_THREADS + 1]
     )
     commitments = list(

@@ -38,8 +38,7 @@ Quantity = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=3, allow
 
 
 def _internal(context: Any) -> bool:
-    request = (context or {}).get("request")
-    return access.can(getattr(request, "auth", None), access.Capability.SEE_COSTS)
+    return access.caller_can(context, access.Capability.SEE_COSTS)
 
 
 # --- categories -------------------------------------------------------------------------
