@@ -978,7 +978,7 @@ def ingestion_process(
             progress(done, total)
 
     try:
-        if not access.can(actor, access.Capability.RUN_IMPORTS):
+        if actor is None or not access.can(actor, access.Capability.RUN_IMPORTS):
             refused = "Whoever started the import may not change customer data any more."
             return _run_failed(run, [ingestion.RowError(None, "file", refused)])
         try:

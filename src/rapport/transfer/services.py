@@ -220,7 +220,7 @@ def import_process(*, run: ImportRun, progress: ProgressCallback | None = None) 
             progress(processed, run.total)
 
     try:
-        if not access.can(actor, access.Capability.RUN_IMPORTS):
+        if actor is None or not access.can(actor, access.Capability.RUN_IMPORTS):
             return _file_failed(run, "Whoever started the import may not change records any more.")
         try:
             table, lines = read_lines(run)
