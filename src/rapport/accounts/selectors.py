@@ -541,7 +541,8 @@ def contact_audit(*, user: User, contact: Contact, limit: int = 200) -> list[Aud
             elif older.deleted_at and not row.deleted_at:
                 kind = "restored"
             else:
-                delta = row.diff_against(older, excluded_fields=["updated_at", "normalized"])
+                excluded = ["updated_at", "normalized", *access.hidden_fields(user)]
+                delta = row.diff_against(older, excluded_fields=excluded)
                 changes = [
                     FieldChange(c.field, c.field.replace("_", " ").capitalize(), c.old, c.new)
                     for c in delta.changes

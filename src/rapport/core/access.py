@@ -111,6 +111,15 @@ def caller_can(context: Any, capability: Capability) -> bool:
     return can(getattr(request, "auth", None), capability)
 
 
+# Fields of our internal side, kept out of the change history shown to outsiders.
+INTERNAL_FIELDS = frozenset({"notes", "note", "attitude", "cost", "discount", "recurring_cost"})
+
+
+def hidden_fields(user: Any) -> frozenset[str]:
+    """The fields whose values and changes the user may not see (none for our staff)."""
+    return frozenset() if can(user, Capability.SEE_INTERNAL_SIDE) else INTERNAL_FIELDS
+
+
 def roles_with(capability: Capability) -> list[str]:
     """The roles holding a capability, to filter users by (e.g. pickers of our people)."""
     return sorted(role for role, caps in ROLE_CAPABILITIES.items() if capability in caps)

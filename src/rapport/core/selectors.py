@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Field, Model, QuerySet
 
+from rapport.core import access
 from rapport.core.models import ApiToken, User
 
 
@@ -37,11 +38,13 @@ class HistoryEntry:
 _KINDS = {"+": "created", "~": "changed", "-": "deleted"}
 
 
-def history_for(*, record: Model, limit: int = 50) -> list[HistoryEntry]:
+def history_for(*, user: Any, record: Model, limit: int = 50) -> list[HistoryEntry]:
     """Who changed what on this record and when, newest first, with before/after values.
 
-    The caller must already have fetched `record` through core.access.
+    The caller must already have fetched `record` through core.access; changes to fields
+    of our internal side are left out for those who may not see it.
     """
+    hidden = access.hidden_fields(user)
     manager = getattr(record, "history", None)
     if manager is None:
         return []
@@ -54,7 +57,7 @@ def history_for(*, record: Model, limit: int = 50) -> list[HistoryEntry]:
         older = rows[index + 1] if index + 1 < len(rows) else None
         changes: list[FieldChange] = []
         if older is not None and row.history_type == "~":
-            delta = row.diff_against(older)
+            delta = row.diff_against(older, excluded_fields=list(hidden))
             for change in delta.changes:
                 try:
                     model_field = meta.get_field(change.field)

@@ -246,7 +246,8 @@ def interaction_delete(request: HttpRequest, interaction_id: int) -> Status[None
 @router.get("/interactions/{interaction_id}/history", response=list[HistoryEntryOut])
 def interaction_history(request: HttpRequest, interaction_id: int) -> list[HistoryEntry]:
     """Who changed what on the interaction, newest first."""
-    return history_for(record=selectors.interaction_get(user=caller(request), pk=interaction_id))
+    user = caller(request)
+    return history_for(user=user, record=selectors.interaction_get(user=user, pk=interaction_id))
 
 
 # --- threads and commitments: where we left off (X2) ------------------------------------

@@ -328,7 +328,10 @@ def interaction_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def interaction_history(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Who changed this interaction, when, and what it said before."""
     interaction = selectors.interaction_get(user=request.user, pk=pk)
-    context = {"interaction": interaction, "entries": history_for(record=interaction)}
+    context = {
+        "interaction": interaction,
+        "entries": history_for(user=request.user, record=interaction),
+    }
     return render(request, "interactions/interaction_history.html", context)
 
 
