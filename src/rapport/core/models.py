@@ -20,7 +20,6 @@ class Role(models.TextChoices):
 
 
 STAFF_ROLES = frozenset({Role.ADMIN, Role.MANAGER, Role.REP, Role.ANALYST})
-WRITER_ROLES = frozenset({Role.ADMIN, Role.MANAGER, Role.REP})
 
 
 class TimeStamped(models.Model):
