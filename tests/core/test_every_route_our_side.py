@@ -4,7 +4,7 @@ our internal side of it, nor the people of units they may not see.
 On the rows of Acme, which the portal user of Acme and the partner user serving Acme may
 see, we plant distinctive internal words: a cost and its margin, a judgement's reason, a
 wallet estimate's note, notes on a person, on a buying role and on the partner, a hostile
-attitude rating and a commitment we owe. A person who took part in an Acme call and then
+attitude rating and a commitment we are late with. A person who took part in an Acme call and then
 moved to Globex carries a distinctive name and new title; a partner serving only Acme EMEA
 sees a call at Plant Hamburg with a person from Acme's head office. No response body they
 get may contain any of those words, while an admin finds every one of them somewhere.
@@ -12,6 +12,7 @@ get may contain any of those words, while an admin finds every one of them somew
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -45,7 +46,7 @@ INTERNAL_WORDS = [
     "Gooseberry remark",  # our note on a buying role
     "Hostile",  # a colleague's rating of a person's attitude to us
     "Quince remark",  # our note on the partner
-    "Saffron promise",  # a commitment we owe
+    "Saffron promise",  # a commitment we owe and are late with
 ]
 # A person of Acme who took part in a call and moved to Globex: neither name nor new title.
 MOVED_WORDS = ["Pemberton", "Chief Alchemist"]
@@ -64,6 +65,7 @@ def _plant(world) -> None:
     from rapport.accounts.models import Contact, Partner
     from rapport.core.models import Role
     from rapport.interactions import services as interaction_services
+    from rapport.interactions.models import Commitment
     from rapport.valuation import services as value_services
     from rapport.valuation.models import ProductCategory
     from tests.factories import make_contact, make_interaction, make_partner, make_user
@@ -80,10 +82,11 @@ def _plant(world) -> None:
         actor=world.rep, contact=world.acme_buyer, role="purchasing", account=world.acme_plant,
         influence=3, attitude=-2, notes="Gooseberry remark: wants a discount",
     )  # fmt: skip
-    interaction_services.commitment_create(
+    late = interaction_services.commitment_create(
         actor=world.rep, account=world.acme_plant, owed_by="us",
         description="Saffron promise: send the quote", owner_user=world.rep,
     )  # fmt: skip
+    Commitment.objects.filter(pk=late.pk).update(due_on=today - timedelta(days=3))  # overdue
     moved = make_contact(
         world.rep, world.acme_plant, first_name="Octavian", last_name="Pemberton",
         title="Plant engineer",

@@ -272,7 +272,9 @@ def _threads(user: User) -> QuerySet[Thread]:
 def _commitments(user: User) -> QuerySet[Commitment]:
     queryset = access.scope(user, Commitment.objects.all())
     if not access.can(user, access.Capability.SEE_INTERNAL_SIDE):
-        queryset = queryset.exclude(owed_by=Side.US)  # what we owe is our side of the story
+        # That we are late with what we owe is our side of the story, not theirs to read.
+        overdue = Q(status=CommitmentStatus.OPEN, due_on__lt=timezone.localdate())
+        queryset = queryset.exclude(overdue, owed_by=Side.US)
     return queryset.select_related(
         "account", "owner_user", "owner_contact", "thread", "interaction", "done_by"
     )
