@@ -29,7 +29,7 @@ class Capability(StrEnum):
     """What a role may do; each member's comment says what it covers."""
 
     # Our internal side: wallet estimates, tiers, judgements, internal notes, attitude
-    # ratings, our commitments and colleagues. Customers and partners never see it.
+    # ratings, commitments we are late with, colleagues. Customers and partners never see it.
     SEE_INTERNAL_SIDE = "see_internal_side"
     SEE_COSTS = "see_costs"  # our cost, discount and margin on order lines
     WRITE_CUSTOMER_DATA = "write_customer_data"  # create, change and delete customer rows
