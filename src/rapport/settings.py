@@ -77,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "rapport.web.context_processors.navigation",
+                "rapport.web.context_processors.capabilities",
             ],
         },
     },

@@ -240,7 +240,7 @@ def test_audit_history_records_who_changed_what(world):
     from rapport.core.selectors import history_for
 
     services.account_update(actor=world.rep, account=world.acme, industry="Robotics")
-    entries = history_for(record=Account.objects.get(pk=world.acme.pk))
+    entries = history_for(user=world.admin, record=Account.objects.get(pk=world.acme.pk))
     latest = entries[0]
     assert latest.who == "Rita Rep"
     assert latest.kind == "changed"

@@ -24,6 +24,7 @@ def test_me(world, api_as):
         "is_internal": False,
         "partner_id": world.partner.pk,
         "account_id": None,
+        "capabilities": ["watch_cadence"],
     }
 
 

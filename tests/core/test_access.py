@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 
 from rapport.accounts import selectors as account_selectors
 from rapport.accounts.models import Account
 from rapport.core import access
-from rapport.core.errors import NotFound
+from rapport.core.errors import NotFound, PermissionDenied
+from rapport.core.models import Role
 from rapport.interactions import selectors as timeline_selectors
 
 pytestmark = pytest.mark.django_db
@@ -83,3 +85,68 @@ def test_partner_user_sees_only_its_partner(world):
     names = [p.name for p in account_selectors.partner_list(user=world.partner_user)]
     assert names == ["Northwind Systems"]
     assert list(account_selectors.partner_list(user=world.portal_acme)) == []
+
+
+# --- capabilities: the one table of who may do what ----------------------------------
+
+C = access.Capability
+STAFF = {
+    C.SEE_INTERNAL_SIDE,
+    C.SEE_COSTS,
+    C.USE_STAFF_TOOLS,
+    C.ACT_FOR_US,
+    C.READ_PORTFOLIO,
+    C.WATCH_CADENCE,
+}
+WRITER = STAFF | {C.WRITE_CUSTOMER_DATA, C.RUN_IMPORTS, C.MANAGE_ACCOUNTS}
+EXPECTED = {
+    "admin": WRITER | {C.JUDGE_VALUE, C.RUN_RECOMPUTE, C.ADMINISTER},
+    "manager": WRITER | {C.JUDGE_VALUE, C.RUN_RECOMPUTE},
+    "rep": WRITER,
+    "analyst": STAFF,
+    "partner_user": {C.WATCH_CADENCE},
+    "portal_acme": set(),
+}
+
+
+@pytest.mark.parametrize("who", list(EXPECTED))
+def test_each_role_holds_exactly_its_capabilities(world, who):
+    user = getattr(world, who)
+    assert access.capabilities(user) == EXPECTED[who]
+    for capability in C:
+        assert access.can(user, capability) is (capability in EXPECTED[who])
+    assert access.allowed(user) == {c.value: c in EXPECTED[who] for c in C}
+
+
+@pytest.mark.parametrize("who", list(EXPECTED))
+def test_ensure_refuses_with_a_reason_what_the_role_may_not_do(world, who):
+    user = getattr(world, who)
+    for capability in C:
+        if capability in EXPECTED[who]:
+            access.ensure(user, capability)
+        else:
+            with pytest.raises(PermissionDenied, match=r"\w"):
+                access.ensure(user, capability)
+            with pytest.raises(NotFound, match="page not found"):
+                access.ensure(user, capability, not_found="page not found")
+
+
+def test_anonymous_and_inactive_users_may_do_nothing(world):
+    world.admin.is_active = False
+    for user in (AnonymousUser(), None, world.admin):
+        assert access.capabilities(user) == frozenset()
+        assert not any(access.allowed(user).values())
+        with pytest.raises(PermissionDenied):
+            access.ensure(user, C.WRITE_CUSTOMER_DATA)
+
+
+def test_roles_with_a_capability_come_from_the_table():
+    assert access.roles_with(C.ADMINISTER) == ["admin"]
+    assert access.roles_with(C.JUDGE_VALUE) == ["admin", "manager"]
+    assert access.roles_with(C.ACT_FOR_US) == ["admin", "analyst", "manager", "rep"]
+    assert access.roles_with(C.READ_PORTFOLIO) == ["admin", "analyst", "manager", "rep"]
+    assert access.roles_with(C.WATCH_CADENCE) == ["admin", "analyst", "manager", "partner", "rep"]
+
+
+def test_every_role_is_in_the_table():
+    assert set(access.ROLE_CAPABILITIES) == set(Role.values)

@@ -12,6 +12,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from rapport.core import access
+from rapport.core.access import Capability
 from rapport.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from rapport.memory import services as memory_services
 from rapport.memory.models import FactSource
@@ -208,8 +210,8 @@ def test_portal_and_partner_users_see_only_their_accounts_lines(world, hardware)
     assert products(world.partner_user) == ["Acme pump"]
     assert products(world.portal_globex) == ["Globex server"]
     assert sorted(products(world.analyst)) == ["Acme pump", "Globex server"]
-    assert selectors.shows_costs(world.analyst) is True
-    assert selectors.shows_costs(world.portal_acme) is False
+    assert access.can(world.analyst, Capability.SEE_COSTS) is True
+    assert access.can(world.portal_acme, Capability.SEE_COSTS) is False
 
 
 def test_totals_of_the_last_twelve_months_roll_up_the_subtree(world, hardware):
@@ -742,8 +744,8 @@ def test_judgement_rules(world):
         )
     assert unit.value.field == "customer"
     assert JudgementScore.objects.count() == 0
-    assert services.can_judge(world.manager)
-    assert not services.can_judge(world.rep)
+    assert access.can(world.manager, Capability.JUDGE_VALUE)
+    assert not access.can(world.rep, Capability.JUDGE_VALUE)
 
 
 # --- pages ------------------------------------------------------------------------------

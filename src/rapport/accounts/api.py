@@ -206,7 +206,8 @@ def account_partners(request: HttpRequest, account_id: int) -> Any:
 @accounts.get("/accounts/{account_id}/history", response=list[HistoryEntryOut])
 def account_history(request: HttpRequest, account_id: int) -> list[HistoryEntry]:
     """Who changed what on the account, newest first."""
-    return history_for(record=selectors.account_get(user=caller(request), pk=account_id))
+    user = caller(request)
+    return history_for(user=user, record=selectors.account_get(user=user, pk=account_id))
 
 
 # --- contacts --------------------------------------------------------------------------
@@ -348,7 +349,8 @@ def employment_list(request: HttpRequest, contact_id: int) -> Any:
 @contacts.get("/contacts/{contact_id}/history", response=list[HistoryEntryOut])
 def contact_history(request: HttpRequest, contact_id: int) -> list[HistoryEntry]:
     """Who changed what on the person's record, newest first."""
-    return history_for(record=selectors.contact_get(user=caller(request), pk=contact_id))
+    user = caller(request)
+    return history_for(user=user, record=selectors.contact_get(user=user, pk=contact_id))
 
 
 def _one_of(rows: Any, pk: int, what: str) -> Any:

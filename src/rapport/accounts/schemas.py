@@ -32,6 +32,8 @@ from rapport.accounts.selectors import BuyingCentreMember, TreeNode
 from rapport.core import access
 from rapport.core.schemas import Id, Limit, Text, UserRef
 
+INTERNAL = access.Capability.SEE_INTERNAL_SIDE
+
 
 class Input(Schema):
     """A request body: unknown fields are refused rather than silently ignored."""
@@ -224,9 +226,9 @@ class BuyingRoleOut(Schema):
     role: str
     role_label: str
     influence: int = Field(description="1 (little) to 5 (decisive)")
-    attitude: int = Field(description="-2 (hostile) to 2 (advocate)")
+    attitude: int | None = Field(description="-2 (hostile) to 2 (advocate); null outside our staff")
     attitude_label: str
-    notes: str
+    notes: str = Field(description="our notes (blank outside our staff)")
     last_engaged_at: datetime | None
 
     @staticmethod
@@ -234,8 +236,16 @@ class BuyingRoleOut(Schema):
         return obj.get_role_display()
 
     @staticmethod
-    def resolve_attitude_label(obj: BuyingRole) -> str:
-        return obj.get_attitude_display()
+    def resolve_attitude(obj: BuyingRole, context: Any) -> int | None:
+        return obj.attitude if access.caller_can(context, INTERNAL) else None
+
+    @staticmethod
+    def resolve_attitude_label(obj: BuyingRole, context: Any) -> str:
+        return obj.get_attitude_display() if access.caller_can(context, INTERNAL) else ""
+
+    @staticmethod
+    def resolve_notes(obj: BuyingRole, context: Any) -> str:
+        return obj.notes if access.caller_can(context, INTERNAL) else ""
 
 
 class BuyingRoleIn(Input):
@@ -333,7 +343,7 @@ class EmploymentOut(Schema):
 class ContactDetailOut(ContactOut):
     email: str | None = Field(description="primary e-mail")
     phone: str | None = Field(description="primary phone")
-    notes: str
+    notes: str = Field(description="our notes (blank outside our staff)")
     reports_to: ContactRef | None
     direct_reports: list[ContactRef]
     identities: list[IdentityOut]
@@ -343,6 +353,10 @@ class ContactDetailOut(ContactOut):
     @staticmethod
     def resolve_email(obj: Contact) -> str | None:
         return _primary(obj, IdentityKind.EMAIL)
+
+    @staticmethod
+    def resolve_notes(obj: Contact, context: Any) -> str:
+        return obj.notes if access.caller_can(context, INTERNAL) else ""
 
     @staticmethod
     def resolve_phone(obj: Contact) -> str | None:
@@ -417,13 +431,17 @@ class PartnerOut(Schema):
     kind_label: str
     website: str
     country: str
-    notes: str
+    notes: str = Field(description="our notes (blank outside our staff)")
     account_count: int | None = Field(description="accounts served now (in lists only)")
     created_at: datetime
 
     @staticmethod
     def resolve_kind_label(obj: Partner) -> str:
         return obj.get_kind_display()
+
+    @staticmethod
+    def resolve_notes(obj: Partner, context: Any) -> str:
+        return obj.notes if access.caller_can(context, INTERNAL) else ""
 
     @staticmethod
     def resolve_account_count(obj: Partner) -> int | None:

@@ -26,7 +26,7 @@ from rapport.accounts.models import (
 )
 from rapport.core import access
 from rapport.core.errors import InvalidInput, NotFound
-from rapport.core.models import WRITER_ROLES, Role, User
+from rapport.core.models import User
 from rapport.core.pagination import Page, clamp_limit, decode_cursor, page_of
 from rapport.core.selectors import FieldChange
 
@@ -158,8 +158,9 @@ def subtree_node(tree: list[TreeNode], account: Account) -> TreeNode | None:
 
 
 def lifecycle_history(*, user: User, account: Account) -> QuerySet[LifecycleChange]:
-    """The stage history of an account (already fetched through access)."""
-    return LifecycleChange.objects.filter(account=account).select_related("changed_by")
+    """The stage history of an account the user may see."""
+    changes = LifecycleChange.objects.filter(account=account).select_related("changed_by")
+    return access.scope(user, changes)
 
 
 def units_for_select(*, user: User, account: Account) -> list[Account]:
@@ -389,11 +390,7 @@ def end_users(
 
 
 def _partners(user: User) -> QuerySet[Partner]:
-    if access.sees_everything(user):
-        return Partner.objects.all()
-    if getattr(user, "role", None) == Role.PARTNER and user.partner_id:
-        return Partner.objects.filter(pk=user.partner_id)
-    return Partner.objects.none()
+    return access.visible_partners(user, Partner.objects.all())
 
 
 def partner_list(*, user: User, q: str = "") -> QuerySet[Partner]:
@@ -443,9 +440,10 @@ def partner_choices(*, user: User) -> QuerySet[Partner]:
 
 def manager_choices(*, user: User) -> list[User]:
     """Our own people who may manage accounts, for pickers and filters; none for outsiders."""
-    if not getattr(user, "is_internal", False):
+    if not access.can(user, access.Capability.SEE_INTERNAL_SIDE):
         return []
-    return list(User.objects.filter(is_active=True, role__in=WRITER_ROLES).order_by("full_name"))
+    managers = access.roles_with(access.Capability.MANAGE_ACCOUNTS)
+    return list(User.objects.filter(is_active=True, role__in=managers).order_by("full_name"))
 
 
 def account_ancestors(*, user: User, account: Account) -> list[Account]:
@@ -543,7 +541,8 @@ def contact_audit(*, user: User, contact: Contact, limit: int = 200) -> list[Aud
             elif older.deleted_at and not row.deleted_at:
                 kind = "restored"
             else:
-                delta = row.diff_against(older, excluded_fields=["updated_at", "normalized"])
+                excluded = ["updated_at", "normalized", *access.hidden_fields(user)]
+                delta = row.diff_against(older, excluded_fields=excluded)
                 changes = [
                     FieldChange(c.field, c.field.replace("_", " ").capitalize(), c.old, c.new)
                     for c in delta.changes

@@ -1,27 +1,139 @@
-"""The one permission choke point: which accounts (and so which rows) a user may see.
+"""The one permission choke point: what a user may do, and which rows a user may see.
 
-Every selector starts here. Staff roles see every account; a partner user sees the
-accounts its partner serves (with their units); a portal user sees its own account's
-subtree. Missing and forbidden rows are answered alike, with NotFound.
+Every role decision is answered here. What a role may do is one table, ROLE_CAPABILITIES,
+asked through `can` and `ensure`. Which rows: every selector starts at `scope`. Staff roles
+see every account; a partner user sees the accounts its partner serves (with their units);
+a portal user sees its own account's subtree. Missing and forbidden rows are answered
+alike, with NotFound.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar
+from enum import StrEnum
+from typing import Any, TypeVar
 
+from django.apps import apps
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
 
 from rapport.core.errors import NotFound, PermissionDenied
 from rapport.core.models import STAFF_ROLES, Role
 
-if TYPE_CHECKING:
-    from rapport.accounts.models import Account
-
 M = TypeVar("M", bound=Model)
 
 _NOTHING = Q(pk__in=[])
 _CACHE_ATTR = "_rapport_account_prefixes"
+
+
+class Capability(StrEnum):
+    """What a role may do; each member's comment says what it covers."""
+
+    # Our internal side: wallet estimates, tiers, judgements, internal notes, attitude
+    # ratings, commitments we are late with, colleagues. Customers and partners never see it.
+    SEE_INTERNAL_SIDE = "see_internal_side"
+    SEE_COSTS = "see_costs"  # our cost, discount and margin on order lines
+    WRITE_CUSTOMER_DATA = "write_customer_data"  # create, change and delete customer rows
+    JUDGE_VALUE = "judge_value"  # judgement scores and product categories
+    RUN_RECOMPUTE = "run_recompute"  # queue a value, tiers or segments recompute
+    USE_STAFF_TOOLS = "use_staff_tools"  # imports, ingestion, duplicates, merges, scorecards
+    RUN_IMPORTS = "run_imports"  # upload and commit a file of records
+    ACT_FOR_US = "act_for_us"  # own our commitments, attend as one of our people
+    MANAGE_ACCOUNTS = "manage_accounts"  # be named an account's manager
+    # portfolio pictures (value, tiers, share, whitespace) and needs segments with their
+    # value: our internal side, so staff only (DESIGN rule 8)
+    READ_PORTFOLIO = "read_portfolio"
+    WATCH_CADENCE = "watch_cadence"  # which accounts (they serve) have gone quiet
+    ADMINISTER = "administer"  # settings, the catalogue, every API token, auto-merge
+
+
+C = Capability
+_STAFF = frozenset(
+    {
+        C.SEE_INTERNAL_SIDE,
+        C.SEE_COSTS,
+        C.USE_STAFF_TOOLS,
+        C.ACT_FOR_US,
+        C.READ_PORTFOLIO,
+        C.WATCH_CADENCE,
+    }
+)
+_WRITER = _STAFF | {C.WRITE_CUSTOMER_DATA, C.RUN_IMPORTS, C.MANAGE_ACCOUNTS}
+_JUDGE = _WRITER | {C.JUDGE_VALUE, C.RUN_RECOMPUTE}
+
+ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
+    Role.ADMIN: _JUDGE | {C.ADMINISTER},
+    Role.MANAGER: _JUDGE,
+    Role.REP: _WRITER,
+    Role.ANALYST: _STAFF,
+    Role.PARTNER: frozenset({C.WATCH_CADENCE}),
+    Role.PORTAL: frozenset(),
+}
+"""The one table of who may do what; an unknown role, or nobody signed in, may do nothing."""
+
+_REFUSALS = {
+    C.SEE_INTERNAL_SIDE: "Only our staff see this.",
+    C.SEE_COSTS: "Only our staff see costs and margins.",
+    C.WRITE_CUSTOMER_DATA: "Your role may not change customer data.",
+    C.JUDGE_VALUE: "Only managers and admins may do this.",
+    C.RUN_RECOMPUTE: "Only managers and admins may do this.",
+    C.USE_STAFF_TOOLS: "Only our own staff may do this.",
+    C.RUN_IMPORTS: "Only staff may import records.",
+    C.ACT_FOR_US: "Only our own people may do this.",
+    C.MANAGE_ACCOUNTS: "Only our writers may manage accounts.",
+    C.READ_PORTFOLIO: "The portfolio view is for our staff.",
+    C.WATCH_CADENCE: "Quiet alerts are for our staff and partners.",
+    C.ADMINISTER: "Only an admin may do this.",
+}
+
+
+def capabilities(user: Any) -> frozenset[Capability]:
+    """Everything the user may do: nothing for anonymous or inactive users."""
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", True):
+        return frozenset()
+    return ROLE_CAPABILITIES.get(getattr(user, "role", None) or "", frozenset())
+
+
+def can(user: Any, capability: Capability) -> bool:
+    """True when the user's role holds the capability."""
+    return capability in capabilities(user)
+
+
+def ensure(user: Any, capability: Capability, *, not_found: str = "") -> None:
+    """Raise PermissionDenied, saying why, unless the user's role holds the capability.
+
+    With `not_found`, raise NotFound with that message instead: to those who may not
+    use it, an internal tool does not exist.
+    """
+    if not can(user, capability):
+        if not_found:
+            raise NotFound(not_found)
+        raise PermissionDenied(_REFUSALS[capability])
+
+
+def caller_can(context: Any, capability: Capability) -> bool:
+    """`can` for the caller of the API request whose answer a schema is filling."""
+    request = (context or {}).get("request")
+    return can(getattr(request, "auth", None), capability)
+
+
+# Fields of our internal side, kept out of the change history shown to outsiders.
+INTERNAL_FIELDS = frozenset({"notes", "note", "attitude", "cost", "discount", "recurring_cost"})
+
+
+def hidden_fields(user: Any) -> frozenset[str]:
+    """The fields whose values and changes the user may not see (none for our staff)."""
+    return frozenset() if can(user, Capability.SEE_INTERNAL_SIDE) else INTERNAL_FIELDS
+
+
+def roles_with(capability: Capability) -> list[str]:
+    """The roles holding a capability, to filter users by (e.g. pickers of our people)."""
+    return sorted(role for role, caps in ROLE_CAPABILITIES.items() if capability in caps)
+
+
+def allowed(user: Any) -> dict[str, bool]:
+    """Every capability by name, for templates: `{% if may.write_customer_data %}`."""
+    caps = capabilities(user)
+    return {capability.value: capability in caps for capability in Capability}
 
 
 def _subtree_prefixes(user: Any) -> list[str] | None:
@@ -33,7 +145,8 @@ def _subtree_prefixes(user: Any) -> list[str] | None:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return list(cached)
-    from rapport.accounts.models import Account, PartnerLink
+    Account = apps.get_model("accounts", "Account")
+    PartnerLink = apps.get_model("accounts", "PartnerLink")
 
     if user.role == Role.PORTAL and user.account_id:
         prefixes = list(Account.objects.filter(pk=user.account_id).values_list("path", flat=True))
@@ -76,10 +189,9 @@ def scope(user: Any, queryset: QuerySet[M], via: str = "account") -> QuerySet[M]
     return queryset if q is None else queryset.filter(q)
 
 
-def visible_accounts(user: Any) -> QuerySet[Account]:
+def visible_accounts(user: Any) -> QuerySet[Any]:
     """Every account the user may see (live ones only)."""
-    from rapport.accounts.models import Account
-
+    Account = apps.get_model("accounts", "Account")
     return scope(user, Account.objects.filter(deleted_at__isnull=True), via="")
 
 
@@ -96,13 +208,20 @@ def sees_everything(user: Any) -> bool:
     return _subtree_prefixes(user) is None
 
 
+def visible_partners(user: Any, queryset: QuerySet[M]) -> QuerySet[M]:
+    """Partners the user may see: all for staff, its own for a partner user, none else."""
+    if sees_everything(user):
+        return queryset
+    if getattr(user, "role", None) == Role.PARTNER and user.partner_id:
+        return queryset.filter(pk=user.partner_id)
+    return queryset.none()
+
+
 def ensure_can_write(user: Any) -> None:
     """Raise PermissionDenied unless the user may change customer data."""
-    if not getattr(user, "is_authenticated", False) or not getattr(user, "can_write", False):
-        raise PermissionDenied("Your role may not change customer data.")
+    ensure(user, Capability.WRITE_CUSTOMER_DATA)
 
 
 def ensure_admin(user: Any) -> None:
     """Raise PermissionDenied unless the user is an admin."""
-    if not getattr(user, "is_authenticated", False) or user.role != Role.ADMIN:
-        raise PermissionDenied("Only an admin may do this.")
+    ensure(user, Capability.ADMINISTER)

@@ -20,7 +20,6 @@ class Role(models.TextChoices):
 
 
 STAFF_ROLES = frozenset({Role.ADMIN, Role.MANAGER, Role.REP, Role.ANALYST})
-WRITER_ROLES = frozenset({Role.ADMIN, Role.MANAGER, Role.REP})
 
 
 class TimeStamped(models.Model):
@@ -117,14 +116,6 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.full_name or self.email
-
-    @property
-    def is_internal(self) -> bool:
-        return self.role in STAFF_ROLES
-
-    @property
-    def can_write(self) -> bool:
-        return self.role in WRITER_ROLES
 
     @property
     def initials(self) -> str:

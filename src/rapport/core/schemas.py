@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from ninja import Field, Schema
 from pydantic import AfterValidator
 
+from rapport.core import access
 from rapport.core.models import User
 
 # Primary keys are 64-bit on both databases; a larger number can only be a wrong id.
@@ -63,9 +64,23 @@ class MeOut(Schema):
     partner_id: int | None
     account_id: int | None
 
+    capabilities: list[str]
+
     @staticmethod
     def resolve_role_label(obj: User) -> str:
         return obj.get_role_display()
+
+    @staticmethod
+    def resolve_can_write(obj: User) -> bool:
+        return access.can(obj, access.Capability.WRITE_CUSTOMER_DATA)
+
+    @staticmethod
+    def resolve_is_internal(obj: User) -> bool:
+        return access.can(obj, access.Capability.SEE_INTERNAL_SIDE)
+
+    @staticmethod
+    def resolve_capabilities(obj: User) -> list[str]:
+        return sorted(access.capabilities(obj))
 
 
 class TokenOut(Schema):

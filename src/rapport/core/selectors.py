@@ -41,11 +41,13 @@ class HistoryEntry:
 _KINDS = {"+": "created", "~": "changed", "-": "deleted"}
 
 
-def history_for(*, record: Model, limit: int = 50) -> list[HistoryEntry]:
+def history_for(*, user: Any, record: Model, limit: int = 50) -> list[HistoryEntry]:
     """Who changed what on this record and when, newest first, with before/after values.
 
-    The caller must already have fetched `record` through core.access.
+    The caller must already have fetched `record` through core.access; changes to fields
+    of our internal side are left out for those who may not see it.
     """
+    hidden = access.hidden_fields(user)
     manager = getattr(record, "history", None)
     if manager is None:
         return []
@@ -58,7 +60,7 @@ def history_for(*, record: Model, limit: int = 50) -> list[HistoryEntry]:
         older = rows[index + 1] if index + 1 < len(rows) else None
         changes: list[FieldChange] = []
         if older is not None and row.history_type == "~":
-            delta = row.diff_against(older)
+            delta = row.diff_against(older, excluded_fields=list(hidden))
             for change in delta.changes:
                 try:
                     model_field = meta.get_field(change.field)
@@ -97,7 +99,7 @@ class Lockout:
 
 def lockout_list(*, user: User) -> list[Lockout]:
     """Sign-in locks in force now, most recent first (admins only)."""
-    access.ensure_admin(user)
+    access.ensure(user, access.Capability.ADMINISTER)
     since = timezone.now() - settings.AXES_COOLOFF_TIME
     recent = AccessAttempt.objects.filter(attempt_time__gte=since)
     pairs = recent.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT).order_by(

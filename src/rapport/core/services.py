@@ -116,7 +116,7 @@ def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
     """Revoke one of the user's own tokens (admins may revoke anyone's)."""
     with transaction.atomic():
         tokens = ApiToken.objects.select_for_update()
-        if user.role != Role.ADMIN:
+        if not access.can(user, access.Capability.ADMINISTER):
             tokens = tokens.filter(user=user)
         token = tokens.filter(pk=token_id).first()
         if token is None:
@@ -146,7 +146,7 @@ def api_token_authenticate(key: str) -> User | None:
 
 def lockout_clear(*, address: str, username: str = "", cleared_by: User) -> int:
     """Lift a sign-in lock: one (username, address) pair, or every username at an address."""
-    access.ensure_admin(cleared_by)
+    access.ensure(cleared_by, access.Capability.ADMINISTER)
     address = (address or "").strip()
     if not address:
         raise InvalidInput("Name the address to unlock.", field="address")

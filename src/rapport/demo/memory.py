@@ -19,7 +19,9 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from rapport.accounts.models import Account, Contact
-from rapport.core.models import STAFF_ROLES, User
+from rapport.core import access
+from rapport.core.access import Capability
+from rapport.core.models import User
 from rapport.interactions.models import Channel, Direction, Interaction
 from rapport.memory.models import (
     Asking,
@@ -125,9 +127,9 @@ def generate(*, seed: int, progress: Callable[[str], None]) -> dict[str, int]:
     for attribute in attributes:
         by_level[attribute.level].append(attribute)
     staff = list(
-        User.objects.filter(role__in=STAFF_ROLES, is_active=True)
-        .exclude(role="analyst")
-        .values_list("id", flat=True)
+        User.objects.filter(
+            role__in=access.roles_with(Capability.WRITE_CUSTOMER_DATA), is_active=True
+        ).values_list("id", flat=True)
     )
     units: dict[int, list[int]] = defaultdict(list)
     for unit_id, customer_id in Account.objects.filter(deleted_at__isnull=True).values_list(

@@ -246,7 +246,8 @@ def interaction_delete(request: HttpRequest, interaction_id: int) -> Status[None
 @router.get("/interactions/{interaction_id}/history", response=list[HistoryEntryOut])
 def interaction_history(request: HttpRequest, interaction_id: int) -> list[HistoryEntry]:
     """Who changed what on the interaction, newest first."""
-    return history_for(record=selectors.interaction_get(user=caller(request), pk=interaction_id))
+    user = caller(request)
+    return history_for(user=user, record=selectors.interaction_get(user=user, pk=interaction_id))
 
 
 # --- threads and commitments: where we left off (X2) ------------------------------------
@@ -556,7 +557,7 @@ def quiet_alerts(request: HttpRequest, filters: Query[PageFilters]) -> Page[Quie
 def quiet_alerts_recompute(request: HttpRequest) -> Status[dict[str, str]]:
     """Queue a relearning of every organisation's rhythm (staff writers)."""
     user = caller(request)
-    if not user.is_internal:
+    if not access.can(user, access.Capability.SEE_INTERNAL_SIDE):
         raise NotFound("alerts not found")
     access.ensure_can_write(user)
     result = cadence_recompute.enqueue()

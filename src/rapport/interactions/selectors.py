@@ -13,7 +13,7 @@ from django.utils import timezone
 from rapport.accounts.models import Account, Contact
 from rapport.core import access
 from rapport.core.errors import InvalidInput, NotFound
-from rapport.core.models import STAFF_ROLES, Role, User
+from rapport.core.models import User
 from rapport.core.pagination import Page, clamp_limit, decode_cursor, newest_after, page_of
 from rapport.interactions.models import (
     AccountCadence,
@@ -34,18 +34,22 @@ from rapport.interactions.models import (
 M = TypeVar("M", bound=Model)
 
 
-def _with_people(queryset: QuerySet[Interaction]) -> QuerySet[Interaction]:
+def _people(user: User) -> QuerySet[Participant]:
+    """Participants the user may see: ours, and people of units the user sees (no others)."""
+    people = Participant.objects.select_related("contact", "user").order_by("side", "id")
+    q = access.account_filter(user, via="contact__account")
+    return people if q is None else people.filter(Q(contact__isnull=True) | q)
+
+
+def _with_people(queryset: QuerySet[Interaction], user: User) -> QuerySet[Interaction]:
     return queryset.select_related("account", "partner", "logged_by").prefetch_related(
-        Prefetch(
-            "participants",
-            queryset=Participant.objects.select_related("contact", "user").order_by("side", "id"),
-        )
+        Prefetch("participants", queryset=_people(user))
     )
 
 
 def interaction_get(*, user: User, pk: int) -> Interaction:
     """One interaction the user may see, with its people."""
-    return access.get_visible(_with_people(Interaction.objects.all()), user, pk=pk)
+    return access.get_visible(_with_people(Interaction.objects.all(), user), user, pk=pk)
 
 
 def _day_start(day: date) -> datetime:
@@ -98,7 +102,7 @@ def timeline(
     if since and until and since > until:
         raise InvalidInput("'since' is after 'until'.", field="since")
     queryset = newest_after(queryset, cursor, "occurred_at")
-    rows = list(_with_people(queryset.order_by("-occurred_at", "-id"))[: limit + 1])
+    rows = list(_with_people(queryset.order_by("-occurred_at", "-id"), user)[: limit + 1])
     return page_of(rows, limit, lambda i: [i.occurred_at, i.id])
 
 
@@ -118,17 +122,16 @@ def interaction_search(
     for term in q.split()[:4]:
         queryset = queryset.filter(subject__icontains=term)
     queryset = newest_after(queryset, cursor, "occurred_at")
-    rows = list(_with_people(queryset.order_by("-occurred_at", "-id"))[: limit + 1])
+    rows = list(_with_people(queryset.order_by("-occurred_at", "-id"), user)[: limit + 1])
     return page_of(rows, limit, lambda i: [i.occurred_at, i.id])
 
 
 def colleague_choices(*, user: User) -> list[User]:
     """Our active staff, for the "our participants" picker; nobody for outside users."""
-    if not getattr(user, "is_internal", False):
+    if not access.can(user, access.Capability.SEE_INTERNAL_SIDE):
         return []
-    return list(
-        User.objects.filter(is_active=True, role__in=STAFF_ROLES).order_by("full_name", "id")
-    )
+    ours = access.roles_with(access.Capability.ACT_FOR_US)
+    return list(User.objects.filter(is_active=True, role__in=ours).order_by("full_name", "id"))
 
 
 @dataclass
@@ -267,18 +270,20 @@ def _threads(user: User) -> QuerySet[Thread]:
 
 
 def _commitments(user: User) -> QuerySet[Commitment]:
-    return access.scope(user, Commitment.objects.all()).select_related(
+    queryset = access.scope(user, Commitment.objects.all())
+    if not access.can(user, access.Capability.SEE_INTERNAL_SIDE):
+        # That we are late with what we owe is our side of the story, not theirs to read.
+        overdue = Q(status=CommitmentStatus.OPEN, due_on__lt=timezone.localdate())
+        queryset = queryset.exclude(overdue, owed_by=Side.US)
+    return queryset.select_related(
         "account", "owner_user", "owner_contact", "thread", "interaction", "done_by"
     )
 
 
-def _with_last_exchange(queryset: QuerySet[Thread]) -> QuerySet[Thread]:
+def _with_last_exchange(queryset: QuerySet[Thread], user: User) -> QuerySet[Thread]:
     """Threads with the people of their last exchange, in one more query for all of them."""
     return queryset.prefetch_related(
-        Prefetch(
-            "last_interaction__participants",
-            queryset=Participant.objects.select_related("contact", "user").order_by("side", "id"),
-        )
+        Prefetch("last_interaction__participants", queryset=_people(user))
     )
 
 
@@ -318,14 +323,14 @@ def thread_list(
         if not isinstance(last_id, int):
             raise InvalidInput("The cursor is not valid.", field="cursor")
         queryset = queryset.filter(id__lt=last_id)
-    rows = list(_with_last_exchange(queryset.order_by("-id"))[: limit + 1])
+    rows = list(_with_last_exchange(queryset.order_by("-id"), user)[: limit + 1])
     return page_of(rows, limit, lambda t: [t.id])
 
 
 def thread_interactions(*, user: User, thread: Thread, limit: int = 100) -> list[Interaction]:
     """The thread's interactions, newest first (the latest `limit`)."""
     queryset = access.scope(user, Interaction.objects.filter(thread=thread))
-    return list(_with_people(queryset.order_by("-occurred_at", "-id"))[:limit])
+    return list(_with_people(queryset.order_by("-occurred_at", "-id"), user)[:limit])
 
 
 def thread_commitments(*, user: User, thread: Thread, limit: int = 200) -> list[Commitment]:
@@ -468,7 +473,7 @@ def where_we_left_off(
         raise InvalidInput("Say whose relationship to show.", field="account")
     shown_threads = list(
         _with_last_exchange(
-            threads.order_by(F("last_interaction_at").desc(nulls_last=True), "-id")
+            threads.order_by(F("last_interaction_at").desc(nulls_last=True), "-id"), user
         )[: LEFT_OFF_THREADS + 1]
     )
     ours = list(_by_due_date(commitments.filter(owed_by=Side.US))[: LEFT_OFF_COMMITMENTS + 1])
@@ -540,7 +545,8 @@ def where_we_left_off_by_unit(*, user: User, account: Account) -> LeftOffByUnit:
         _with_last_exchange(
             _in_subtree(_threads(user).filter(status=ThreadStatus.OPEN), account).order_by(
                 F("last_interaction_at").desc(nulls_last=True), "-id"
-            )
+            ),
+            user,
         )[: BY_UNIT_THREADS + 1]
     )
     commitments = list(
@@ -599,16 +605,16 @@ def capture_quality(*, user: User, since: date, until: date) -> list[CaptureQual
     """
     from rapport.memory.models import Asking, Fact
 
-    if not getattr(user, "is_internal", False):
+    if not access.can(user, access.Capability.USE_STAFF_TOOLS):
         raise NotFound("scorecard not found")
     if since > until:
         raise InvalidInput("'since' is after 'until'.", field="since")
     start, end = _day_start(since), _day_start(until) + timedelta(days=1)
     rows = {
         u.pk: CaptureQuality(user=u)
-        for u in User.objects.filter(is_active=True, role__in=STAFF_ROLES).order_by(
-            "full_name", "id"
-        )
+        for u in User.objects.filter(
+            is_active=True, role__in=access.roles_with(access.Capability.ACT_FOR_US)
+        ).order_by("full_name", "id")
     }
     logged = (
         # Imported mail and calendar events were not captured by hand: they don't count.
@@ -670,11 +676,7 @@ def capture_quality(*, user: User, since: date, until: date) -> list[CaptureQual
 
 def _internal(user: User) -> bool:
     """Ingestion is an internal tool; review items hold data of no known owner."""
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and user.is_active
-        and getattr(user, "is_internal", False)
-    )
+    return access.can(user, access.Capability.USE_STAFF_TOOLS)
 
 
 def ingestion_run_list(
@@ -748,9 +750,7 @@ def review_item_get(*, user: User, pk: int) -> IngestionItem:
 
 def _sees_alerts(user: User) -> bool:
     """Staff and partner users see quiet alerts (of their accounts); portal users do not."""
-    return getattr(user, "is_authenticated", False) and (
-        user.is_internal or user.role == Role.PARTNER
-    )
+    return access.can(user, access.Capability.WATCH_CADENCE)
 
 
 @dataclass

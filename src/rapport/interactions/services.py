@@ -27,7 +27,7 @@ from rapport.accounts.models import (
 )
 from rapport.core import access
 from rapport.core.errors import Conflict, InvalidInput
-from rapport.core.models import STAFF_ROLES, User
+from rapport.core.models import User
 from rapport.core.services import soft_delete, validated_save
 from rapport.interactions import ingestion
 from rapport.interactions.models import (
@@ -332,7 +332,7 @@ def _checked_owner(
                 "We owe it: the owner is one of our people, not a contact.",
                 field=f"{prefix}owner_contact",
             )
-        if owner_user is not None and (not owner_user.is_internal or not owner_user.is_active):
+        if owner_user is not None and not access.can(owner_user, access.Capability.ACT_FOR_US):
             raise InvalidInput(
                 f"{owner_user} is not one of our people.", field=f"{prefix}owner_user"
             )
@@ -404,7 +404,11 @@ def _new_commitment(
     )
     _checked_due(spec.due_on, _made_on(interaction), field=f"{prefix}due_on")
     owner_user = spec.owner_user
-    if spec.owed_by == Side.US and owner_user is None and actor.is_internal:
+    if (
+        spec.owed_by == Side.US
+        and owner_user is None
+        and access.can(actor, access.Capability.ACT_FOR_US)
+    ):
         owner_user = actor
     return Commitment(
         customer_id=account.customer_pk,
@@ -700,7 +704,11 @@ def _people_by_email(emails: list[str]) -> tuple[dict[str, User], dict[str, Cont
     contacts: dict[str, Contact] = {}
     for start in range(0, len(emails), _INGESTION_CHUNK):
         chunk = emails[start : start + _INGESTION_CHUNK]
-        for user in User.objects.filter(email__in=chunk, is_active=True, role__in=STAFF_ROLES):
+        for user in User.objects.filter(
+            email__in=chunk,
+            is_active=True,
+            role__in=access.roles_with(access.Capability.ACT_FOR_US),
+        ):
             users[user.email.lower()] = user
         identities = ContactIdentity.objects.filter(
             kind=IdentityKind.EMAIL, normalized__in=chunk, contact__deleted_at__isnull=True
@@ -970,7 +978,7 @@ def ingestion_process(
             progress(done, total)
 
     try:
-        if actor is None or not actor.can_write or not actor.is_active:
+        if actor is None or not access.can(actor, access.Capability.RUN_IMPORTS):
             refused = "Whoever started the import may not change customer data any more."
             return _run_failed(run, [ingestion.RowError(None, "file", refused)])
         try:
@@ -1011,7 +1019,9 @@ def ingestion_process(
 
 def _staff_named(addresses: Sequence[dict[str, Any]]) -> list[User]:
     emails = [str(a.get("email", "")).lower() for a in addresses if a.get("email")]
-    users = User.objects.filter(email__in=emails, is_active=True, role__in=STAFF_ROLES)
+    users = User.objects.filter(
+        email__in=emails, is_active=True, role__in=access.roles_with(access.Capability.ACT_FOR_US)
+    )
     return list(users)
 
 

@@ -322,7 +322,10 @@ def interaction_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def interaction_history(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Who changed this interaction, when, and what it said before."""
     interaction = selectors.interaction_get(user=request.user, pk=pk)
-    context = {"interaction": interaction, "entries": history_for(record=interaction)}
+    context = {
+        "interaction": interaction,
+        "entries": history_for(user=request.user, record=interaction),
+    }
     return render(request, "interactions/interaction_history.html", context)
 
 
@@ -437,7 +440,7 @@ CAPTURE_COLUMNS = {
 @require_GET
 def scorecard_capture(request: AuthenticatedRequest) -> HttpResponse:
     """Capture quality per employee over a period: a sortable table with small bars."""
-    if not request.user.is_internal:
+    if not access.can(request.user, access.Capability.USE_STAFF_TOOLS):
         raise NotFound("scorecard not found")
     form = CapturePeriodForm(request.GET or None)
     if request.GET and not form.is_valid():
@@ -514,7 +517,7 @@ def alerts_quiet(request: AuthenticatedRequest) -> HttpResponse:
 @require_POST
 def alerts_quiet_recompute(request: AuthenticatedRequest) -> HttpResponse:
     """Queue a recompute of every rhythm (staff writers); the list refreshes when it is done."""
-    if not request.user.is_internal:
+    if not access.can(request.user, access.Capability.SEE_INTERNAL_SIDE):
         raise NotFound("alerts not found")
     access.ensure_can_write(request.user)
     result = cadence_recompute.enqueue()
@@ -526,17 +529,11 @@ def alerts_quiet_recompute(request: AuthenticatedRequest) -> HttpResponse:
 # --- ingestion (X10): the import page, a run's progress, the review queue --------------
 
 
-def _internal_only(request: AuthenticatedRequest) -> None:
-    """Ingestion is an internal tool: to anyone else its pages do not exist."""
-    if not request.user.is_internal:
-        raise NotFound("page not found")
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def ingestion_new(request: AuthenticatedRequest) -> HttpResponse:
     """Upload a file of interactions (CSV, .eml, mbox, .ics); below it, the recent imports."""
-    _internal_only(request)
+    access.ensure(request.user, access.Capability.USE_STAFF_TOOLS, not_found="page not found")
     status = 200
     if request.method == "POST":
         access.ensure_can_write(request.user)
@@ -588,7 +585,7 @@ def ingestion_progress(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_GET
 def ingestion_review(request: AuthenticatedRequest) -> HttpResponse:
     """Imported messages and events that matched nobody: attach each to an account, or dismiss."""
-    _internal_only(request)
+    access.ensure(request.user, access.Capability.USE_STAFF_TOOLS, not_found="page not found")
     status = request.GET.get("status") or ReviewStatus.OPEN
     page = selectors.review_queue(
         user=request.user, status=status, cursor=request.GET.get("cursor") or None

@@ -101,7 +101,7 @@ def _profile_page(request: AuthenticatedRequest, subject: Subject) -> HttpRespon
         "profile": subject_profile,
         "suggestions": suggestions,
         "questionnaires": selectors.questionnaire_list(user=user, account=subject.account)
-        if user.is_internal
+        if access.can(user, access.Capability.SEE_INTERNAL_SIDE)
         else [],
         "questionnaire_form": QuestionnaireForm(
             attributes=[e.attribute for e in subject_profile.entries],

@@ -24,7 +24,6 @@ from rapport.core import access
 from rapport.core.errors import InvalidInput
 from rapport.core.models import User
 from rapport.needs.models import NeedsSegment, SegmentMembership
-from rapport.needs.selectors import ensure_portfolio_reader
 from rapport.valuation.models import (
     AccountValue,
     CategoryShare,
@@ -107,7 +106,7 @@ def value_concentration(
     *, user: User, measure: str = "predicted_value"
 ) -> tuple[Concentration, list[tuple[int, str, float]]]:
     """The concentration of current value, and the ten most valuable accounts. One query."""
-    ensure_portfolio_reader(user)
+    access.ensure(user, access.Capability.READ_PORTFOLIO)
     rows = _current_values(user, measure)
     return concentration([v for _pk, _name, v in rows]), rows[:10]
 
@@ -137,7 +136,7 @@ class Migration:
 
 def tier_migration(*, user: User, runs: int = 8) -> Migration:
     """Counts per tier in the last `runs` tier runs, and the from → to matrix. Four queries."""
-    ensure_portfolio_reader(user)
+    access.ensure(user, access.Capability.READ_PORTFOLIO)
     recent = list(
         ModelRun.objects.filter(kind=RunKind.TIERS, status=RunStatus.DONE).order_by(
             "-finished_at", "-id"
@@ -212,7 +211,7 @@ class CategoryTotal:
 def share_by_category(*, user: User) -> list[CategoryTotal]:
     """Share of customer per category over the portfolio (Σ our revenue ÷ Σ wallet where the
     wallet is known), and where the whitespace is. One query."""
-    ensure_portfolio_reader(user)
+    access.ensure(user, access.Capability.READ_PORTFOLIO)
     rows = (
         access.scope(user, CategoryShare.objects.filter(is_current=True), via="customer")
         .values("category_id", "category__name")
@@ -266,7 +265,7 @@ class Whitespace:
 
 def whitespace_matrix(*, user: User, top: int = 15) -> Whitespace:
     """The whitespace matrix of the `top` most valuable accounts. Three queries."""
-    ensure_portfolio_reader(user)
+    access.ensure(user, access.Capability.READ_PORTFOLIO)
     accounts = [
         (pk, name, float(v))
         for pk, name, v in access.scope(
@@ -390,7 +389,7 @@ def value_by_needs(
 ) -> ValueByNeeds:
     """Segments by value quartiles with counts; each account placed (the `limit` most valuable
     drawn). Four queries whatever the number of accounts."""
-    ensure_portfolio_reader(user)
+    access.ensure(user, access.Capability.READ_PORTFOLIO)
     segments = list(
         NeedsSegment.objects.filter(is_current=True).select_related("run").order_by("number")
     )
@@ -456,7 +455,7 @@ def portfolio(*, user: User, measure: str = "predicted_value", top: int = 15) ->
     """Every picture of the Differentiate page, scoped to the user. Sixteen queries at most."""
     from rapport.needs.selectors import segment_list
 
-    ensure_portfolio_reader(user)
+    access.ensure(user, access.Capability.READ_PORTFOLIO)
     concentration_, most = value_concentration(user=user, measure=measure)
     return Portfolio(
         measure=measure,

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from rapport.accounts.models import Account, Contact
 from rapport.core import access
-from rapport.core.errors import InvalidInput, NotFound, PermissionDenied
-from rapport.core.models import Role, User
+from rapport.core.errors import InvalidInput, NotFound
+from rapport.core.models import User
 from rapport.core.pagination import Page, clamp_limit, decode_cursor, page_of
 from rapport.memory import selectors as memory_selectors
 from rapport.memory.models import Attribute, AttributeKind, Fact
@@ -219,12 +219,6 @@ def contact_needs(*, user: User, contact: Contact) -> ContactNeeds:
 # --- segments ---------------------------------------------------------------------------
 
 
-def ensure_portfolio_reader(user: User) -> None:
-    """Portfolio pictures and segments are for our staff and partners, not customers."""
-    if not getattr(user, "is_authenticated", False) or user.role == Role.PORTAL:
-        raise PermissionDenied("The portfolio view is for our staff and partners.")
-
-
 def latest_run(*, kind: str = RunKind.SEGMENTS) -> ModelRun | None:
     """The newest finished run of an analysis."""
     return (
@@ -243,13 +237,13 @@ def _segments(user: User) -> QuerySet[NeedsSegment]:
 
 def segment_list(*, user: User) -> list[NeedsSegment]:
     """The current segments, largest first, with how many of their members the user sees."""
-    ensure_portfolio_reader(user)
+    access.ensure(user, access.Capability.READ_PORTFOLIO)
     return list(_segments(user).filter(is_current=True).order_by("number"))
 
 
 def segment_get(*, user: User, pk: int) -> NeedsSegment:
     """One segment (of any run)."""
-    ensure_portfolio_reader(user)
+    access.ensure(user, access.Capability.READ_PORTFOLIO)
     try:
         return _segments(user).get(pk=pk)
     except (NeedsSegment.DoesNotExist, ValueError, TypeError):

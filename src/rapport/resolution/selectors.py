@@ -438,7 +438,7 @@ def merge_list(
     """Merges, newest first (internal users only see them all; others see none)."""
     limit = clamp_limit(limit)
     merges = MergeRecord.objects.all()
-    if not user.is_internal:
+    if not access.can(user, access.Capability.USE_STAFF_TOOLS):
         merges = merges.none()
     if cursor:
         raw, last_id = decode_cursor(cursor, 2)
@@ -463,7 +463,7 @@ def merge_get(*, user: User, pk: int) -> MergeRecord:
     from rapport.core.errors import NotFound
 
     merge = None
-    if user.is_internal:
+    if access.can(user, access.Capability.USE_STAFF_TOOLS):
         merge = (
             MergeRecord.objects.select_related(
                 "keep_contact", "absorbed_contact", "keep_account", "absorbed_account", "merged_by"
@@ -485,7 +485,11 @@ def run_get(*, user: User, pk: int) -> DedupeRun:
     """One batch run (internal users)."""
     from rapport.core.errors import NotFound
 
-    run = DedupeRun.objects.filter(pk=pk).first() if user.is_internal else None
+    run = (
+        DedupeRun.objects.filter(pk=pk).first()
+        if access.can(user, access.Capability.USE_STAFF_TOOLS)
+        else None
+    )
     if run is None:
         raise NotFound("run not found")
     return run

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from rapport.accounts import selectors as account_selectors
 from rapport.accounts.models import Account, Contact
 from rapport.core import access
-from rapport.core.errors import ApplicationError, InvalidInput, PermissionDenied
+from rapport.core.errors import ApplicationError, InvalidInput
 from rapport.core.requests import AuthenticatedRequest
 from rapport.resolution import merging, selectors, services
 from rapport.resolution.forms import CheckAccountForm, CheckContactForm, QueueFilterForm, read
@@ -31,8 +31,7 @@ def internal_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not getattr(request.user, "is_internal", False):
-            raise PermissionDenied("Only our own staff review duplicates.")
+        access.ensure(request.user, access.Capability.USE_STAFF_TOOLS)
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -22,6 +22,7 @@ from rapport.accounts.forms import (
     read_query,
 )
 from rapport.accounts.models import Account
+from rapport.core import access
 from rapport.core.errors import InvalidInput, NotFound
 from rapport.core.models import User
 from rapport.core.pagination import Page
@@ -221,7 +222,7 @@ def _order_lines(user: User, query: QueryDict) -> Iterator[Sequence[Any]]:
     from rapport.valuation import selectors as valuation_selectors
 
     account = _account_param(user, query)
-    costs = valuation_selectors.shows_costs(user)
+    costs = access.can(user, access.Capability.SEE_COSTS)
     items = _pages(
         lambda cursor: valuation_selectors.order_line_list(
             user=user, account=account, cursor=cursor, limit=PAGE
@@ -247,7 +248,7 @@ def _subscriptions(user: User, query: QueryDict) -> Iterator[Sequence[Any]]:
     from rapport.valuation import selectors as valuation_selectors
 
     account = _account_param(user, query)
-    costs = valuation_selectors.shows_costs(user)
+    costs = access.can(user, access.Capability.SEE_COSTS)
     status = query.get("status", "")
     items = _pages(
         lambda cursor: valuation_selectors.subscription_list(

@@ -35,7 +35,7 @@ from rapport.accounts.models import (
 )
 from rapport.core import access
 from rapport.core.errors import ApplicationError
-from rapport.core.models import STAFF_ROLES, User
+from rapport.core.models import User
 from rapport.core.tabular import Field, header_key, parse_date, parse_decimal, split_list
 from rapport.transfer.models import AccountKey, ImportKind
 
@@ -244,7 +244,10 @@ class AccountImporter:
     def check(self, *, actor: User, lines: list[Line], progress: Progress) -> list[str]:
         finder = AccountFinder(actor)
         managers = {
-            u.email.lower(): u for u in User.objects.filter(is_active=True, role__in=STAFF_ROLES)
+            u.email.lower(): u
+            for u in User.objects.filter(
+                is_active=True, role__in=access.roles_with(access.Capability.ACT_FOR_US)
+            )
         }
         by_external: dict[str, Line] = {}
         by_name: dict[str, list[Line]] = {}
@@ -900,11 +903,10 @@ class _TransactionImporter:
 
     def check(self, *, actor: User, lines: list[Line], progress: Progress) -> list[str]:
         from rapport.valuation.models import ProductCategory
-        from rapport.valuation.services import can_judge
 
         finder = AccountFinder(actor)
         categories = {c.name.lower(): c for c in ProductCategory.objects.all()}
-        self._may_add_categories = can_judge(actor)
+        self._may_add_categories = access.can(actor, access.Capability.JUDGE_VALUE)
         new_categories: dict[str, str] = {}
         seen: dict[str, Line] = {}
         for start in range(0, len(lines), CHUNK):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rapport.core import access
 from rapport.core.errors import NotFound
 from rapport.core.models import User
 from rapport.core.pagination import Page, clamp_limit, newest_after, page_of
@@ -9,7 +10,7 @@ from rapport.transfer.models import ImportRun
 
 
 def _internal(user: User) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_internal)
+    return access.can(user, access.Capability.USE_STAFF_TOOLS)
 
 
 def import_run_list(

@@ -37,10 +37,7 @@ ProgressCallback = Callable[[int, int], None]
 
 def _ensure_may_import(actor: User) -> None:
     access.ensure_can_write(actor)
-    if not actor.is_internal:
-        from rapport.core.errors import PermissionDenied
-
-        raise PermissionDenied("Only staff may import records.")
+    access.ensure(actor, access.Capability.RUN_IMPORTS)
 
 
 def import_upload(*, actor: User, kind: str, filename: str, content: bytes) -> ImportRun:
@@ -223,7 +220,7 @@ def import_process(*, run: ImportRun, progress: ProgressCallback | None = None) 
             progress(processed, run.total)
 
     try:
-        if actor is None or not actor.is_active or not actor.can_write or not actor.is_internal:
+        if actor is None or not access.can(actor, access.Capability.RUN_IMPORTS):
             return _file_failed(run, "Whoever started the import may not change records any more.")
         try:
             table, lines = read_lines(run)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rapport.core import access, tabular
-from rapport.core.errors import ApplicationError, InvalidInput, NotFound, PermissionDenied
+from rapport.core.errors import ApplicationError, InvalidInput, PermissionDenied
 from rapport.core.requests import AuthenticatedRequest
 from rapport.transfer import exports, selectors, services
 from rapport.transfer.forms import ImportConfirmForm, ImportUploadForm
@@ -22,17 +22,11 @@ from rapport.transfer.models import ImportRun, ImportStatus
 SHOWN_ERRORS = 200
 
 
-def _internal_only(request: AuthenticatedRequest) -> None:
-    """Import is an internal tool: to anyone else its pages do not exist."""
-    if not request.user.is_internal:
-        raise NotFound("page not found")
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_start(request: AuthenticatedRequest) -> HttpResponse:
     """Upload a file of accounts, contacts, interactions, order lines or subscriptions."""
-    _internal_only(request)
+    access.ensure(request.user, access.Capability.USE_STAFF_TOOLS, not_found="page not found")
     status = 200
     if request.method == "POST":
         access.ensure_can_write(request.user)
@@ -105,7 +99,7 @@ def _run_page(
         "duplicates": run.duplicates[:SHOWN_ERRORS],
         "more_duplicates": max(0, len(run.duplicates) - SHOWN_ERRORS),
         "show_mapping": run.status in {ImportStatus.MAPPING, ImportStatus.CHECKED}
-        and request.user.can_write,
+        and access.can(request.user, access.Capability.RUN_IMPORTS),
     }
     return render(request, "transfer/import_detail.html", context, status=status)
 

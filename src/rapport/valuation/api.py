@@ -10,6 +10,7 @@ from ninja import Query, Router, Status
 from rapport.accounts import selectors as account_selectors
 from rapport.accounts.models import Account
 from rapport.core import access
+from rapport.core.access import Capability
 from rapport.core.api import caller, fields_renamed, referenced
 from rapport.core.models import User
 from rapport.core.pagination import Page
@@ -306,7 +307,7 @@ def judgement_list(request: HttpRequest, filters: Query[JudgementFilters]) -> li
 def judgement_record(request: HttpRequest, payload: JudgementIn) -> Status[JudgementScore]:
     """Judge an organisation's strategic value, 0 to 100, with the reason (managers and admins)."""
     user = caller(request)
-    services.ensure_can_judge(user)
+    access.ensure(user, Capability.JUDGE_VALUE)
     organisation = selectors.organisation_of(_named_account(user, payload.account_id))
     with fields_renamed(**RENAMED):
         services.judgement_record(

@@ -51,6 +51,7 @@ from numpy.typing import NDArray
 
 from rapport.accounts.models import Account
 from rapport.analytics import btyd, clv, retention, tiers, wallets
+from rapport.core import access
 from rapport.core.errors import InvalidInput
 from rapport.core.models import User
 from rapport.valuation.costs import cost_per_hour, costs_to_serve, minutes_per_channel
@@ -970,10 +971,9 @@ def run_request(*, actor: User, kind: str = RunKind.VALUE) -> ModelRun:
     A value run is followed by tiers and needs segments, as the nightly recompute is; a
     tiers or segments run does only that.
     """
-    from rapport.valuation.services import ensure_can_judge
     from rapport.valuation.tasks import recompute_run
 
-    ensure_can_judge(actor)
+    access.ensure(actor, access.Capability.RUN_RECOMPUTE)
     if kind not in RunKind.values:
         raise InvalidInput(f"Unknown kind {kind!r}.", field="kind")
     run = run_queue(kind=kind, triggered_by=actor)

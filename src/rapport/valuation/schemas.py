@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from ninja import Field, Schema
 
 from rapport.accounts.schemas import AccountRef, ContactRef, Input, PageFilters
+from rapport.core import access
 from rapport.core.schemas import Id, Text, UserRef
 from rapport.interactions.schemas import Day
 from rapport.valuation.models import (
@@ -30,7 +31,7 @@ from rapport.valuation.models import (
     WalletEstimate,
     WalletSource,
 )
-from rapport.valuation.selectors import annualised, shows_costs
+from rapport.valuation.selectors import annualised
 
 Money = Annotated[Decimal, Field(max_digits=16, decimal_places=2, allow_inf_nan=False)]
 """An amount, two decimal places at most (a credit may be negative)."""
@@ -42,8 +43,7 @@ Quantity = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=3, allow
 
 
 def _internal(context: Any) -> bool:
-    request = (context or {}).get("request")
-    return shows_costs(getattr(request, "auth", None))
+    return access.caller_can(context, access.Capability.SEE_COSTS)
 
 
 # --- categories -------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 
 Order lines and subscriptions are the customer's own purchases: whoever sees the account
 sees them (a portal user its own, a partner user those of the accounts it serves), but our
-cost, discount and margin are internal (`shows_costs`). Wallet estimates and judgement
-scores are our view of the customer and only our staff read them (`ensure_internal`).
+cost, discount and margin are internal (`Capability.SEE_COSTS`). Wallet estimates and judgement
+scores are our view of the customer and only our staff read them (`SEE_INTERNAL_SIDE`).
 """
 
 from __future__ import annotations
@@ -11,14 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Model, Q, QuerySet, Sum
 from django.utils import timezone
 
 from rapport.accounts.models import Account
 from rapport.core import access
-from rapport.core.errors import InvalidInput, NotFound, PermissionDenied
+from rapport.core.access import Capability
+from rapport.core.errors import InvalidInput, NotFound
 from rapport.core.models import User
 from rapport.core.pagination import Page, clamp_limit, decode_cursor, page_of
 from rapport.valuation.models import (
@@ -49,17 +50,6 @@ M = TypeVar("M", bound=Model)
 
 SUBSCRIPTIONS_SHOWN = 200
 HISTORY_SHOWN = 200
-
-
-def shows_costs(user: Any) -> bool:
-    """True when the user may see our cost, discount and margin (our staff)."""
-    return bool(getattr(user, "is_internal", False))
-
-
-def ensure_internal(user: Any) -> None:
-    """Wallet estimates and judgements are our staff's view of a customer."""
-    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_internal", False):
-        raise PermissionDenied("Only our staff see wallet estimates and judgements.")
 
 
 def organisation_of(account: Account) -> Account:
@@ -324,7 +314,7 @@ def account_contracts(
 
 
 def _wallets(user: User) -> QuerySet[WalletEstimate]:
-    ensure_internal(user)
+    access.ensure(user, Capability.SEE_INTERNAL_SIDE)
     return access.scope(user, WalletEstimate.objects.all()).select_related(
         "account", "category", "said_by", "fact", "fact__attribute", "estimated_by", "run"
     )
@@ -383,7 +373,7 @@ def account_wallets(*, user: User, account: Account) -> list[CategoryWallet]:
 
 
 def _judgements(user: User) -> QuerySet[JudgementScore]:
-    ensure_internal(user)
+    access.ensure(user, Capability.SEE_INTERNAL_SIDE)
     return access.scope(user, JudgementScore.objects.all(), via="customer").select_related(
         "author", "customer"
     )
@@ -419,7 +409,7 @@ RUNS_SHOWN = 50
 
 
 def _scoped(user: User, queryset: QuerySet) -> QuerySet:
-    ensure_internal(user)
+    access.ensure(user, Capability.SEE_INTERNAL_SIDE)
     return access.scope(user, queryset, via="customer")
 
 
@@ -527,7 +517,7 @@ def tier_list(
 
 def run_list(*, user: User, kind: str = "", limit: int | None = None) -> list[ModelRun]:
     """The latest runs of the analyses, newest first (our staff)."""
-    ensure_internal(user)
+    access.ensure(user, Capability.SEE_INTERNAL_SIDE)
     limit = clamp_limit(limit, default=RUNS_SHOWN, maximum=200)
     queryset = ModelRun.objects.select_related("triggered_by")
     if kind:
@@ -539,5 +529,5 @@ def run_list(*, user: User, kind: str = "", limit: int | None = None) -> list[Mo
 
 def run_get(*, user: User, pk: int) -> ModelRun:
     """One run (our staff), or NotFound."""
-    ensure_internal(user)
+    access.ensure(user, Capability.SEE_INTERNAL_SIDE)
     return access.get_visible(ModelRun.objects.select_related("triggered_by"), user, via="", pk=pk)

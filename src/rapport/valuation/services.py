@@ -26,8 +26,8 @@ from simple_history.utils import bulk_create_with_history
 
 from rapport.accounts.models import Account, Contact
 from rapport.core import access
-from rapport.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from rapport.core.models import Role, User
+from rapport.core.errors import Conflict, InvalidInput, NotFound
+from rapport.core.models import User
 from rapport.core.services import soft_delete, validated_save
 from rapport.memory.models import Fact
 from rapport.valuation.models import (
@@ -46,20 +46,7 @@ from rapport.valuation.models import (
 if TYPE_CHECKING:
     # annotations only: offers (the catalog) is a layer above valuation
     from rapport.offers.models import ProductCategory
-
-JUDGING_ROLES = frozenset({Role.ADMIN, Role.MANAGER})
 BULK_BATCH = 2000
-
-
-def ensure_can_judge(user: Any) -> None:
-    """Raise PermissionDenied unless the user is a manager or an admin."""
-    if not getattr(user, "is_authenticated", False) or user.role not in JUDGING_ROLES:
-        raise PermissionDenied("Only managers and admins may do this.")
-
-
-def can_judge(user: Any) -> bool:
-    """True for the roles that may record judgement scores and product categories."""
-    return bool(getattr(user, "is_authenticated", False) and user.role in JUDGING_ROLES)
 
 
 def _live_account(account: Account, field: str = "account") -> Account:
@@ -113,7 +100,7 @@ def _check_external_id(obj: Any) -> None:
 @transaction.atomic
 def product_category_create(*, actor: User, name: str, description: str = "") -> ProductCategory:
     """Add a product category (managers and admins); names are unique, case-insensitively."""
-    ensure_can_judge(actor)
+    access.ensure(actor, access.Capability.JUDGE_VALUE)
     name = _text(name, "name", max_length=100, required=True)
     if product_category_model().objects.filter(name__iexact=name).exists():
         raise Conflict(f"A category named {name!r} exists already.", field="name")
@@ -450,7 +437,7 @@ def judgement_record(*, actor: User, customer: Account, score: int, reason: str)
     Managers and admins only. It supersedes the organisation's current judgement, which
     stays as history; it never replaces the model's figure, it sits beside it.
     """
-    ensure_can_judge(actor)
+    access.ensure(actor, access.Capability.JUDGE_VALUE)
     _live_account(customer, "customer")
     if not customer.is_customer_root:
         raise InvalidInput("Judge the organisation, not one of its units.", field="customer")

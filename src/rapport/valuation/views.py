@@ -18,6 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from rapport.accounts import selectors as account_selectors
 from rapport.accounts.models import Account
+from rapport.core import access
+from rapport.core.access import Capability
 from rapport.core.errors import InvalidInput
 from rapport.core.pagination import Page
 from rapport.core.requests import AuthenticatedRequest, safe_next
@@ -67,7 +69,6 @@ def account_orders(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {
         "account": account,
         "page": page,
-        "shows_costs": selectors.shows_costs(user),
         "next_url": f"{_orders_url(account)}?cursor={page.next_cursor}"
         if page.next_cursor
         else None,
@@ -238,7 +239,7 @@ def wallet_estimate_record(request: AuthenticatedRequest, pk: int) -> HttpRespon
 def judgement_record(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """A manager's judgement (0 to 100, with the reason) of the account's organisation."""
     user = request.user
-    services.ensure_can_judge(user)
+    access.ensure(user, Capability.JUDGE_VALUE)
     account = account_selectors.account_get(user=user, pk=pk)
     organisation = selectors.organisation_of(account)
     default_next = safe_next(request) or _orders_url(account)
@@ -312,7 +313,7 @@ def account_value(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The Value tab of an account (a unit shows its organisation's value)."""
     user = request.user
     account = account_selectors.account_get(user=user, pk=pk)
-    selectors.ensure_internal(user)
+    access.ensure(user, Capability.SEE_INTERNAL_SIDE)
     card = selectors.value_card(user=user, account=account)
     organisation = card.organisation
     context: dict[str, Any] = {
@@ -323,11 +324,10 @@ def account_value(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "wallets": selectors.account_wallets(user=user, account=organisation),
         "chart": share_chart(card.shares),
         "chart_height": 72 + 40 * sum(1 for share in card.shares if share.wallet is not None),
-        "can_judge": services.can_judge(user),
     }
-    if user.can_write:
+    if access.can(user, Capability.WRITE_CUSTOMER_DATA):
         context.update(wallet_form_context(user=user, account=organisation, next_url=request.path))
-    if context["can_judge"]:
+    if access.can(user, Capability.JUDGE_VALUE):
         context.update(
             judgement_form_context(user=user, account=organisation, next_url=request.path)
         )

@@ -4,6 +4,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from rapport.core import access
+
 _SECTIONS = {
     "account": "accounts",
     "contact": "contacts",
@@ -33,3 +35,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     match = getattr(request, "resolver_match", None)
     name = (match.url_name or "") if match else ""
     return {"nav_section": _SECTIONS.get(name.split("_")[0], "")}
+
+
+def capabilities(request: HttpRequest) -> dict[str, Any]:
+    """What the signed-in user may do, by capability name, from core.access: `may.see_costs`."""
+    return {"may": access.allowed(getattr(request, "user", None))}

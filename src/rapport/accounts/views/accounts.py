@@ -385,7 +385,7 @@ def account_lifecycle(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def account_history(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Who changed what on an account, and its lifecycle stage history."""
     account = selectors.account_get(user=request.user, pk=pk)
-    entries = core_selectors.history_for(record=account)
+    entries = core_selectors.history_for(user=request.user, record=account)
     names: dict[str, dict[Any, str]] = {
         "manager": {u.pk: str(u) for u in selectors.manager_choices(user=request.user)},
         "kind": dict(AccountKind.choices),

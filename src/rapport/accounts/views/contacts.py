@@ -352,7 +352,7 @@ def contact_history(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         kind=dict(IdentityKind.choices),
         is_primary={True: "yes", False: "no"},
     )
-    entries = core_selectors.history_for(record=contact)
+    entries = core_selectors.history_for(user=request.user, record=contact)
     audit = selectors.contact_audit(user=request.user, contact=contact)
     context = {
         "contact": contact,

@@ -20,6 +20,7 @@ from rapport.accounts.forms import (
 )
 from rapport.accounts.models import Partner
 from rapport.accounts.views.common import filters
+from rapport.core import access
 from rapport.core.errors import InvalidInput, NotFound
 from rapport.core.requests import AuthenticatedRequest
 from rapport.web.kit import FORM_ERRORS, apply_error, form_submit, writer_required
@@ -48,7 +49,7 @@ def _partner_page(
         key=lambda link: (link.ended_on is not None, link.account.name.lower()),
     )
     org = filters(OrganisationSearchForm, request)["org"]
-    if link_form is None and request.user.can_write:
+    if link_form is None and access.can(request.user, access.Capability.WRITE_CUSTOMER_DATA):
         organisations = selectors.account_list(
             user=request.user, q=org, limit=ORGANISATION_OPTIONS
         ).items

@@ -18,8 +18,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from rapport.core import access
 from rapport.core.errors import ApplicationError
-from rapport.core.models import Role, User
+from rapport.core.models import User
 from rapport.interactions.models import IngestionFormat, IngestionStatus
 
 
@@ -132,7 +133,9 @@ class Command(BaseCommand):
         user = (
             users.filter(email__iexact=email).first()
             if email
-            else users.filter(role=Role.ADMIN).order_by("pk").first()
+            else users.filter(role__in=access.roles_with(access.Capability.ADMINISTER))
+            .order_by("pk")
+            .first()
         )
         if user is None:
             raise CommandError(

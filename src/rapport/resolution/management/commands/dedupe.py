@@ -6,8 +6,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from rapport.core import access
 from rapport.core.errors import ApplicationError
-from rapport.core.models import Role, User
+from rapport.core.models import User
 from rapport.resolution import runners, services
 from rapport.resolution.models import RecordKind, RunStatus
 from rapport.resolution.tasks import dedupe_run
@@ -78,10 +79,12 @@ class Command(BaseCommand):
         actor = (
             users.filter(email=email.strip().lower()).first()
             if email
-            else users.filter(role=Role.ADMIN).order_by("pk").first()
+            else users.filter(role__in=access.roles_with(access.Capability.ADMINISTER))
+            .order_by("pk")
+            .first()
         )
         if actor is None:
             raise CommandError("No such active user; pass --as with an admin's e-mail.")
-        if needs_admin and actor.role != Role.ADMIN:
+        if needs_admin and not access.can(actor, access.Capability.ADMINISTER):
             raise CommandError("Only an admin may merge automatically (--as an admin).")
         return actor
