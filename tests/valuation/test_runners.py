@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from rapport.analytics import btyd, retention
-from rapport.core.models import Role
+from rapport.core.models import Role, RunStatus
 from rapport.valuation import runners
 from rapport.valuation.costs import costs_to_serve
 from rapport.valuation.models import (
@@ -19,7 +19,6 @@ from rapport.valuation.models import (
     ModelRun,
     OrderLine,
     ProductCategory,
-    RunStatus,
     Subscription,
     TierAssignment,
     WalletEstimate,

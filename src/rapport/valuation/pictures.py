@@ -22,7 +22,7 @@ from django.db.models import Count, OuterRef, Q, Subquery, Sum
 
 from rapport.core import access
 from rapport.core.errors import InvalidInput
-from rapport.core.models import User
+from rapport.core.models import RunStatus, User
 from rapport.needs.models import NeedsSegment, SegmentMembership
 from rapport.needs.selectors import ensure_portfolio_reader
 from rapport.valuation.models import (
@@ -31,7 +31,6 @@ from rapport.valuation.models import (
     ModelRun,
     ProductCategory,
     RunKind,
-    RunStatus,
     Tier,
     TierAssignment,
 )
@@ -139,9 +138,9 @@ def tier_migration(*, user: User, runs: int = 8) -> Migration:
     """Counts per tier in the last `runs` tier runs, and the from → to matrix. Four queries."""
     ensure_portfolio_reader(user)
     recent = list(
-        ModelRun.objects.filter(kind=RunKind.TIERS, status=RunStatus.DONE).order_by(
-            "-finished_at", "-id"
-        )[:runs]
+        ModelRun.objects.filter(kind=RunKind.TIERS, run__status=RunStatus.DONE)
+        .select_related("run")
+        .order_by("-run__finished_at", "-id")[:runs]
     )[::-1]
     tiers = [value for value, _label in Tier.choices]
     size = len(tiers)

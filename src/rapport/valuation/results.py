@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q, QuerySet
 
 from rapport.accounts.models import Account
-from rapport.core import access
+from rapport.core import access, runs
 from rapport.core.errors import InvalidInput
 from rapport.core.models import User
 from rapport.core.pagination import Page, clamp_limit, decode_cursor, page_of
@@ -70,7 +70,7 @@ def value_card(*, user: User, account: Account) -> ValueCard:
     organisation = organisation_of(account)
     value = (
         _scoped(user, AccountValue.objects.filter(customer=organisation, is_current=True))
-        .select_related("run", "run__triggered_by")
+        .select_related("run__run__started_by")
         .first()
     )
     shares = list(
@@ -150,7 +150,8 @@ def run_list(*, user: User, kind: str = "", limit: int | None = None) -> list[Mo
     """The latest runs of the analyses, newest first (our staff)."""
     selectors.ensure_internal(user)
     limit = clamp_limit(limit, default=RUNS_SHOWN, maximum=200)
-    queryset = ModelRun.objects.select_related("triggered_by")
+    runs.sweep()
+    queryset = ModelRun.objects.select_related("run__started_by")
     if kind:
         if kind not in RunKind.values:
             raise InvalidInput(f"Unknown kind {kind!r}.", field="kind")
@@ -161,4 +162,7 @@ def run_list(*, user: User, kind: str = "", limit: int | None = None) -> list[Mo
 def run_get(*, user: User, pk: int) -> ModelRun:
     """One run (our staff), or NotFound."""
     selectors.ensure_internal(user)
-    return access.get_visible(ModelRun.objects.select_related("triggered_by"), user, via="", pk=pk)
+    runs.sweep()
+    return access.get_visible(
+        ModelRun.objects.select_related("run__started_by"), user, via="", pk=pk
+    )

@@ -45,14 +45,15 @@ from typing import Any, TypeVar
 
 import numpy as np
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 from numpy.typing import NDArray
 
 from rapport.accounts.models import Account
 from rapport.analytics import btyd, clv, retention, tiers, wallets
+from rapport.core import runs
 from rapport.core.errors import InvalidInput
-from rapport.core.models import User
+from rapport.core.models import Run, User
 from rapport.valuation.costs import cost_per_hour, costs_to_serve, minutes_per_channel
 from rapport.valuation.models import (
     MONTHS_PER_PERIOD,
@@ -64,7 +65,6 @@ from rapport.valuation.models import (
     OrderLine,
     ProductCategory,
     RunKind,
-    RunStatus,
     Subscription,
     SubscriptionStatus,
     TierAssignment,
@@ -84,7 +84,7 @@ EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 # A BG/NBD or Gamma-Gamma fit needs some repeat buying to learn from.
 MIN_CUSTOMERS_TO_FIT = 3
 
-Progress = Callable[[int, int], None]
+Progress = runs.Progress
 T = TypeVar("T")
 
 
@@ -106,46 +106,42 @@ def wallet_neighbours() -> int:
 # --- runs and progress -------------------------------------------------------------------
 
 
+class Analysis(runs.Runner):
+    """A value, tiers or segments run: the core run, and the ModelRun its rows point to."""
+
+    def __init__(
+        self, run: Run, *, progress: Progress | None = None, now: datetime | None = None
+    ) -> None:
+        super().__init__(run, progress=progress)
+        self.now = now or timezone.now()
+
+    @classmethod
+    def _prepare(cls, run: Run, **options: Any) -> None:
+        ModelRun.objects.create(run=run, kind=cls.job)
+
+    @property
+    def model_run(self) -> ModelRun:
+        return self.run.model_run
+
+
 def run_queue(*, kind: str, triggered_by: User | None = None) -> ModelRun:
     """A queued run of one analysis, to be picked up by a task."""
-    names = {
-        RunKind.VALUE: (VALUE_MODEL, VALUE_VERSION),
-        RunKind.TIERS: (tiers.MODEL_NAME, tiers.MODEL_VERSION),
-        RunKind.SEGMENTS: ("needs-segments", "1"),
-    }
-    name, version = names[RunKind(kind)]
-    return ModelRun.objects.create(
-        kind=kind, model_name=name, model_version=version, triggered_by=triggered_by
-    )
+    runner = runs.RUNNERS[RunKind(kind).value]
+    return runner.queue(started_by=triggered_by).model_run
 
 
-def _start(
-    run: ModelRun | None, *, kind: str, name: str, version: str, triggered_by: User | None
+def _carry_out(
+    runner: type[Analysis],
+    *,
+    run: ModelRun | None,
+    triggered_by: User | None,
+    now: datetime | None,
+    progress: Progress | None,
 ) -> ModelRun:
-    if run is None:
-        run = ModelRun(kind=kind, triggered_by=triggered_by)
-    run.model_name, run.model_version = name, version
-    run.status, run.started_at, run.error = RunStatus.RUNNING, timezone.now(), ""
-    run.processed = 0
-    run.save()
-    return run
-
-
-def _report(run: ModelRun, processed: int, total: int, progress: Progress | None) -> None:
-    """Record how far a run is, where other processes can see it, and tell the caller."""
-    run.processed, run.total = processed, total
-    ModelRun.objects.filter(pk=run.pk).update(processed=processed, total=total)
-    if progress is not None:
-        progress(processed, total)
-
-
-def _fail(run: ModelRun, exc: BaseException) -> None:
-    logger.exception("%s run %s failed", run.kind, run.pk)
-    run.status, run.finished_at = RunStatus.FAILED, timezone.now()
-    run.error = f"{type(exc).__name__}: {exc}"[:1000]
-    ModelRun.objects.filter(pk=run.pk).update(
-        status=run.status, finished_at=run.finished_at, error=run.error
-    )
+    """Carry out a queued run, or a new one; the ModelRun, failed or done (failures re-raise)."""
+    model_run = run or run_queue(kind=runner.job, triggered_by=triggered_by)
+    runner(model_run.run, progress=progress, now=now).execute()
+    return model_run
 
 
 def _batches(items: Iterable[T], size: int = BATCH) -> Iterator[list[T]]:
@@ -581,134 +577,192 @@ def value_recompute(
     `run` is a queued run to carry out (the API and the task pass one); without it a new
     run is made. A failure is recorded on the run (status "failed", the error) and re-raised.
     """
-    run = _start(
-        run, kind=RunKind.VALUE, name=VALUE_MODEL, version=VALUE_VERSION, triggered_by=triggered_by
-    )
-    try:
-        return _value(run, now=now or timezone.now(), progress=progress)
-    except Exception as exc:
-        _fail(run, exc)
-        raise
+    return _carry_out(ValueRunner, run=run, triggered_by=triggered_by, now=now, progress=progress)
 
 
-def _value(run: ModelRun, *, now: datetime, progress: Progress | None) -> ModelRun:
-    rate, years, k = discount_rate(), horizon_years(), wallet_neighbours()
-    today = timezone.localdate(now)
-    start = today - timedelta(days=WINDOW_DAYS)
-    base = _Base()
-    total = base.size
-    _report(run, 0, total, progress)
+class ValueRunner(Analysis):
+    """Past margin, predicted value, share of customer and strategic value of every organisation."""
 
-    category_ids = list(ProductCategory.objects.order_by("pk").values_list("pk", flat=True))
-    categories = {pk: j for j, pk in enumerate(category_ids)}
-    lines = _Orders(today)
-    customers, days, revenue, cost = lines.customer, lines.day, lines.revenue, lines.cost
-    at = base.positions(customers)
-    inside = at >= 0
-    recent = inside & (days > start.toordinal() - EPOCH_ORDINAL)
-    n = base.size
-    revenue_all = np.bincount(at[inside], weights=revenue[inside], minlength=n)
-    margin_all = np.bincount(at[inside], weights=(revenue - cost)[inside], minlength=n)
-    order_revenue_12m = np.bincount(at[recent], weights=revenue[recent], minlength=n)
-    order_margin_12m = np.bincount(at[recent], weights=(revenue - cost)[recent], minlength=n)
-    category_at = _category_positions(category_ids, lines.category)
-    counted_lines = recent & (category_at >= 0)
-    ours = np.zeros((n, len(category_ids)))
-    np.add.at(ours, (at[counted_lines], category_at[counted_lines]), revenue[counted_lines])
-    contracts = _Contracts(base, categories, start, today)
-    billed = contracts.window_months
-    counted = contracts.customer >= 0
-    recurring_revenue_12m = np.bincount(
-        contracts.customer[counted],
-        weights=(contracts.monthly_revenue * billed)[counted],
-        minlength=n,
-    )
-    recurring_margin_12m = np.bincount(
-        contracts.customer[counted],
-        weights=(contracts.monthly_margin * billed)[counted],
-        minlength=n,
-    )
-    in_category = counted & (contracts.category >= 0)
-    np.add.at(
-        ours,
-        (contracts.customer[in_category], contracts.category[in_category]),
-        (contracts.monthly_revenue * billed)[in_category],
-    )
-    costs = costs_to_serve(start=now - timedelta(days=WINDOW_DAYS), end=now)
-    cost_to_serve = np.zeros(n)
-    for pk, cts in costs.items():
-        i = base.index.get(pk)
-        if i is not None:
-            cost_to_serve[i] = cts.total
-    _report(run, total // 4, total, progress)
+    job = RunKind.VALUE.value
+    model_name = VALUE_MODEL
+    model_version = VALUE_VERSION
 
-    # Margin ratio per organisation for its future orders: its own, else the base's.
-    overall = float(margin_all.sum() / revenue_all.sum()) if revenue_all.sum() > 0 else 0.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        margin_ratio = np.where(revenue_all > 0, margin_all / revenue_all, overall)
-    margin_ratio = np.clip(margin_ratio, -1.0, 1.0)
-    orders, order_params = _order_value(
-        base, customers, days, revenue, margin_ratio, today, rate, years
-    )
-    contract_value, contract_params = _contract_value(base, contracts, rate, years)
-    _report(run, total // 2, total, progress)
+    def _after(self) -> list[Run]:
+        # A value run asked for from the pages is followed by tiers and segments, as nightly.
+        user = self.run.started_by
+        return [
+            r.run
+            for r in [
+                *recompute(only="tiers", triggered_by=user),
+                *recompute(only="segments", triggered_by=user),
+            ]
+        ]
 
-    known, modelled_rows = _known_wallets(base, categories)
-    said, estimated = known[WalletSource.CUSTOMER_SAID], known[WalletSource.REP_ESTIMATED]
-    by_people = np.where(np.isnan(said), estimated, said)
-    modelled = wallets.model_wallets(
-        industry=base.industry,
-        size=np.asarray(order_revenue_12m + recurring_revenue_12m, dtype=float),
-        known=by_people,
-        ours=ours,
-        k=k,
-    )
-    wanted = np.isnan(by_people) & ~np.isnan(modelled.amount)
-    wallet = np.where(np.isnan(by_people), np.round(modelled.amount, 2), by_people)
-    source = np.where(
-        ~np.isnan(said),
-        WalletSource.CUSTOMER_SAID.value,
-        np.where(
-            ~np.isnan(estimated),
-            WalletSource.REP_ESTIMATED.value,
-            np.where(wanted, WalletSource.MODELLED.value, ""),
-        ),
-    )
-    has_wallet = ~np.isnan(wallet)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(has_wallet & (wallet > 0), np.minimum(ours / wallet, 1.0), np.nan)
-    whitespace = has_wallet & (wallet > 0) & (ours <= 0)
-    unrealised = np.where(has_wallet, np.maximum(np.nan_to_num(wallet) - ours, 0.0), 0.0)
-    org_wallet = np.where(has_wallet, wallet, 0.0).sum(axis=1)
-    org_has_wallet: NDArray[np.bool_] = np.asarray(has_wallet.any(axis=1), dtype=bool)
-    covered_ours = np.where(has_wallet, ours, 0.0).sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        org_share = np.where(org_wallet > 0, np.minimum(covered_ours / org_wallet, 1.0), np.nan)
-    org_unrealised = unrealised.sum(axis=1)
-    _report(run, (3 * total) // 4, total, progress)
+    def _load(self) -> dict[str, Any]:
+        now = self.now
+        today = timezone.localdate(now)
+        start = today - timedelta(days=WINDOW_DAYS)
+        base = _Base()
+        self.report(0, base.size)
+        category_ids = list(ProductCategory.objects.order_by("pk").values_list("pk", flat=True))
+        categories = {pk: j for j, pk in enumerate(category_ids)}
+        loaded = {
+            "today": today,
+            "start": start,
+            "base": base,
+            "category_ids": category_ids,
+            "categories": categories,
+            "lines": _Orders(today),
+            "contracts": _Contracts(base, categories, start, today),
+            "costs": costs_to_serve(start=now - timedelta(days=WINDOW_DAYS), end=now),
+            "known": _known_wallets(base, categories),
+        }
+        self.report(base.size // 4)
+        return loaded
 
-    margin_12m = order_margin_12m + recurring_margin_12m
-    net_margin = margin_12m - cost_to_serve
-    predicted = orders["order_value"] + contract_value
-    growth = np.maximum(predicted / years - margin_12m, 0.0)
-    strategic = org_unrealised + growth
-    values = {
-        "revenue_12m": order_revenue_12m + recurring_revenue_12m,
-        "margin_12m": margin_12m,
-        "cost_to_serve_12m": cost_to_serve,
-        "net_margin_12m": net_margin,
-        "lifetime_margin": margin_all,
-        "recurring_revenue_12m": recurring_revenue_12m,
-        "expected_order_margin": orders["order_margin"],
-        "predicted_order_value": orders["order_value"],
-        "predicted_contract_value": contract_value,
-        "predicted_value": predicted,
-        "unrealised_wallet": org_unrealised,
-        "growth_potential": growth,
-        "strategic_value": strategic,
-    }
+    def _calculate(self, loaded: dict[str, Any]) -> dict[str, Any]:
+        rate, years, k = discount_rate(), horizon_years(), wallet_neighbours()
+        today, start, base = loaded["today"], loaded["start"], loaded["base"]
+        category_ids, lines = loaded["category_ids"], loaded["lines"]
+        contracts = loaded["contracts"]
+        total = base.size
+        customers, days, revenue, cost = lines.customer, lines.day, lines.revenue, lines.cost
+        at = base.positions(customers)
+        inside = at >= 0
+        recent = inside & (days > start.toordinal() - EPOCH_ORDINAL)
+        n = base.size
+        revenue_all = np.bincount(at[inside], weights=revenue[inside], minlength=n)
+        margin_all = np.bincount(at[inside], weights=(revenue - cost)[inside], minlength=n)
+        order_revenue_12m = np.bincount(at[recent], weights=revenue[recent], minlength=n)
+        order_margin_12m = np.bincount(at[recent], weights=(revenue - cost)[recent], minlength=n)
+        category_at = _category_positions(category_ids, lines.category)
+        counted_lines = recent & (category_at >= 0)
+        ours = np.zeros((n, len(category_ids)))
+        np.add.at(ours, (at[counted_lines], category_at[counted_lines]), revenue[counted_lines])
+        billed = contracts.window_months
+        counted = contracts.customer >= 0
+        recurring_revenue_12m = np.bincount(
+            contracts.customer[counted],
+            weights=(contracts.monthly_revenue * billed)[counted],
+            minlength=n,
+        )
+        recurring_margin_12m = np.bincount(
+            contracts.customer[counted],
+            weights=(contracts.monthly_margin * billed)[counted],
+            minlength=n,
+        )
+        in_category = counted & (contracts.category >= 0)
+        np.add.at(
+            ours,
+            (contracts.customer[in_category], contracts.category[in_category]),
+            (contracts.monthly_revenue * billed)[in_category],
+        )
+        costs = loaded["costs"]
+        cost_to_serve = np.zeros(n)
+        for pk, cts in costs.items():
+            i = base.index.get(pk)
+            if i is not None:
+                cost_to_serve[i] = cts.total
 
-    with transaction.atomic():
+        # Margin ratio per organisation for its future orders: its own, else the base's.
+        overall = float(margin_all.sum() / revenue_all.sum()) if revenue_all.sum() > 0 else 0.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            margin_ratio = np.where(revenue_all > 0, margin_all / revenue_all, overall)
+        margin_ratio = np.clip(margin_ratio, -1.0, 1.0)
+        orders, order_params = _order_value(
+            base, customers, days, revenue, margin_ratio, today, rate, years
+        )
+        contract_value, contract_params = _contract_value(base, contracts, rate, years)
+        self.report(total // 2)
+
+        known, modelled_rows = loaded["known"]
+        said, estimated = known[WalletSource.CUSTOMER_SAID], known[WalletSource.REP_ESTIMATED]
+        by_people = np.where(np.isnan(said), estimated, said)
+        modelled = wallets.model_wallets(
+            industry=base.industry,
+            size=np.asarray(order_revenue_12m + recurring_revenue_12m, dtype=float),
+            known=by_people,
+            ours=ours,
+            k=k,
+        )
+        wanted = np.isnan(by_people) & ~np.isnan(modelled.amount)
+        wallet = np.where(np.isnan(by_people), np.round(modelled.amount, 2), by_people)
+        source = np.where(
+            ~np.isnan(said),
+            WalletSource.CUSTOMER_SAID.value,
+            np.where(
+                ~np.isnan(estimated),
+                WalletSource.REP_ESTIMATED.value,
+                np.where(wanted, WalletSource.MODELLED.value, ""),
+            ),
+        )
+        has_wallet = ~np.isnan(wallet)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(has_wallet & (wallet > 0), np.minimum(ours / wallet, 1.0), np.nan)
+        whitespace = has_wallet & (wallet > 0) & (ours <= 0)
+        unrealised = np.where(has_wallet, np.maximum(np.nan_to_num(wallet) - ours, 0.0), 0.0)
+        org_wallet = np.where(has_wallet, wallet, 0.0).sum(axis=1)
+        org_has_wallet: NDArray[np.bool_] = np.asarray(has_wallet.any(axis=1), dtype=bool)
+        covered_ours = np.where(has_wallet, ours, 0.0).sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            org_share = np.where(org_wallet > 0, np.minimum(covered_ours / org_wallet, 1.0), np.nan)
+        org_unrealised = unrealised.sum(axis=1)
+        self.report((3 * total) // 4)
+
+        margin_12m = order_margin_12m + recurring_margin_12m
+        net_margin = margin_12m - cost_to_serve
+        predicted = orders["order_value"] + contract_value
+        growth = np.maximum(predicted / years - margin_12m, 0.0)
+        strategic = org_unrealised + growth
+        values = {
+            "revenue_12m": order_revenue_12m + recurring_revenue_12m,
+            "margin_12m": margin_12m,
+            "cost_to_serve_12m": cost_to_serve,
+            "net_margin_12m": net_margin,
+            "lifetime_margin": margin_all,
+            "recurring_revenue_12m": recurring_revenue_12m,
+            "expected_order_margin": orders["order_margin"],
+            "predicted_order_value": orders["order_value"],
+            "predicted_contract_value": contract_value,
+            "predicted_value": predicted,
+            "unrealised_wallet": org_unrealised,
+            "growth_potential": growth,
+            "strategic_value": strategic,
+        }
+        return {
+            "base": base,
+            "category_ids": category_ids,
+            "orders": orders,
+            "order_params": order_params,
+            "contract_params": contract_params,
+            "values": values,
+            "modelled": modelled,
+            "modelled_rows": modelled_rows,
+            "wanted": wanted,
+            "wallet": wallet,
+            "has_wallet": has_wallet,
+            "ours": ours,
+            "share": share,
+            "source": source,
+            "whitespace": whitespace,
+            "org_wallet": org_wallet,
+            "org_has_wallet": org_has_wallet,
+            "org_share": org_share,
+            "rate": rate,
+            "years": years,
+            "k": k,
+            "total": total,
+        }
+
+    def _store(self, calculated: dict[str, Any]) -> dict[str, Any]:
+        c, now, run = calculated, self.now, self.model_run
+        base, category_ids, orders, values = c["base"], c["category_ids"], c["orders"], c["values"]
+        modelled, modelled_rows, wanted = c["modelled"], c["modelled_rows"], c["wanted"]
+        wallet, has_wallet, ours, share = c["wallet"], c["has_wallet"], c["ours"], c["share"]
+        source, whitespace = c["source"], c["whitespace"]
+        org_wallet, org_has_wallet, org_share = c["org_wallet"], c["org_has_wallet"], c["org_share"]
+        rate, years, k, total = c["rate"], c["years"], c["k"], c["total"]
+        order_params, contract_params = c["order_params"], c["contract_params"]
         wallets_written = _store_modelled_wallets(
             run=run,
             base=base,
@@ -775,9 +829,7 @@ def _value(run: ModelRun, *, now: datetime, progress: Progress | None) -> ModelR
                 whitespace[rows_i, rows_j].tolist(),
             ),
         )
-        run.status, run.finished_at = RunStatus.DONE, timezone.now()
-        run.processed = run.total = total
-        run.parameters = {
+        self.run.parameters = {
             "computed_at": now.isoformat(),
             "discount_rate": rate,
             "horizon_years": years,
@@ -795,10 +847,8 @@ def _value(run: ModelRun, *, now: datetime, progress: Progress | None) -> ModelR
             "organisations": total,
             "shares": shares_written,
         }
-        run.save()
-    if progress is not None:
-        progress(total, total)
-    return run
+        self.run.total = total
+        return {"organisations": total, "shares": shares_written}
 
 
 # --- tiers -------------------------------------------------------------------------------
@@ -812,66 +862,69 @@ def tiers_recompute(
     run: ModelRun | None = None,
 ) -> ModelRun:
     """Tier every organisation from its current value and judgement; keep the old tiers as history."""
-    run = _start(
-        run,
-        kind=RunKind.TIERS,
-        name=tiers.MODEL_NAME,
-        version=tiers.MODEL_VERSION,
-        triggered_by=triggered_by,
-    )
-    try:
-        return _tiers(run, now=now or timezone.now(), progress=progress)
-    except Exception as exc:
-        _fail(run, exc)
-        raise
+    return _carry_out(TiersRunner, run=run, triggered_by=triggered_by, now=now, progress=progress)
 
 
-def _tiers(run: ModelRun, *, now: datetime, progress: Progress | None) -> ModelRun:
-    years = horizon_years()
-    rows = list(
-        AccountValue.objects.filter(is_current=True, customer__deleted_at__isnull=True)
-        .order_by("customer_id")
-        .values_list(
-            "customer_id",
-            "net_margin_12m",
-            "cost_to_serve_12m",
-            "predicted_value",
-            "strategic_value",
-            "unrealised_wallet",
-            "lifetime_margin",
-            "recurring_revenue_12m",
-            "run_id",
+class TiersRunner(Analysis):
+    """Tiers and keep/grow/shed recommendations from the current values and judgements."""
+
+    job = RunKind.TIERS.value
+    model_name = tiers.MODEL_NAME
+    model_version = tiers.MODEL_VERSION
+
+    def _load(self) -> dict[str, Any]:
+        rows = list(
+            AccountValue.objects.filter(is_current=True, customer__deleted_at__isnull=True)
+            .order_by("customer_id")
+            .values_list(
+                "customer_id",
+                "net_margin_12m",
+                "cost_to_serve_12m",
+                "predicted_value",
+                "strategic_value",
+                "unrealised_wallet",
+                "lifetime_margin",
+                "recurring_revenue_12m",
+                "run_id",
+            )
         )
-    )
-    total = len(rows)
-    _report(run, 0, total, progress)
-    ids = [row[0] for row in rows]
-    columns = np.array([[float(v) for v in row[1:8]] for row in rows], dtype=float).reshape(
-        total, 7
-    )
-    judged = dict(
-        JudgementScore.objects.filter(superseded_at__isnull=True).values_list(
-            "customer_id", "score"
+        self.report(0, len(rows))
+        judged = dict(
+            JudgementScore.objects.filter(superseded_at__isnull=True).values_list(
+                "customer_id", "score"
+            )
         )
-    )
-    previous = dict(
-        TierAssignment.objects.filter(is_current=True).values_list("customer_id", "tier")
-    )
-    decisions = tiers.assign_tiers(
-        net_margin_12m=columns[:, 0],
-        cost_to_serve_12m=columns[:, 1],
-        predicted_value=columns[:, 2],
-        strategic_value=columns[:, 3],
-        unrealised_wallet=columns[:, 4],
-        has_bought=(columns[:, 5] != 0) | (columns[:, 6] > 0),
-        judgement=np.array([judged.get(pk, np.nan) for pk in ids], dtype=float),
-        horizon_years=years,
-    )
-    _report(run, total // 2, total, progress)
-    counts: dict[str, int] = {}
-    with transaction.atomic():
+        previous = dict(
+            TierAssignment.objects.filter(is_current=True).values_list("customer_id", "tier")
+        )
+        return {"rows": rows, "judged": judged, "previous": previous}
+
+    def _calculate(self, loaded: dict[str, Any]) -> dict[str, Any]:
+        rows, judged = loaded["rows"], loaded["judged"]
+        total, years = len(rows), horizon_years()
+        ids = [row[0] for row in rows]
+        columns = np.array([[float(v) for v in row[1:8]] for row in rows], dtype=float).reshape(
+            total, 7
+        )
+        decisions = tiers.assign_tiers(
+            net_margin_12m=columns[:, 0],
+            cost_to_serve_12m=columns[:, 1],
+            predicted_value=columns[:, 2],
+            strategic_value=columns[:, 3],
+            unrealised_wallet=columns[:, 4],
+            has_bought=(columns[:, 5] != 0) | (columns[:, 6] > 0),
+            judgement=np.array([judged.get(pk, np.nan) for pk in ids], dtype=float),
+            horizon_years=years,
+        )
+        self.report(total // 2)
+        return {**loaded, "ids": ids, "decisions": decisions, "years": years}
+
+    def _store(self, calculated: dict[str, Any]) -> dict[str, Any]:
+        ids, decisions, rows = calculated["ids"], calculated["decisions"], calculated["rows"]
+        previous, judged = calculated["previous"], calculated["judged"]
         TierAssignment.objects.filter(is_current=True).update(is_current=False)
-        stamp = connection.ops.adapt_datetimefield_value(now)
+        stamp = connection.ops.adapt_datetimefield_value(self.now)
+        run_id = self.model_run.pk
         _insert(
             TierAssignment,
             [
@@ -887,7 +940,7 @@ def _tiers(run: ModelRun, *, now: datetime, progress: Progress | None) -> ModelR
             ],
             (
                 (
-                    run.pk,
+                    run_id,
                     pk,
                     stamp,
                     True,
@@ -900,24 +953,20 @@ def _tiers(run: ModelRun, *, now: datetime, progress: Progress | None) -> ModelR
                 for pk, decision in zip(ids, decisions, strict=True)
             ),
         )
+        counts: dict[str, int] = {}
         for decision in decisions:
             counts[decision.tier] = counts.get(decision.tier, 0) + 1
-        run.status, run.finished_at = RunStatus.DONE, timezone.now()
-        run.processed = run.total = total
-        run.parameters = {
-            "computed_at": now.isoformat(),
+        self.run.parameters = {
+            "computed_at": self.now.isoformat(),
             "value_runs": sorted({row[-1] for row in rows}),
-            "horizon_years": years,
+            "horizon_years": calculated["years"],
             "top_share": tiers.TOP_SHARE,
             "retention_share": tiers.RETENTION_SHARE,
             "judgement_threshold": tiers.JUDGEMENT_THRESHOLD,
             "tiers": counts,
             "judged": sum(1 for pk in ids if pk in judged),
         }
-        run.save()
-    if progress is not None:
-        progress(total, total)
-    return run
+        return {"tiers": counts}
 
 
 # --- all of it ---------------------------------------------------------------------------
@@ -938,18 +987,18 @@ def recompute(*, only: str | None = None, triggered_by: User | None = None) -> l
     """Run value → tiers → needs segments (or only one of them); the runs, in order."""
     if only is not None and only not in ANALYSES:
         raise ValueError(f"only must be one of {', '.join(ANALYSES)}")
-    runs = []
+    done = []
     if only in (None, "value"):
-        runs.append(value_recompute(triggered_by=triggered_by))
+        done.append(value_recompute(triggered_by=triggered_by))
     if only in (None, "tiers"):
-        runs.append(tiers_recompute(triggered_by=triggered_by))
+        done.append(tiers_recompute(triggered_by=triggered_by))
     if only in (None, "segments"):
         segments = segments_runner()
         if segments is None:
             logger.warning("Needs segments are not built yet (rapport.needs.runners); skipped.")
         else:
-            runs.append(segments(triggered_by=triggered_by))
-    return runs
+            done.append(segments(triggered_by=triggered_by))
+    return done
 
 
 def run_request(*, actor: User, kind: str = RunKind.VALUE) -> ModelRun:
@@ -959,30 +1008,17 @@ def run_request(*, actor: User, kind: str = RunKind.VALUE) -> ModelRun:
     tiers or segments run does only that.
     """
     from rapport.valuation.services import ensure_can_judge
-    from rapport.valuation.tasks import recompute_run
 
     ensure_can_judge(actor)
     if kind not in RunKind.values:
         raise InvalidInput(f"Unknown kind {kind!r}.", field="kind")
+    if kind == RunKind.SEGMENTS and segments_runner() is None:
+        raise InvalidInput("Needs segments are not built yet.", field="kind")
     run = run_queue(kind=kind, triggered_by=actor)
-    recompute_run.enqueue(run.pk)
-    run.refresh_from_db()
+    runs.run_enqueue(run.run)
     return run
 
 
 def run_carry_out(*, run: ModelRun) -> list[ModelRun]:
     """Carry out a queued run (and, for a value run, tiers and segments after it)."""
-    user = run.triggered_by
-    if run.kind == RunKind.VALUE:
-        return [
-            value_recompute(triggered_by=user, run=run),
-            *recompute(only="tiers", triggered_by=user),
-            *recompute(only="segments", triggered_by=user),
-        ]
-    if run.kind == RunKind.TIERS:
-        return [tiers_recompute(triggered_by=user, run=run)]
-    segments = segments_runner()
-    if segments is None:
-        _fail(run, RuntimeError("Needs segments are not built yet."))
-        return [run]
-    return [segments(triggered_by=user, run=run)]
+    return [done.model_run for done in runs.run_execute_now(run.run_id)]

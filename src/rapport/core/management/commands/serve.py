@@ -16,7 +16,7 @@ def worker_command() -> list[str]:
 
 def start_worker() -> subprocess.Popen[bytes]:
     """Start `rapport worker` as a child process, with this process's settings."""
-    return subprocess.Popen(worker_command(), env=os.environ.copy())  # noqa: S603
+    return subprocess.Popen(worker_command(), env=os.environ.copy())
 
 
 def stop_worker(worker: subprocess.Popen[bytes]) -> None:
