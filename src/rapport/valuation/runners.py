@@ -1022,3 +1022,13 @@ def run_request(*, actor: User, kind: str = RunKind.VALUE) -> ModelRun:
 def run_carry_out(*, run: ModelRun) -> list[ModelRun]:
     """Carry out a queued run (and, for a value run, tiers and segments after it)."""
     return [done.model_run for done in runs.run_execute_now(run.run_id)]
+
+
+def run_rerun(*, actor: User, run: ModelRun) -> ModelRun:
+    """Queue the same analysis again after a run finished or lost its worker; the new run."""
+    from rapport.valuation.services import ensure_can_judge
+
+    ensure_can_judge(actor)
+    again = runs.run_rerun(run=run.run, started_by=actor)
+    runs.run_enqueue(again)
+    return again.model_run
