@@ -7,9 +7,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from rapport.core.errors import ApplicationError
-from rapport.core.models import Role, User
+from rapport.core.models import Role, RunStatus, User
 from rapport.resolution import runners, services
-from rapport.resolution.models import RecordKind, RunStatus
+from rapport.resolution.models import RecordKind
 from rapport.resolution.tasks import dedupe_run
 
 KINDS = {"contacts": RecordKind.CONTACT, "accounts": RecordKind.ACCOUNT}
