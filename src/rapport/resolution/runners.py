@@ -10,6 +10,7 @@ a rejected pair stays rejected on the next run.
 from __future__ import annotations
 
 import logging
+from functools import cached_property
 from typing import Any
 
 from django.db import transaction
@@ -183,9 +184,9 @@ class DedupeRunner(runs.Runner):
             else {},
         )
 
-    @property
+    @cached_property
     def detail(self) -> DedupeRun:
-        return self.run.dedupe_run
+        return DedupeRun.objects.get(run=self.run)
 
     def _stage(self, percent: int, stage: str) -> None:
         self.detail.stage = stage

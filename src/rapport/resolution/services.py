@@ -282,4 +282,4 @@ def dedupe_run_create(
     run = DedupeRunner.queue(
         started_by=actor, kind=kind, threshold=threshold, auto_merge_above=auto_merge_above
     )
-    return run.dedupe_run
+    return DedupeRun.objects.select_related("run").get(run=run)
