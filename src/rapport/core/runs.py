@@ -198,6 +198,8 @@ def sweep(*, now: datetime | None = None) -> list[int]:
     stale = Run.objects.filter(status=RunStatus.RUNNING).filter(
         Q(heartbeat_at__lt=now - lease())
         | Q(heartbeat_at__isnull=True, started_at__lt=now - lease())
+        # A run carried over from before the framework, with neither, has no process either.
+        | Q(heartbeat_at__isnull=True, started_at__isnull=True)
     )
     ids = list(stale.values_list("pk", flat=True))
     if not ids:
