@@ -390,3 +390,14 @@ def build_rhythms(world):
     rhythm(world, initech, every=10, count=12, last_days_ago=25)
     account_services.account_update(actor=world.admin, account=world.acme, manager=world.rep)
     return initech
+
+
+def make_model_run(kind: str, *, status: str = "done", **run_fields: Any) -> Any:
+    """A ModelRun of one analysis and the core run it details (model "test" v1 unless told)."""
+    from rapport.core.models import Run
+    from rapport.valuation.models import ModelRun
+
+    run_fields.setdefault("model_name", "test")
+    run_fields.setdefault("model_version", "1")
+    run = Run.objects.create(job=kind, status=status, **run_fields)
+    return ModelRun.objects.create(run=run, kind=kind)

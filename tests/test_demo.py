@@ -355,7 +355,7 @@ def test_demo_runs_the_models_with_history() -> None:
     # When the demo is generated with the models run (as `rapport demo` does)
     counts = generate(size="small", seed=5, flush=True)
     # Then value and tiers ran a year ago, six months ago and now, and segments now
-    kinds = list(ModelRun.objects.filter(status="done").values_list("kind", flat=True))
+    kinds = list(ModelRun.objects.filter(run__status="done").values_list("kind", flat=True))
     assert counts["model_runs"] == len(kinds) == 7
     assert sorted(kinds) == ["segments"] + ["tiers"] * 3 + ["value"] * 3
     # and every organisation has a current tier, and a history of them

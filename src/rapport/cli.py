@@ -4,7 +4,8 @@ rapport demo --size small|medium|large [--seed N]
 rapport serve [--production]
 rapport createuser --email … --name … --role …
 rapport token --email …
-rapport worker            (background jobs)
+rapport worker            (background jobs; first fails the runs whose worker died)
+rapport rerun RUN_ID [--now]  (run a finished or failed run again)
 rapport import interactions FILE [--format csv|eml|mbox|ics] [--dry-run] [--as EMAIL]
 rapport import accounts|contacts|orders|subscriptions FILE [--mapping COL=FIELD] [--dry-run]
                [--mode all|good] [--errors REPORT.csv]
@@ -21,7 +22,6 @@ import os
 import sys
 
 ALIASES = {
-    "worker": "db_worker",
     "setup-demo": "setup_demo",
     "recompute-cadence": "recompute_cadence",
 }

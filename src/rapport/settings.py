@@ -185,6 +185,9 @@ TASKS = {
     }
 }
 
+# A running run whose heartbeat is older than this lost its worker and is marked failed.
+RAPPORT_RUN_LEASE_SECONDS = env.int("RAPPORT_RUN_LEASE_SECONDS", default=120)
+
 NINJA_PAGINATION_PER_PAGE = 50
 
 LOGGING = {

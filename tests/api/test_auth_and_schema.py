@@ -100,6 +100,7 @@ ROUTES = {
     ("get", "/runs"),
     ("get", "/runs/{run_id}"),
     ("post", "/runs"),
+    ("post", "/runs/{run_id}/rerun"),
     ("get", "/askings"),
     ("get", "/attributes"),
     ("get", "/contacts/{contact_id}/next-questions"),

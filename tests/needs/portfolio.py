@@ -10,10 +10,9 @@ from rapport.offers.models import ProductCategory
 from rapport.valuation.models import (
     AccountValue,
     CategoryShare,
-    ModelRun,
     TierAssignment,
 )
-from tests.factories import FactFactory, make_account
+from tests.factories import FactFactory, make_account, make_model_run
 
 T0 = datetime(2026, 10, 1, 6, 0, tzinfo=UTC)
 PROFILES = [
@@ -27,19 +26,14 @@ def make_portfolio(world, extra: int = 6, prefix: str = "Portfolio Org") -> list
     orgs = [world.acme, world.globex] + [
         make_account(world.admin, f"{prefix} {i}") for i in range(extra)
     ]
-    value_run = ModelRun.objects.create(
-        kind="value", model_name="test", model_version="1", status="done", finished_at=T0
-    )
+    value_run = make_model_run("value", finished_at=T0)
     AccountValue.objects.filter(is_current=True).update(is_current=False)
     CategoryShare.objects.filter(is_current=True).update(is_current=False)
     TierAssignment.objects.filter(is_current=True).update(is_current=False)
     hardware, _ = ProductCategory.objects.get_or_create(name="Hardware")
     service, _ = ProductCategory.objects.get_or_create(name="Service")
     tier_runs = [
-        ModelRun.objects.create(
-            kind="tiers", model_name="test", model_version="1", status="done",
-            finished_at=T0 + timedelta(days=d),
-        )
+        make_model_run("tiers", finished_at=T0 + timedelta(days=d))
         for d in (0, 30)
     ]  # fmt: skip
     tiers = ["most_valuable", "most_growable", "maintain", "below_zero"]

@@ -17,7 +17,7 @@ from rapport.valuation.models import (
     ModelRun,
     TierAssignment,
 )
-from tests.factories import make_account
+from tests.factories import make_account, make_model_run
 
 T0 = datetime(2026, 9, 1, 6, 0, tzinfo=UTC)
 
@@ -76,10 +76,8 @@ def test_value_bands_and_how_much_the_segments_explain():
 # --- from stored results -----------------------------------------------------------------
 
 
-def _run(kind: str, at: datetime) -> ModelRun:
-    return ModelRun.objects.create(
-        kind=kind, model_name="test", model_version="1", status="done", finished_at=at
-    )
+def _run(kind: str, at: datetime, **fields) -> ModelRun:
+    return make_model_run(kind, finished_at=at, **fields)
 
 
 def _tiers(run, tiers: dict, current: bool) -> None:
@@ -223,9 +221,7 @@ def test_value_concentration_reads_current_values_only(world):
 @pytest.mark.django_db
 def test_value_by_needs_places_each_account_in_its_segment_and_value_band(world):
     values = _run("value", T0)
-    segments = _run("segments", T0)
-    segments.parameters = {"silhouette": 0.62}
-    segments.save()
+    segments = _run("segments", T0, parameters={"silhouette": 0.62})
     first = NeedsSegment.objects.create(
         run=segments, number=1, name="24/7 support", description="", size=2
     )

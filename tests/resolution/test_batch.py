@@ -8,8 +8,9 @@ from django.core.management import CommandError, call_command
 from rapport.accounts.models import Account, Contact
 from rapport.analytics.linkage import Linkage, LinkedPair
 from rapport.core.errors import Conflict, PermissionDenied
+from rapport.core.models import RunStatus
 from rapport.resolution import runners, selectors, services
-from rapport.resolution.models import DedupeRun, DuplicatePair, PairStatus, RunStatus
+from rapport.resolution.models import DedupeRun, DuplicatePair, PairStatus
 from tests.factories import make_contact
 
 pytestmark = pytest.mark.django_db

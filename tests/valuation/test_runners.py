@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from rapport.analytics import btyd, retention
-from rapport.core.models import Role
+from rapport.core.models import Role, RunStatus
 from rapport.offers.models import ProductCategory
 from rapport.valuation import runners
 from rapport.valuation.costs import costs_to_serve
@@ -19,7 +19,6 @@ from rapport.valuation.models import (
     CategoryShare,
     ModelRun,
     OrderLine,
-    RunStatus,
     Subscription,
     TierAssignment,
     WalletEstimate,

@@ -143,3 +143,63 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"  # succeeded; "done" is what the API has always said
+    FAILED = "failed", "Failed"
+
+
+class Run(TimeStamped):
+    """One long job (recompute, dedupe, import, ingestion): its progress, heartbeat and outcome.
+
+    The bookkeeping of every run lives here once; an app keeps only what is its own (the
+    file of an import, the pairs of a dedupe) in a row pointing to it.
+    """
+
+    job = models.CharField(max_length=16, help_text="What runs: value, tiers, dedupe, import…")
+    status = models.CharField(max_length=8, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    model_name = models.CharField(max_length=64, blank=True)
+    model_version = models.CharField(max_length=16, blank=True)
+    parameters = models.JSONField(
+        default=dict, blank=True, help_text="Settings used, fitted parameters, log-likelihood."
+    )
+    result = models.JSONField(default=dict, blank=True, help_text="What the run found or wrote.")
+    error = models.TextField(blank=True)
+    started_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rerun_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reruns"
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life of the process carrying it out."
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["job", "status", "-finished_at"], name="ix_core_run_job"),
+            models.Index(fields=["status", "heartbeat_at"], name="ix_core_run_lease"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job} run {self.pk} ({self.status})"
+
+    @property
+    def seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+    @property
+    def percent(self) -> int:
+        if self.status == RunStatus.DONE:
+            return 100
+        return min(100, (100 * self.done) // self.total) if self.total else 0

@@ -22,14 +22,13 @@ from django.db.models import Count, OuterRef, Q, Subquery, Sum
 
 from rapport.core import access
 from rapport.core.errors import InvalidInput
-from rapport.core.models import User
+from rapport.core.models import RunStatus, User
 from rapport.needs.models import NeedsSegment, SegmentMembership
 from rapport.valuation.models import (
     AccountValue,
     CategoryShare,
     ModelRun,
     RunKind,
-    RunStatus,
     Tier,
     TierAssignment,
     product_category_model,
@@ -138,9 +137,9 @@ def tier_migration(*, user: User, runs: int = 8) -> Migration:
     """Counts per tier in the last `runs` tier runs, and the from → to matrix. Four queries."""
     access.ensure(user, access.Capability.READ_PORTFOLIO)
     recent = list(
-        ModelRun.objects.filter(kind=RunKind.TIERS, status=RunStatus.DONE).order_by(
-            "-finished_at", "-id"
-        )[:runs]
+        ModelRun.objects.filter(kind=RunKind.TIERS, run__status=RunStatus.DONE)
+        .select_related("run")
+        .order_by("-run__finished_at", "-id")[:runs]
     )[::-1]
     tiers = [value for value, _label in Tier.choices]
     size = len(tiers)

@@ -15,16 +15,17 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from rapport.accounts.models import Account
 from rapport.analytics.segments import MODEL_NAME, MODEL_VERSION, NeedSpec, segment
-from rapport.core.models import User
+from rapport.core.models import Run, User
 from rapport.needs import rollup
 from rapport.needs.models import NeedsSegment, SegmentMembership
 from rapport.needs.selectors import current_need_facts, need_attributes
-from rapport.valuation.models import ModelRun, RunKind, RunStatus
+from rapport.valuation.models import ModelRun, RunKind
+from rapport.valuation.runners import Analysis
 
 Progress = Callable[[int, int], None]
 STEPS = 4  # load, segment, store, done
@@ -92,15 +93,6 @@ def _insert_memberships(rows: Iterable[tuple[Any, ...]], batch: int = 5000) -> N
             cursor.executemany(sql, chunk)
 
 
-def _finish(run: ModelRun, now: datetime, **parameters: Any) -> ModelRun:
-    run.parameters = {**run.parameters, **parameters}
-    run.status = RunStatus.DONE
-    run.processed = run.total
-    run.finished_at = now
-    run.save(update_fields=["parameters", "status", "processed", "finished_at", "updated_at"])
-    return run
-
-
 def segments_recompute(
     *,
     triggered_by: User | None = None,
@@ -114,95 +106,112 @@ def segments_recompute(
     run is made. `progress(done, total)` is called after each of the run's steps. A failure
     is stored on the run (status "failed", the error) and raised again.
     """
-    stamped = now is not None
-    now = now or timezone.now()
-    if run is None:
-        run = ModelRun(kind=RunKind.SEGMENTS, triggered_by=triggered_by)
-    run.model_name, run.model_version = MODEL_NAME, MODEL_VERSION
-    run.status, run.started_at, run.error = RunStatus.RUNNING, now, ""
-    run.total, run.processed = STEPS, 0
-    run.save()
+    model_run = run or SegmentsRunner.queue(started_by=triggered_by).model_run
+    SegmentsRunner(model_run.run, progress=progress, now=now).execute()
+    return model_run
 
-    def step(done: int) -> None:
-        ModelRun.objects.filter(pk=run.pk).update(processed=done)
-        if progress is not None:
-            progress(done, STEPS)
 
-    clock = time.perf_counter()
-    timings: dict[str, float] = {}
+class SegmentsRunner(Analysis):
+    """Needs-based segments of every organisation we know a need of."""
 
-    def lap(name: str) -> None:
-        nonlocal clock
+    job = RunKind.SEGMENTS.value
+    model_name = MODEL_NAME
+    model_version = MODEL_VERSION
+
+    def __init__(
+        self, run: Run, *, progress: Progress | None = None, now: datetime | None = None
+    ) -> None:
+        # The caller hears of the three steps (loaded, segmented, stored), not of the start
+        # and the end the base reports.
+        steps = (
+            None
+            if progress is None
+            else lambda done, total: 0 < done < total and progress(done, total)
+        )
+        super().__init__(run, progress=steps, now=now)
+        self.stamped = now is not None
+        self.clock = time.perf_counter()
+        self.timings: dict[str, float] = {}
+
+    def _lap(self, name: str) -> None:
         now_ = time.perf_counter()
-        timings[name] = round(now_ - clock, 3)
-        clock = now_
+        self.timings[name] = round(now_ - self.clock, 3)
+        self.clock = now_
 
-    try:
+    def _start_time(self) -> datetime:
+        return self.now
+
+    def _finish_time(self) -> datetime:
+        return self.now if self.stamped else timezone.now()
+
+    def _load(self) -> dict[str, Any]:
+        self.report(0, STEPS)
         attributes = need_attributes()
         specs = {a.pk: rollup.spec_of(a) for a in attributes}
         ids, answers = _organisation_needs(specs)
         organisations = Account.objects.filter(depth=1, deleted_at__isnull=True).count()
-        lap("load_seconds")
-        step(1)
-        result = segment(list(specs.values()), answers)
-        lap("model_seconds")
+        self._lap("load_seconds")
+        self.report(1)
+        return {"specs": specs, "ids": ids, "answers": answers, "organisations": organisations}
+
+    def _calculate(self, loaded: dict[str, Any]) -> dict[str, Any]:
+        result = segment(list(loaded["specs"].values()), loaded["answers"])
+        self._lap("model_seconds")
+        self.report(2)
+        return {**loaded, "result": result}
+
+    def _store(self, calculated: dict[str, Any]) -> dict[str, Any]:
+        result, ids, specs = calculated["result"], calculated["ids"], calculated["specs"]
+        run = self.model_run
         placed = [i for i, label in enumerate(result.labels) if label >= 0]
-        without = organisations - len(placed)
-        step(2)
-        with transaction.atomic():
-            # The previous run's rows stay as history, no longer current.
-            SegmentMembership.objects.filter(is_current=True).update(is_current=False)
-            NeedsSegment.objects.filter(is_current=True).update(is_current=False)
-            stored = NeedsSegment.objects.bulk_create(
-                [
-                    NeedsSegment(
-                        run=run,
-                        number=s.number,
-                        name=s.name[:200],
-                        description=s.description[:1000],
-                        distinctive_needs=s.distinctive,
-                        centroid=s.centroid,
-                        size=s.size,
-                        is_current=True,
-                    )
-                    for s in result.segments
-                ]
-            )
-            segment_ids = {s.number: s.pk for s in stored}
-            _insert_memberships(
-                (
-                    run.pk,
-                    segment_ids[int(result.labels[i]) + 1],
-                    ids[i],
-                    round(float(result.distances[i]), 6),
-                    int(result.needs_known[i]),
-                    True,
+        without = calculated["organisations"] - len(placed)
+        # The previous run's rows stay as history, no longer current.
+        SegmentMembership.objects.filter(is_current=True).update(is_current=False)
+        NeedsSegment.objects.filter(is_current=True).update(is_current=False)
+        stored = NeedsSegment.objects.bulk_create(
+            [
+                NeedsSegment(
+                    run=run,
+                    number=s.number,
+                    name=s.name[:200],
+                    description=s.description[:1000],
+                    distinctive_needs=s.distinctive,
+                    centroid=s.centroid,
+                    size=s.size,
+                    is_current=True,
                 )
-                for i in placed
+                for s in result.segments
+            ]
+        )
+        segment_ids = {s.number: s.pk for s in stored}
+        _insert_memberships(
+            (
+                run.pk,
+                segment_ids[int(result.labels[i]) + 1],
+                ids[i],
+                round(float(result.distances[i]), 6),
+                int(result.needs_known[i]),
+                True,
             )
-        lap("store_seconds")
-        step(3)
+            for i in placed
+        )
+        self._lap("store_seconds")
+        self.report(3)
         note = (
             "No need facts recorded yet: nothing to segment."
             if not placed
             else f"{len(placed)} organisations in {result.k} segments; "
             f"{without} without a known need left out."
         )
-        return _finish(
-            run,
-            now if stamped else timezone.now(),
-            organisations=len(placed),
-            without_needs=without,
-            k=result.k,
-            silhouette=result.silhouette,
-            silhouette_by_k={str(k): v for k, v in result.scores.items()},
-            needs=[s.key for s in specs.values()],
-            note=note,
-            **timings,
-        )
-    except Exception as exc:
-        run.status = RunStatus.FAILED
-        run.error = f"{type(exc).__name__}: {exc}"[:1000]
-        run.finished_at = timezone.now()
-        run.save(update_fields=["status", "error", "finished_at", "updated_at"])
-        raise
+        self.run.parameters = {
+            **self.run.parameters,
+            "organisations": len(placed),
+            "without_needs": without,
+            "k": result.k,
+            "silhouette": result.silhouette,
+            "silhouette_by_k": {str(k): v for k, v in result.scores.items()},
+            "needs": [s.key for s in specs.values()],
+            "note": note,
+            **self.timings,
+        }
+        return {"organisations": len(placed), "segments": result.k}

@@ -16,14 +16,14 @@ from django.utils import timezone
 from rapport.accounts.models import Account, Contact
 from rapport.core import access
 from rapport.core.errors import InvalidInput, NotFound
-from rapport.core.models import User
+from rapport.core.models import RunStatus, User
 from rapport.core.pagination import Page, clamp_limit, decode_cursor, page_of
 from rapport.memory import selectors as memory_selectors
 from rapport.memory.models import Attribute, AttributeKind, Fact
 from rapport.memory.values import display_value
 from rapport.needs import rollup
 from rapport.needs.models import NeedsSegment, SegmentMembership
-from rapport.valuation.models import ModelRun, RunKind, RunStatus
+from rapport.valuation.models import ModelRun, RunKind
 
 # --- the catalogue ----------------------------------------------------------------------
 
@@ -222,8 +222,9 @@ def contact_needs(*, user: User, contact: Contact) -> ContactNeeds:
 def latest_run(*, kind: str = RunKind.SEGMENTS) -> ModelRun | None:
     """The newest finished run of an analysis."""
     return (
-        ModelRun.objects.filter(kind=kind, status=RunStatus.DONE)
-        .order_by("-finished_at", "-id")
+        ModelRun.objects.filter(kind=kind, run__status=RunStatus.DONE)
+        .select_related("run")
+        .order_by("-run__finished_at", "-id")
         .first()
     )
 

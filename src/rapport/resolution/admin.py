@@ -11,7 +11,8 @@ from rapport.resolution.models import DedupeRun, DuplicatePair, MergeRecord, Res
 @admin.register(DedupeRun)
 class DedupeRunAdmin(admin.ModelAdmin):
     list_display = ("id", "kind", "status", "records", "pairs_found", "pairs_new", "created_at")
-    list_filter = ("kind", "status")
+    list_filter = ("kind", "run__status")
+    list_select_related = ("run",)
     readonly_fields = [f.name for f in DedupeRun._meta.fields]
 
 

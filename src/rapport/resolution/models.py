@@ -21,19 +21,12 @@ class RecordKind(models.TextChoices):
     ACCOUNT = "account", "Accounts"
 
 
-class RunStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
-
-
 class DedupeRun(TimeStamped):
-    """One batch search for duplicates over every contact or every account."""
+    """One batch search for duplicates over every contact or every account: its counts and
+    stage; its bookkeeping (status, progress, timings, model) is the core run it details."""
 
+    run = models.OneToOneField("core.Run", on_delete=models.CASCADE, related_name="dedupe_run")
     kind = models.CharField(max_length=8, choices=RecordKind.choices)
-    status = models.CharField(max_length=8, choices=RunStatus.choices, default=RunStatus.QUEUED)
-    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done.")
     stage = models.CharField(max_length=200, blank=True)
     threshold = models.FloatField(default=0.5)
     records = models.PositiveIntegerField(default=0)
@@ -41,15 +34,7 @@ class DedupeRun(TimeStamped):
     pairs_new = models.PositiveIntegerField(default=0)
     clusters = models.PositiveIntegerField(default=0)
     auto_merged = models.PositiveIntegerField(default=0)
-    model_name = models.CharField(max_length=64, blank=True)
-    model_version = models.CharField(max_length=16, blank=True)
     parameters = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -57,11 +42,16 @@ class DedupeRun(TimeStamped):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} run {self.pk} ({self.status})"
 
-    @property
-    def seconds(self) -> float | None:
-        if self.started_at and self.finished_at:
-            return (self.finished_at - self.started_at).total_seconds()
-        return None
+    # The core run's bookkeeping, read as the pages and the API always read it here.
+    status = property(lambda self: self.run.status)
+    progress = property(lambda self: self.run.percent)
+    error = property(lambda self: self.run.error)
+    created_by = property(lambda self: self.run.started_by)
+    started_at = property(lambda self: self.run.started_at)
+    finished_at = property(lambda self: self.run.finished_at)
+    model_name = property(lambda self: self.run.model_name)
+    model_version = property(lambda self: self.run.model_version)
+    seconds = property(lambda self: self.run.seconds)
 
 
 class PairStatus(models.TextChoices):

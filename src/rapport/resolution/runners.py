@@ -10,13 +10,16 @@ a rejected pair stays rejected on the next run.
 from __future__ import annotations
 
 import logging
+from functools import cached_property
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from rapport.accounts.models import Account, Contact, ContactIdentity, IdentityKind
+from rapport.core import runs
 from rapport.core.errors import ApplicationError
+from rapport.core.models import Run
 from rapport.resolution import services
 from rapport.resolution.models import (
     DedupeRun,
@@ -24,15 +27,9 @@ from rapport.resolution.models import (
     PairSource,
     PairStatus,
     RecordKind,
-    RunStatus,
 )
 
 log = logging.getLogger(__name__)
-
-
-def _progress(run: DedupeRun, percent: int, stage: str) -> None:
-    run.progress, run.stage = percent, stage
-    DedupeRun.objects.filter(pk=run.pk).update(progress=percent, stage=stage)
 
 
 def contact_records() -> tuple[list[dict[str, Any]], dict[int, int]]:
@@ -171,38 +168,81 @@ def _auto_merge(run: DedupeRun, threshold: float) -> int:
     return merged
 
 
-def dedupe_run_execute(*, run: DedupeRun) -> DedupeRun:
-    """Run one queued batch search: load, link, store, and auto-merge if allowed."""
-    from rapport.analytics.linkage import link_records
+class DedupeRunner(runs.Runner):
+    """Load every contact or account, link them (splink), store the pairs, merge the surest."""
 
-    run.status, run.started_at = RunStatus.RUNNING, timezone.now()
-    run.save(update_fields=["status", "started_at", "updated_at"])
-    try:
-        _progress(run, 5, "Loading records")
-        records, units = contact_records() if run.kind == RecordKind.CONTACT else account_records()
-        run.records = len(records)
-        _progress(run, 20, f"Linking {len(records):,} records")
+    job = "dedupe"
+
+    @classmethod
+    def _prepare(cls, run: Run, **options: Any) -> None:
+        DedupeRun.objects.create(
+            run=run,
+            kind=options["kind"],
+            threshold=options.get("threshold", 0.5),
+            parameters={"auto_merge_above": options["auto_merge_above"]}
+            if options.get("auto_merge_above")
+            else {},
+        )
+
+    @cached_property
+    def detail(self) -> DedupeRun:
+        return DedupeRun.objects.get(run=self.run)
+
+    def _stage(self, percent: int, stage: str) -> None:
+        self.detail.stage = stage
+        DedupeRun.objects.filter(pk=self.detail.pk).update(stage=stage)
+        self.report(percent, 100)
+
+    def _load(self) -> tuple[list[dict[str, Any]], dict[int, int]]:
+        self._stage(5, "Loading records")
+        detail = self.detail
+        return contact_records() if detail.kind == RecordKind.CONTACT else account_records()
+
+    def _calculate(
+        self, loaded: tuple[list[dict[str, Any]], dict[int, int]]
+    ) -> tuple[Any, dict[int, int]]:
+        from rapport.analytics.linkage import link_records
+
+        records, units = loaded
+        detail = self.detail
+        detail.records = len(records)
+        self._stage(20, f"Linking {len(records):,} records")
         linkage = link_records(
             records,
-            kind="person" if run.kind == RecordKind.CONTACT else "organisation",
-            threshold=run.threshold,
+            kind="person" if detail.kind == RecordKind.CONTACT else "organisation",
+            threshold=detail.threshold,
         )
-        _progress(run, 80, f"Storing {len(linkage.pairs):,} pairs")
-        run.pairs_new, _ = _store(run, linkage, units)
-        run.pairs_found = len(linkage.pairs)
-        run.clusters = len(linkage.clusters)
-        run.model_name, run.model_version = linkage.model, linkage.version
-        run.parameters = {**run.parameters, **_jsonable(linkage.parameters)}
-        above = run.parameters.get("auto_merge_above")
+        return linkage, units
+
+    def _store(self, calculated: tuple[Any, dict[int, int]]) -> dict[str, Any]:
+        linkage, units = calculated
+        detail = self.detail
+        self._stage(80, f"Storing {len(linkage.pairs):,} pairs")
+        detail.pairs_new, _ = _store(detail, linkage, units)
+        detail.pairs_found = len(linkage.pairs)
+        detail.clusters = len(linkage.clusters)
+        self.run.model_name, self.run.model_version = linkage.model, linkage.version
+        detail.parameters = {**detail.parameters, **_jsonable(linkage.parameters)}
+        above = detail.parameters.get("auto_merge_above")
         if above:
-            _progress(run, 90, "Merging the most certain pairs")
-            run.auto_merged = _auto_merge(run, float(above))
-        run.status, run.progress, run.stage = RunStatus.DONE, 100, "Done"
-    except Exception as exc:
-        log.exception("dedupe run %s failed", run.pk)
-        run.status, run.error = RunStatus.FAILED, f"{type(exc).__name__}: {exc}"[:2000]
-    run.finished_at = timezone.now()
-    run.save()
+            self._stage(90, "Merging the most certain pairs")
+            detail.auto_merged = _auto_merge(detail, float(above))
+        detail.stage = "Done"
+        detail.save()
+        return {"pairs": detail.pairs_found, "new": detail.pairs_new, "merged": detail.auto_merged}
+
+
+def dedupe_run_execute(*, run: DedupeRun) -> DedupeRun:
+    """Run one queued batch search: load, link, store, and auto-merge if allowed.
+
+    A failure is stored on the run (status "failed", the error), not raised.
+    """
+    try:
+        DedupeRunner.carry_out(run.run)
+    except Exception:
+        log.info("dedupe run %s failed", run.pk)
+    run.refresh_from_db()
+    run.run.refresh_from_db()
     return run
 
 

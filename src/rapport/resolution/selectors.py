@@ -18,7 +18,7 @@ from rapport.accounts import keys
 from rapport.accounts.models import Account, Contact, ContactIdentity, IdentityKind
 from rapport.accounts.services import identity_normalize
 from rapport.analytics.names import given_name_canonical, organisation_name, plain
-from rapport.core import access
+from rapport.core import access, runs
 from rapport.core.errors import InvalidInput
 from rapport.core.models import User
 from rapport.core.pagination import Page, clamp_limit, decode_cursor, page_of
@@ -478,15 +478,22 @@ def merge_get(*, user: User, pk: int) -> MergeRecord:
 
 def run_latest(*, kind: str) -> DedupeRun | None:
     """The newest batch run of a kind."""
-    return DedupeRun.objects.filter(kind=kind).order_by("-created_at", "-id").first()
+    runs.sweep()  # a run whose worker died shows as failed, not at 0 % for ever
+    return (
+        DedupeRun.objects.filter(kind=kind)
+        .select_related("run")
+        .order_by("-created_at", "-id")
+        .first()
+    )
 
 
 def run_get(*, user: User, pk: int) -> DedupeRun:
     """One batch run (internal users)."""
     from rapport.core.errors import NotFound
 
+    runs.sweep()
     run = (
-        DedupeRun.objects.filter(pk=pk).first()
+        DedupeRun.objects.select_related("run").filter(pk=pk).first()
         if access.can(user, access.Capability.USE_STAFF_TOOLS)
         else None
     )

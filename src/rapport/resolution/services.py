@@ -277,9 +277,9 @@ def dedupe_run_create(
             raise InvalidInput(
                 "The threshold is a probability between 0.5 and 1.", field="auto_merge_above"
             )
-    return DedupeRun.objects.create(
-        kind=kind,
-        threshold=threshold,
-        created_by=actor,
-        parameters={"auto_merge_above": auto_merge_above} if auto_merge_above else {},
+    from rapport.resolution.runners import DedupeRunner
+
+    run = DedupeRunner.queue(
+        started_by=actor, kind=kind, threshold=threshold, auto_merge_above=auto_merge_above
     )
+    return DedupeRun.objects.select_related("run").get(run=run)

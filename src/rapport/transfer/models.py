@@ -3,6 +3,8 @@ ids other systems give our accounts."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 
@@ -57,8 +59,7 @@ class ImportRun(TimeStamped):
     dry_run = models.BooleanField(
         default=True, help_text="True while the counts are those of a dry run."
     )
-    total = models.PositiveIntegerField(default=0)
-    processed = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0, help_text="Rows in the file.")
     created = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
@@ -75,8 +76,14 @@ class ImportRun(TimeStamped):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     checked_at = models.DateTimeField(null=True, blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    run = models.OneToOneField(
+        "core.Run",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="import_run",
+        help_text="The dry run or import carrying this file out now, or last.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -84,6 +91,20 @@ class ImportRun(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.get_kind_display()}, {self.status})"
+
+    @property
+    def processed(self) -> int:
+        return self.run.done if self.run is not None else 0
+
+    @property
+    def started_at(self) -> datetime | None:
+        return self.run.started_at if self.run is not None else None
+
+    @property
+    def finished_at(self) -> datetime | None:
+        if self.run is None or self.status == ImportStatus.CHECKED:
+            return None  # a dry run's end is `checked_at`
+        return self.run.finished_at
 
     @property
     def is_working(self) -> bool:

@@ -12,27 +12,23 @@ by the user's choice) or reported in the errors.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
-from rapport.core import access, tabular
+from rapport.core import access, runs, tabular
 from rapport.core.errors import Conflict, InvalidInput
 from rapport.core.models import User
 from rapport.core.services import validated_save
-from rapport.transfer.importers import Line, importer_for
+from rapport.transfer.importers import importer_for
 from rapport.transfer.models import ImportKind, ImportMode, ImportRun, ImportStatus
+from rapport.transfer.runners import ImportRunner, import_process
 
 IMPORT_MAX_BYTES = 200 * 1024 * 1024
 # Files with more rows than this are checked and imported by the worker, with progress.
 BACKGROUND_ROWS = 500
 PROGRESS_EVERY = 500
-
-ProgressCallback = Callable[[int, int], None]
 
 
 def _ensure_may_import(actor: User) -> None:
@@ -142,144 +138,18 @@ def import_confirm(
 def _queue(run: ImportRun, *, status: str, dry_run: bool, background: bool | None) -> ImportRun:
     run.status = status
     run.dry_run = dry_run
-    run.processed = 0
     run.save()
+    # Each dry run and each import is a run of its own (progress, heartbeat, rerun).
+    ImportRunner.queue(started_by=run.created_by, import_run=run.pk)
+    run.refresh_from_db()
     if background is None:
         background = run.total > BACKGROUND_ROWS
     if background:
-        from rapport.transfer.tasks import import_run
-
-        transaction.on_commit(lambda: import_run.enqueue(run.pk))
+        core_run = run.run
+        assert core_run is not None
+        transaction.on_commit(lambda: runs.run_enqueue(core_run))
         return run
     return import_process(run=run)
-
-
-def _errors(run: ImportRun, lines: list[Line]) -> list[dict[str, Any]]:
-    errors = []
-    for line in sorted(lines, key=lambda line: line.number):
-        for name, message in line.errors:
-            column = tabular.column_of(name, run.mapping, run.headers) if name != "row" else ""
-            errors.append({"row": line.number, "column": column, "field": name, "message": message})
-    return errors
-
-
-def _finish(run: ImportRun, *, status: str, **values: Any) -> ImportRun:
-    for name, value in values.items():
-        setattr(run, name, value)
-    run.status = status
-    run.processed = run.total
-    now = timezone.now()
-    if status == ImportStatus.CHECKED:
-        run.checked_at = now
-    else:
-        run.finished_at = now
-    run.save()
-    return run
-
-
-def _file_failed(run: ImportRun, message: str) -> ImportRun:
-    failed_status = ImportStatus.CHECKED if run.dry_run else ImportStatus.FAILED
-    return _finish(
-        run,
-        status=failed_status,
-        errors=[{"row": None, "column": "", "field": "file", "message": message}],
-        created=0,
-        updated=0,
-        unchanged=0,
-        skipped=0,
-        failed=run.total,
-    )
-
-
-def read_lines(run: ImportRun) -> tuple[tabular.Table, list[Line]]:
-    """The stored file's rows as lines of values by field, as the run maps them."""
-    table = tabular.read_table(run.filename, Path(run.stored_path).read_bytes())
-    fields = importer_for(run.kind).fields
-    lines = [
-        Line(number=row.number, values=tabular.mapped_values(row.cells, run.mapping, fields))
-        for row in table.rows
-    ]
-    return table, lines
-
-
-def import_process(*, run: ImportRun, progress: ProgressCallback | None = None) -> ImportRun:
-    """Check and (unless a dry run) import a run's file; see the module's docstring."""
-    if run.status not in {ImportStatus.CHECKING, ImportStatus.QUEUED}:
-        return run  # a task delivered twice does the work once
-    actor = run.created_by
-    run.started_at = run.started_at or timezone.now()
-    if not run.dry_run:
-        run.status = ImportStatus.RUNNING
-    run.save(update_fields=["status", "started_at", "updated_at"])
-    importer = importer_for(run.kind)
-
-    def report(done: int, phase_offset: int = 0) -> None:
-        processed = min(run.total, phase_offset + done)
-        ImportRun.objects.filter(pk=run.pk).update(processed=processed)
-        if progress is not None:
-            progress(processed, run.total)
-
-    try:
-        if actor is None or not access.can(actor, access.Capability.RUN_IMPORTS):
-            return _file_failed(run, "Whoever started the import may not change records any more.")
-        try:
-            table, lines = read_lines(run)
-        except (tabular.UnreadableTable, OSError) as exc:
-            return _file_failed(run, getattr(exc, "message", str(exc)))
-        run.total = len(table.rows)
-        notes = list(importer.check(actor=actor, lines=lines, progress=report))
-        ready = [line for line in lines if not line.errors and not line.done]
-        skipped = [line for line in ready if line.duplicate is not None and run.skip_duplicates]
-        to_write = [
-            line for line in ready if not (line.duplicate is not None and run.skip_duplicates)
-        ]
-        unchanged_before = sum(1 for line in lines if line.done and not line.errors)
-        with transaction.atomic():
-            # Progress written inside this transaction would not be seen (and a dry run
-            # rolls it back): the page shows "writing" once every row has been checked.
-            counts = importer.write(actor=actor, lines=to_write, progress=lambda done: None)
-            bad = [line for line in lines if line.errors]
-            keep = not run.dry_run and not (run.mode == ImportMode.ALL and bad)
-            if not keep:
-                transaction.set_rollback(True)
-        notes += counts.notes
-        duplicates = [
-            {"row": line.number, **(line.duplicate or {})}
-            for line in sorted(lines, key=lambda line: line.number)
-            if line.duplicate is not None and not line.errors
-        ]
-        values = {
-            "errors": _errors(run, bad),
-            "duplicates": duplicates,
-            "notes": notes,
-            "failed": len(bad),
-            "skipped": len(skipped),
-        }
-        if run.dry_run:
-            return _finish(
-                run,
-                status=ImportStatus.CHECKED,
-                created=counts.created,
-                updated=counts.updated,
-                unchanged=counts.unchanged + unchanged_before,
-                **values,
-            )
-        if not keep:
-            return _finish(
-                run, status=ImportStatus.FAILED, created=0, updated=0, unchanged=0, **values
-            )
-        return _finish(
-            run,
-            status=ImportStatus.DONE,
-            created=counts.created,
-            updated=counts.updated,
-            unchanged=counts.unchanged + unchanged_before,
-            **values,
-        )
-    except Exception as exc:
-        # The run must not stay "running" for ever; the write transaction rolled back.
-        _file_failed(run, f"The import stopped: {exc}")
-        raise
 
 
 ERROR_COLUMN = "error"

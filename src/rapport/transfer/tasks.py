@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from rapport.transfer import services
 from rapport.transfer.models import ImportRun
+from rapport.transfer.runners import import_process
 
 
 @task()
 def import_run(run_id: int) -> None:
-    """Dry-run or import the file of one queued run (see services.import_process)."""
-    run = ImportRun.objects.select_related("created_by").filter(pk=run_id).first()
+    """Dry-run or import the file of one queued run (see runners.import_process)."""
+    run = ImportRun.objects.select_related("created_by", "run").filter(pk=run_id).first()
     if run is not None:
-        services.import_process(run=run)
+        import_process(run=run)

@@ -87,7 +87,8 @@ class ModelRunAdmin(admin.ModelAdmin):
         "total",
         "finished_at",
     )
-    list_filter = ("kind", "status")
+    list_filter = ("kind", "run__status")
+    list_select_related = ("run",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -363,6 +363,14 @@ def run_request(request: HttpRequest, payload: RunIn) -> Status[ModelRun]:
     return Status(202, runners.run_request(actor=caller(request), kind=payload.kind))
 
 
+@router.post("/runs/{run_id}/rerun", response={202: RunOut})
+def run_rerun(request: HttpRequest, run_id: Id) -> Status[ModelRun]:
+    """Run a finished or failed run's analysis again (managers and admins): the new run."""
+    user = caller(request)
+    run = selectors.run_get(user=user, pk=run_id)
+    return Status(202, runners.run_rerun(actor=user, run=run))
+
+
 @router.get("/runs", response=list[RunOut])
 def run_list(request: HttpRequest, filters: Query[RunFilters]) -> list[ModelRun]:
     """The latest runs of the value, tier and segment analyses, newest first (staff)."""

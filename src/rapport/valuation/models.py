@@ -34,14 +34,6 @@ def product_category_model() -> type[ProductCategory]:
     return cast("type[ProductCategory]", apps.get_model("offers", "ProductCategory"))
 
 
-def __getattr__(name: str) -> Any:
-    # transfer's importers still import ProductCategory from here inside their functions;
-    # they are being split on another branch, which then asks product_category_model().
-    if name == "ProductCategory":
-        return product_category_model()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 class TransactionSource(models.TextChoices):
     MANUAL = "manual", "Entered by hand"
     IMPORT = "import", "Imported file"
@@ -317,38 +309,33 @@ class RunKind(models.TextChoices):
     SEGMENTS = "segments", "Needs segments"
 
 
-class RunStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
-
-
 class ModelRun(TimeStamped):
-    """One run of one analysis: which model, which version, when, with what parameters."""
+    """One run of one analysis (value, tiers, segments): its rows point here, its bookkeeping
+    (status, progress, timings, model, parameters) is the core run it details."""
 
+    run = models.OneToOneField("core.Run", on_delete=models.CASCADE, related_name="model_run")
     kind = models.CharField(max_length=10, choices=RunKind.choices)
-    model_name = models.CharField(max_length=64)
-    model_version = models.CharField(max_length=16)
-    status = models.CharField(max_length=8, choices=RunStatus.choices, default=RunStatus.QUEUED)
-    total = models.PositiveIntegerField(default=0)
-    processed = models.PositiveIntegerField(default=0)
-    parameters = models.JSONField(
-        default=dict, blank=True, help_text="Fitted parameters, log-likelihood, settings used."
-    )
-    error = models.CharField(max_length=1000, blank=True)
-    triggered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["kind", "status", "-finished_at"], name="ix_run_kind")]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.model_name} v{self.model_version} ({self.status})"
+
+    # The core run's bookkeeping, read as the pages and the API always read it here.
+    status = property(lambda self: self.run.status)
+    total = property(lambda self: self.run.total)
+    processed = property(lambda self: self.run.done)
+    error = property(lambda self: self.run.error)
+    triggered_by = property(lambda self: self.run.started_by)
+    started_at = property(lambda self: self.run.started_at)
+    finished_at = property(lambda self: self.run.finished_at)
+    model_name = property(lambda self: self.run.model_name)
+    model_version = property(lambda self: self.run.model_version)
+    parameters = property(lambda self: self.run.parameters)
+
+    def get_status_display(self) -> str:
+        return self.run.get_status_display()
 
 
 class AccountValue(models.Model):

@@ -17,7 +17,7 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, F, Model, Q
 from django.utils import timezone
 
 from rapport.accounts.models import Account
-from rapport.core import access
+from rapport.core import access, runs
 from rapport.core.access import Capability
 from rapport.core.errors import InvalidInput, NotFound
 from rapport.core.models import User
@@ -439,7 +439,7 @@ def value_card(*, user: User, account: Account) -> ValueCard:
     organisation = organisation_of(account)
     value = (
         _scoped(user, AccountValue.objects.filter(customer=organisation, is_current=True))
-        .select_related("run", "run__triggered_by")
+        .select_related("run__run__started_by")
         .first()
     )
     shares = list(
@@ -519,7 +519,8 @@ def run_list(*, user: User, kind: str = "", limit: int | None = None) -> list[Mo
     """The latest runs of the analyses, newest first (our staff)."""
     access.ensure(user, Capability.SEE_INTERNAL_SIDE)
     limit = clamp_limit(limit, default=RUNS_SHOWN, maximum=200)
-    queryset = ModelRun.objects.select_related("triggered_by")
+    runs.sweep()
+    queryset = ModelRun.objects.select_related("run__started_by")
     if kind:
         if kind not in RunKind.values:
             raise InvalidInput(f"Unknown kind {kind!r}.", field="kind")
@@ -530,4 +531,7 @@ def run_list(*, user: User, kind: str = "", limit: int | None = None) -> list[Mo
 def run_get(*, user: User, pk: int) -> ModelRun:
     """One run (our staff), or NotFound."""
     access.ensure(user, Capability.SEE_INTERNAL_SIDE)
-    return access.get_visible(ModelRun.objects.select_related("triggered_by"), user, via="", pk=pk)
+    runs.sweep()
+    return access.get_visible(
+        ModelRun.objects.select_related("run__started_by"), user, via="", pk=pk
+    )

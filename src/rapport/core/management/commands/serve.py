@@ -1,7 +1,8 @@
-"""`rapport serve`: the development server, or gunicorn with --production."""
+"""`rapport serve`: the development server with its worker, or gunicorn with --production."""
 
 import os
 import socket
+import subprocess
 import sys
 from typing import Any
 
@@ -32,14 +33,44 @@ class NoDelayRunserver(RunserverCommand):
     server_cls = NoDelayWSGIServer
 
 
+def worker_command() -> list[str]:
+    """The command line of the background worker the development server runs beside it."""
+    return [sys.executable, "-m", "rapport.cli", "worker"]
+
+
+def start_worker() -> subprocess.Popen[bytes]:
+    """Start `rapport worker` as a child process, with this process's settings."""
+    return subprocess.Popen(worker_command(), env=os.environ.copy())
+
+
+def stop_worker(worker: subprocess.Popen[bytes]) -> None:
+    """End the child worker: politely first, then for good."""
+    if worker.poll() is not None:
+        return
+    worker.terminate()
+    try:
+        worker.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+
+
 class Command(BaseCommand):
-    help = "Serve Rapport: Django's server for development, gunicorn with --production."
+    help = (
+        "Serve Rapport: Django's server and a background worker for development, "
+        "gunicorn with --production (run `rapport worker` as its own process there)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--production", action="store_true", help="Run gunicorn")
         parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="Development only: do not start the background worker beside the server.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         address = f"{options['host']}:{options['port']}"
@@ -60,4 +91,20 @@ class Command(BaseCommand):
                     "-",
                 ],
             )
-        call_command(NoDelayRunserver(), address, use_reloader=False)
+        if options["no_worker"]:
+            self.stdout.write(
+                "No background worker: recomputes, duplicate searches and large imports "
+                "wait until `rapport worker` runs."
+            )
+            call_command(NoDelayRunserver(), address, use_reloader=False)
+            return
+        # Without a worker, "Recompute" and "Find duplicates" would wait at 0 % for ever.
+        worker = start_worker()
+        self.stdout.write(
+            f"Background worker started (pid {worker.pid}, `rapport worker`); "
+            "it stops with the server."
+        )
+        try:
+            call_command(NoDelayRunserver(), address, use_reloader=False)
+        finally:
+            stop_worker(worker)

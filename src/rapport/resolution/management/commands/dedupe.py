@@ -8,9 +8,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from rapport.core import access
 from rapport.core.errors import ApplicationError
-from rapport.core.models import User
+from rapport.core.models import RunStatus, User
 from rapport.resolution import runners, services
-from rapport.resolution.models import RecordKind, RunStatus
+from rapport.resolution.models import RecordKind
 from rapport.resolution.tasks import dedupe_run
 
 KINDS = {"contacts": RecordKind.CONTACT, "accounts": RecordKind.ACCOUNT}
