@@ -44,7 +44,9 @@ def interaction_log_learned(
     interaction = interaction_services.interaction_log(
         actor=actor, account=account, contacts=contacts, purpose=purpose, **timeline
     )
-    # Consent and preferences (X5): a block refuses the log unless overridden.
+    # Consent and preferences (X5): a block refuses the log unless overridden. It runs
+    # after the timeline's write because a breach cites the interaction (the cap count
+    # leaves it out by id); a refusal rolls the whole log back.
     outreach_check(
         actor=actor, interaction=interaction, contacts=contacts, override_reason=override_reason
     )

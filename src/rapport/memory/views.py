@@ -1,4 +1,5 @@
-"""Pages of the learning memory: profiles, facts, questions, questionnaires, preferences."""
+"""Pages of the learning memory: profiles, facts, questions, questionnaires, preferences,
+logging an interaction with what was learned, and the capture-quality scorecard."""
 
 from __future__ import annotations
 
