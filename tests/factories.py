@@ -28,8 +28,8 @@ from rapport.accounts.models import (
 )
 from rapport.core import services as core_services
 from rapport.core.models import Role, User
-from rapport.interactions import services as interaction_services
 from rapport.interactions.models import Interaction
+from rapport.memory import outreach
 from rapport.memory import services as memory_services
 from rapport.memory.models import Fact, FactSource
 from rapport.memory.selectors import attribute_get
@@ -195,7 +195,8 @@ class InteractionFactory(_ServiceFactory):
 
     @classmethod
     def _service(cls, **kwargs: Any) -> Interaction:
-        return interaction_services.interaction_log(**kwargs)
+        # A person's log, as the pages and the API make it: checked against consent.
+        return outreach.interaction_log_learned(**kwargs)
 
 
 class FactFactory(_ServiceFactory):

@@ -4,12 +4,18 @@ from django.contrib import admin
 from django.urls import include, path
 
 from rapport.api import api
+from rapport.interactions import urls as interaction_urls
+from rapport.memory import urls as memory_urls
 
 urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("", include("rapport.accounts.urls")),
-    path("", include("rapport.interactions.urls")),
+    # The timeline's pages and memory's pages among them (see memory.urls.timeline_urlpatterns).
+    path(
+        "",
+        include((interaction_urls.urlpatterns + memory_urls.timeline_urlpatterns, "interactions")),
+    ),
     path("", include("rapport.memory.urls")),
     path("", include("rapport.transfer.urls")),
     path("", include("rapport.valuation.urls")),

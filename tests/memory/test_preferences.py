@@ -9,9 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from rapport.core.errors import Conflict, InvalidInput, PermissionDenied
-from rapport.interactions import services as interaction_services
 from rapport.interactions.models import Interaction
-from rapport.memory import services
+from rapport.memory import outreach, services
 from rapport.memory.models import (
     CommunicationPreference,
     Consent,
@@ -35,7 +34,7 @@ def _withdraw_marketing(world, contact=None):
 
 def _mail(world, **kwargs):
     kwargs.setdefault("contacts", [world.acme_cfo])
-    return interaction_services.interaction_log(
+    return outreach.interaction_log_learned(
         actor=world.rep,
         account=world.acme,
         channel="email",
@@ -228,7 +227,7 @@ def test_only_the_blocked_people_stop_a_log_and_allowed_ones_record_nothing(worl
 @pytest.mark.parametrize("direction", ["inbound", "two_way"])
 def test_only_outbound_interactions_are_checked(world, direction):
     _withdraw_marketing(world)
-    interaction_services.interaction_log(
+    outreach.interaction_log_learned(
         actor=world.rep,
         account=world.acme,
         channel="email",

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
 from functools import partial
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
@@ -32,8 +30,6 @@ from rapport.interactions.models import (
 )
 from rapport.interactions.schemas import (
     AccountTimelineFilters,
-    CaptureFilters,
-    CaptureOut,
     CommitmentCreateIn,
     CommitmentFilters,
     CommitmentOut,
@@ -43,12 +39,11 @@ from rapport.interactions.schemas import (
     IngestionRunOut,
     IngestionRunPageOut,
     IngestionStartIn,
-    InteractionCreateIn,
     InteractionFilters,
+    InteractionLogIn,
     InteractionOut,
     InteractionPageOut,
     InteractionUpdateIn,
-    LearnedIn,
     LeftOffOut,
     QuietAlertPageOut,
     RecomputeQueuedOut,
@@ -65,8 +60,6 @@ from rapport.interactions.schemas import (
 )
 from rapport.interactions.selectors import LeftOff, QuietAlert
 from rapport.interactions.tasks import cadence_recompute
-from rapport.memory import selectors as memory_selectors
-from rapport.memory.services import LearnedFact
 
 router = Router(tags=["interactions"])
 
@@ -103,37 +96,6 @@ def _timeline_filters(user: User, filters: TimelineFilters) -> dict[str, Any]:
         "cursor": filters.cursor,
         "limit": filters.limit,
     }
-
-
-def _learned_named(user: User, learned: Sequence[LearnedIn]) -> list[LearnedFact]:
-    """The facts a log request teaches, with attributes and people resolved (errors name the row)."""
-    resolved = []
-    for index, item in enumerate(learned):
-        try:
-            attribute = memory_selectors.attribute_get(key=item.attribute)
-        except NotFound:
-            raise InvalidInput(
-                f"Unknown attribute {item.attribute!r}.", field=f"learned.{index}.attribute"
-            ) from None
-        resolved.append(
-            LearnedFact(
-                attribute=attribute,
-                value=item.value,
-                contact=referenced(
-                    f"learned.{index}.contact_id",
-                    account_selectors.contact_get,
-                    user=user,
-                    pk=item.contact_id,
-                ),
-                account=referenced(
-                    f"learned.{index}.account_id",
-                    account_selectors.account_get,
-                    user=user,
-                    pk=item.account_id,
-                ),
-            )
-        )
-    return resolved
 
 
 # --- timelines -------------------------------------------------------------------------
@@ -181,12 +143,12 @@ def contact_timeline(
 
 
 # --- interactions ----------------------------------------------------------------------
+# POST /interactions is memory's (memory/api.py): a log checks consent and records what
+# was learned. The timeline resolves its part of the request here.
 
 
-@router.post("/interactions", response={201: InteractionOut})
-def interaction_log(request: HttpRequest, payload: InteractionCreateIn) -> Status[Interaction]:
-    """Put an interaction on the timeline, with the people on both sides."""
-    user = caller(request)
+def interaction_log_arguments(user: User, payload: InteractionLogIn) -> dict[str, Any]:
+    """interaction_log's arguments from a log request: every id resolved through selectors."""
     account = referenced(
         "account_id", account_selectors.account_get, user=user, pk=payload.account_id
     )
@@ -195,14 +157,12 @@ def interaction_log(request: HttpRequest, payload: InteractionCreateIn) -> Statu
     )
     contacts = _contacts_named(user, payload.contact_ids)
     users = chosen("user_ids", payload.user_ids, partial(selectors.colleague_choices, user=user))
-    fields = payload.dict(exclude={"account_id", "partner_id", "contact_ids", "user_ids"})
+    fields = payload.dict(
+        include=set(InteractionLogIn.model_fields),
+        exclude={"account_id", "partner_id", "contact_ids", "user_ids"},
+    )
     fields |= _continuity_named(user, fields)
-    fields["learned"] = _learned_named(user, payload.learned)
-    with fields_renamed(**INTERACTION_FIELDS):
-        interaction = services.interaction_log(
-            actor=user, account=account, partner=partner, contacts=contacts, users=users, **fields
-        )
-    return Status(201, selectors.interaction_get(user=user, pk=interaction.pk))
+    return {"account": account, "partner": partner, "contacts": contacts, "users": users, **fields}
 
 
 @router.get("/interactions/{interaction_id}", response=InteractionOut)
@@ -459,20 +419,6 @@ def contact_left_off(request: HttpRequest, contact_id: int) -> LeftOff:
     user = caller(request)
     contact = account_selectors.contact_get(user=user, pk=contact_id)
     return selectors.where_we_left_off(user=user, contact=contact)
-
-
-# --- capture quality (X9) ---------------------------------------------------------------
-
-
-@router.get("/scorecards/capture", response=CaptureOut, tags=["scorecards"])
-def scorecard_capture(request: HttpRequest, filters: Query[CaptureFilters]) -> dict[str, Any]:
-    """Per employee: interactions logged, shares with outcome and next step, facts taught,
-    re-asks caused, commitments kept. Staff only."""
-    user = caller(request)
-    until = filters.until or timezone.localdate()
-    since = filters.since or until - timedelta(days=89)
-    rows = selectors.capture_quality(user=user, since=since, until=until)
-    return {"since": since, "until": until, "rows": rows}
 
 
 # --- ingestion (X10) ------------------------------------------------------------------

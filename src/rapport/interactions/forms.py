@@ -7,15 +7,13 @@ validating a choice needs no query and can never reach a row the user may not se
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import timedelta
 from typing import Any, cast
 
 from django import forms
-from django.urls import reverse
 from django.utils import timezone
 
 from rapport.accounts.models import Account, Contact, Partner
-from rapport.core.errors import ApplicationError, InvalidInput
+from rapport.core.errors import ApplicationError
 from rapport.core.models import User
 from rapport.interactions.models import (
     Channel,
@@ -26,8 +24,6 @@ from rapport.interactions.models import (
     Thread,
 )
 from rapport.interactions.services import CommitmentSpec
-from rapport.memory.models import Attribute, Purpose
-from rapport.memory.services import LearnedFact
 from rapport.web.kit import ObjectChoiceField, apply_error
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -39,8 +35,10 @@ class ObjectMultipleChoiceField(forms.MultipleChoiceField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.objects_by_key: dict[str, Any] = {}
+        self.label_from: Callable[[Any], str] = str
 
     def set_objects(self, objects: Sequence[Any], label_from: Callable[[Any], str] = str) -> None:
+        self.label_from = label_from
         self.objects_by_key = {str(o.pk): o for o in objects}
         self.choices = [(key, label_from(o)) for key, o in self.objects_by_key.items()]
 
@@ -151,7 +149,6 @@ class InteractionForm(forms.Form):
         partners: Sequence[Partner] = (),
         editing: bool = False,
         threads: Sequence[Thread] = (),
-        attributes: Sequence[Attribute] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -167,8 +164,6 @@ class InteractionForm(forms.Form):
             self.fields |= continuity_fields(
                 threads=threads, colleagues=colleagues, contacts=contacts
             )
-            self.fields |= outreach_fields()
-            self.fields |= learned_fields(attributes=attributes, units=units, contacts=contacts)
         cast(ObjectMultipleChoiceField, self.fields["contacts"]).set_objects(
             contacts, _contact_label
         )
@@ -193,10 +188,14 @@ class InteractionForm(forms.Form):
         """Show a service's refusal next to the field it names (or above the form)."""
         fields = error.errors or {"non_field": [error.message]}
         for name, messages in fields.items():
-            name = learned_field_name(continuity_field_name(name))
+            name = self.field_for(name)
             target = name if name in self.fields else None
             for message in messages:
                 self.add_error(target, message)
+
+    def field_for(self, name: str) -> str:
+        """The form field of a service error's field (a commitment's names its row's)."""
+        return continuity_field_name(name)
 
 
 class OrganisationSearchForm(forms.Form):
@@ -330,180 +329,6 @@ def continuity_field_name(name: str) -> str:
     parts = name.split(".")
     if len(parts) == 3 and parts[0] == "commitments" and parts[1].isdigit():
         return f"commitment_{int(parts[1]) + 1}_{_ROW_FIELDS.get(parts[2], 'what')}"
-    return name
-
-
-class CapturePeriodForm(forms.Form):
-    """The capture-quality scorecard's period: the last 30, 90 or 365 days, or chosen days."""
-
-    PERIODS = [("30", "Last 30 days"), ("90", "Last 90 days"), ("365", "Last 365 days")]
-
-    period = forms.ChoiceField(
-        required=False, choices=[*PERIODS, ("custom", "Custom")], initial="90"
-    )
-    since = forms.DateField(
-        required=False, input_formats=["%Y-%m-%d"], widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        required=False, input_formats=["%Y-%m-%d"], widget=forms.DateInput(attrs={"type": "date"})
-    )
-    sort = forms.CharField(required=False, max_length=40)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        today = timezone.localdate()
-        period = data.get("period") or "90"
-        if period == "custom":
-            since, until = data.get("since"), data.get("until")
-            if since is None:
-                self.add_error("since", "Choose the first day.")
-            if until is None:
-                self.add_error("until", "Choose the last day.")
-            if since and until and since > until:
-                self.add_error("since", "'since' is after 'until'.")
-        else:
-            data["since"] = today - timedelta(days=int(period) - 1)
-            data["until"] = today
-        data["period"] = period
-        return data
-
-
-# --- consent and preferences, checked when logging outbound (X5) --------------------------
-
-
-def outreach_fields() -> dict[str, forms.Field]:
-    """The logging form's purpose (checked against consent) and the override of a block."""
-    return {
-        "purpose": forms.ChoiceField(
-            required=False,
-            choices=[("", "— not said (counts as service) —"), *Purpose.choices],
-            label="Purpose",
-            help_text="Outbound contact is checked against each person's consent for it.",
-        ),
-        "override_reason": forms.CharField(
-            required=False,
-            max_length=500,
-            label="Override reason",
-            help_text="Only to log an interaction their consent or preferences block; "
-            "it is recorded as a breach.",
-        ),
-    }
-
-
-# --- what the customer taught us, recorded with the interaction (X3) ----------------------
-
-LEARNED_ROWS = 3
-
-
-class ValueInput(forms.TextInput):
-    """A value box that also takes the checkboxes htmx may swap in for a multi-choice."""
-
-    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
-        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
-        values = [v for v in values if v not in (None, "")]
-        return values if len(values) > 1 else (values[0] if values else "")
-
-
-class LearnedValueField(forms.Field):
-    """The raw value, a string or a list; the memory service parses it by attribute type."""
-
-    widget = ValueInput
-
-    def to_python(self, value: Any) -> Any:
-        if isinstance(value, list):
-            return [str(v).strip()[:500] for v in value]
-        return str(value or "").strip()[:500]
-
-
-class AboutChoiceField(forms.ChoiceField):
-    """Who or what a learned value is about: one of their people or a unit; cleans to one."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.subjects: dict[str, tuple[Account | None, Contact | None]] = {}
-
-    def set_subjects(self, units: Sequence[Account], contacts: Sequence[Contact]) -> None:
-        self.subjects = {f"unit:{u.pk}": (u, None) for u in units}
-        self.subjects |= {f"contact:{c.pk}": (None, c) for c in contacts}
-        self.choices = [
-            ("", "— the unit logged —"),
-            ("Told by / about", [(f"contact:{c.pk}", _contact_label(c)) for c in contacts]),
-            ("About the unit", [(f"unit:{u.pk}", _unit_label(u)) for u in units]),
-        ]
-
-    def clean(self, value: Any) -> tuple[Account | None, Contact | None]:
-        value = super().clean(value)
-        return self.subjects.get(value, (None, None))
-
-
-def learned_fields(
-    *, attributes: Sequence[Attribute], units: Sequence[Account], contacts: Sequence[Contact]
-) -> dict[str, forms.Field]:
-    """The logging form's "What we learned" rows: about whom, which attribute, what value."""
-    by_kind: dict[str, list[tuple[str, str]]] = {}
-    for attribute in attributes:
-        by_kind.setdefault(attribute.get_kind_display(), []).append(
-            (attribute.key, attribute.label)
-        )
-    fields: dict[str, forms.Field] = {}
-    for row in range(1, LEARNED_ROWS + 1):
-        about = AboutChoiceField(required=False, label="About")
-        about.set_subjects(units, contacts)
-        attribute_field = forms.ChoiceField(
-            required=False,
-            label="What",
-            choices=[("", "— choose —"), *by_kind.items()],
-            # Choosing the attribute swaps in the input its value type needs.
-            widget=forms.Select(
-                attrs={
-                    "hx-get": f"{reverse('memory:value_field')}?name=learned_{row}_value",
-                    "hx-include": "this",
-                    "hx-target": f"#learned-value-{row}",
-                    "hx-trigger": "change",
-                }
-            ),
-        )
-        fields |= {
-            f"learned_{row}_about": about,
-            f"learned_{row}_attribute": attribute_field,
-            f"learned_{row}_value": LearnedValueField(required=False, label="Value"),
-        }
-    return fields
-
-
-def learned_rows(form: forms.Form) -> list[list[forms.BoundField]]:
-    """The "What we learned" rows' bound fields (about, attribute, value) for the template."""
-    return [
-        [form[f"learned_{row}_{name}"] for name in ("about", "attribute", "value")]
-        for row in range(1, LEARNED_ROWS + 1)
-        if f"learned_{row}_attribute" in form.fields
-    ]
-
-
-def learned_values(data: dict[str, Any], attributes: Sequence[Attribute]) -> list[LearnedFact]:
-    """interaction_log's `learned` argument from the cleaned form; empty rows are skipped."""
-    by_key = {a.key: a for a in attributes}
-    learned = []
-    for row in range(1, LEARNED_ROWS + 1):
-        key = data.get(f"learned_{row}_attribute") or ""
-        value = data.get(f"learned_{row}_value")
-        if not key and not value:
-            continue
-        if not key:
-            raise InvalidInput("Choose what they told us.", field=f"learned.{row - 1}.attribute")
-        account, contact = data.get(f"learned_{row}_about") or (None, None)
-        learned.append(
-            LearnedFact(attribute=by_key[key], value=value, account=account, contact=contact)
-        )
-    return learned
-
-
-def learned_field_name(name: str) -> str:
-    """The form field for a service error's field (`learned.0.value` → `learned_1_value`)."""
-    parts = name.split(".")
-    if len(parts) == 3 and parts[0] == "learned" and parts[1].isdigit():
-        target = {"contact": "about", "account": "about", "attribute": "attribute"}
-        return f"learned_{int(parts[1]) + 1}_{target.get(parts[2], 'value')}"
     return name
 
 

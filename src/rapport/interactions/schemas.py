@@ -9,7 +9,7 @@ from ninja import Field, Schema
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator
 
 from rapport.accounts.schemas import AccountRef, ContactRef, Input, PageFilters, PartnerRef
-from rapport.core.schemas import Id, JsonValue, Text, UserRef
+from rapport.core.schemas import Id, Text, UserRef
 from rapport.interactions.models import (
     Channel,
     CommitmentStatus,
@@ -131,18 +131,9 @@ class CommitmentIn(Input):
     )
 
 
-class LearnedIn(Input):
-    """Something the customer taught us on this interaction (X3)."""
+class InteractionLogIn(Input):
+    """The timeline's part of a log request; memory's InteractionCreateIn adds what was learned."""
 
-    attribute: Text = Field(description="the attribute's key (see GET /attributes)")
-    value: JsonValue
-    contact_id: Id | None = Field(
-        None, description="who told us (and the subject of person-level attributes)"
-    )
-    account_id: Id | None = Field(None, description="the unit it is about; default the logged unit")
-
-
-class InteractionCreateIn(Input):
     account_id: Id
     channel: Channel
     direction: Direction
@@ -166,7 +157,6 @@ class InteractionCreateIn(Input):
     thread_id: Id | None = Field(None, description="an open thread this interaction continues")
     new_thread_title: Text = Field("", max_length=200, description="or start a new thread")
     commitments: list[CommitmentIn] = Field([], max_length=20, description="promises made on it")
-    learned: list[LearnedIn] = Field([], max_length=50, description="facts learned on it")
 
 
 class InteractionUpdateIn(Input):
@@ -305,34 +295,6 @@ class LeftOffOut(Schema):
     last_told: LastToldOut | None = Field(
         description="their latest inbound or two-way interaction: the last thing they told us"
     )
-
-
-# --- capture quality (X9) -----------------------------------------------------------------
-
-
-class CaptureFilters(Schema):
-    since: Day | None = Field(None, description="first day (default: 89 days before until)")
-    until: Day | None = Field(None, description="last day, inclusive (default: today)")
-
-
-class CaptureRowOut(Schema):
-    user: UserRef
-    interactions: int
-    with_outcome: int
-    with_next_step: int
-    outcome_share: float | None
-    next_step_share: float | None
-    facts_taught: int
-    reasks: int
-    commitments_due: int
-    commitments_kept: int
-    kept_share: float | None
-
-
-class CaptureOut(Schema):
-    since: date
-    until: date
-    rows: list[CaptureRowOut]
 
 
 class ThreadDetailOut(Schema):

@@ -47,7 +47,6 @@ from rapport.interactions.models import (
     Thread,
     ThreadStatus,
 )
-from rapport.memory import services as memory_services
 
 INTERACTION_FIELDS = {
     "channel",
@@ -105,10 +104,12 @@ def interaction_log(
     new_thread_title: str = "",
     commitments: Sequence[CommitmentSpec] = (),
     purpose: str = "",
-    override_reason: str = "",
-    learned: Sequence[memory_services.LearnedFact] = (),
 ) -> Interaction:
-    """Put one interaction on the timeline, with the people on both sides."""
+    """Put one interaction on the timeline, with the people on both sides.
+
+    The timeline alone: memory.outreach.interaction_log_learned wraps this call with the
+    consent check and what was learned (memory is the higher app, so the use case is its).
+    """
     access.ensure_can_write(actor)
     if channel not in Channel.values:
         raise InvalidInput(f"Unknown channel {channel!r}.", field="channel")
@@ -136,10 +137,6 @@ def interaction_log(
         purpose=purpose or "",
     )
     validated_save(interaction, actor=actor)
-    # Consent and preferences (X5): a block refuses the log unless overridden.
-    memory_services.outreach_check(
-        actor=actor, interaction=interaction, contacts=contacts, override_reason=override_reason
-    )
     our_side = list(users) or [actor]
     Participant.objects.bulk_create(
         [
@@ -186,10 +183,6 @@ def interaction_log(
         thread=thread,
         new_thread_title=new_thread_title,
         commitments=commitments,
-    )
-    # What the customer taught us on it (X3), with the interaction as its source.
-    memory_services.facts_learned(
-        actor=actor, interaction=interaction, learned=learned, contacts=list(contacts)
     )
     return interaction
 

@@ -1,4 +1,4 @@
-"""Pages of the timeline."""
+"""Pages of the timeline (rapport/urls.py adds memory's log page and scorecard to them)."""
 
 from django.urls import path
 
@@ -8,7 +8,6 @@ app_name = "interactions"
 urlpatterns = [
     path("interactions/", views.interaction_list, name="interaction_list"),
     path("interactions/timeline/", views.timeline_partial, name="timeline_partial"),
-    path("interactions/new/", views.interaction_create, name="interaction_create"),
     path("interactions/<int:pk>/", views.interaction_detail, name="interaction_detail"),
     path("interactions/<int:pk>/edit/", views.interaction_edit, name="interaction_edit"),
     path("interactions/<int:pk>/delete/", views.interaction_delete, name="interaction_delete"),
@@ -20,7 +19,6 @@ urlpatterns = [
     path("commitments/<int:pk>/cancel/", views.commitment_cancel, name="commitment_cancel"),
     path("commitments/mine/", views.commitment_mine, name="commitment_mine"),
     path("accounts/<int:pk>/left-off/", views.account_left_off, name="account_left_off"),
-    path("scorecards/capture/", views.scorecard_capture, name="scorecard_capture"),
     path("alerts/quiet/", views.alerts_quiet, name="alerts_quiet"),
     path("alerts/quiet/recompute/", views.alerts_quiet_recompute, name="alerts_quiet_recompute"),
     path("interactions/import/", views.ingestion_new, name="ingestion_new"),

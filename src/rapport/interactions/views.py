@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -10,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rapport.accounts import selectors as account_selectors
@@ -21,21 +19,15 @@ from rapport.core.requests import AuthenticatedRequest, safe_next
 from rapport.core.selectors import history_for
 from rapport.interactions import selectors, services
 from rapport.interactions.forms import (
-    CapturePeriodForm,
     IngestionUploadForm,
     InteractionForm,
     OrganisationSearchForm,
     ReviewAttachForm,
     TimelineFilterForm,
     TimelineQueryForm,
-    continuity_rows,
-    continuity_values,
-    learned_rows,
-    learned_values,
 )
 from rapport.interactions.models import Channel, ReviewStatus
 from rapport.interactions.tasks import cadence_recompute
-from rapport.memory import selectors as memory_selectors
 from rapport.web.kit import id_param, is_fragment
 
 TIMELINE_TEMPLATE = "interactions/partials/timeline.html"
@@ -143,102 +135,7 @@ def interaction_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "interactions/interaction_list.html", context)
 
 
-# --- logging and correcting -----------------------------------------------------------
-
-
-def _chosen_first(objects: list[Any], chosen: Any) -> list[Any]:
-    """The pickers' list with the pre-selected person on top, where it is seen."""
-    return sorted(objects, key=lambda o: chosen is None or o.pk != chosen.pk)
-
-
-def _organisation_picker(request: AuthenticatedRequest) -> HttpResponse:
-    """Logging starts from an organisation: offer a search when none was given."""
-    form = OrganisationSearchForm(request.GET)
-    q = form.data.get("q", "").strip()
-    page = account_selectors.account_list(user=request.user, q=q, roots_only=True, limit=30)
-    return render(
-        request,
-        "interactions/organisation_pick.html",
-        {"form": form, "organisations": page.items, "more": page.next_cursor is not None, "q": q},
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def interaction_create(request: AuthenticatedRequest) -> HttpResponse:
-    """Log an interaction with an organisation unit and the people on both sides."""
-    access.ensure_can_write(request.user)
-    account_pk = _int_param(request, "account")
-    if account_pk is None:
-        return _organisation_picker(request)
-    account = account_selectors.account_get(user=request.user, pk=account_pk)
-    contact_pk = _int_param(request, "contact")
-    contact = (
-        account_selectors.contact_get(user=request.user, pk=contact_pk) if contact_pk else None
-    )
-    form_kwargs: dict[str, Any] = {
-        "units": account_selectors.units_for_select(user=request.user, account=account),
-        "contacts": _chosen_first(
-            account_selectors.contact_choices(user=request.user, account=account), contact
-        ),
-        "colleagues": _chosen_first(selectors.colleague_choices(user=request.user), request.user),
-        "partners": list(account_selectors.partner_choices(user=request.user)),
-        "threads": selectors.open_threads_for_picker(user=request.user, account=account),
-        "attributes": memory_selectors.attribute_list(),
-    }
-    status = 200
-    if request.method == "POST":
-        form = InteractionForm(request.POST, **form_kwargs)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                interaction = services.interaction_log(
-                    actor=request.user,
-                    account=data["account"],
-                    channel=data["channel"],
-                    direction=data["direction"],
-                    occurred_at=data["occurred_at"],
-                    subject=data["subject"],
-                    summary=data["summary"],
-                    outcome=data["outcome"],
-                    next_step=data["next_step"],
-                    contacts=data["contacts"],
-                    users=data["users"],
-                    partner=data["partner"],
-                    **continuity_values(data),
-                    purpose=data["purpose"],
-                    override_reason=data["override_reason"],
-                    learned=learned_values(data, form_kwargs["attributes"]),
-                )
-            except PermissionDenied:
-                raise
-            except ApplicationError as error:
-                form.add_application_error(error)
-            else:
-                messages.success(request, f"Logged “{interaction.subject}”.")
-                return redirect(
-                    safe_next(request) or reverse("accounts:account_detail", args=[account.pk])
-                )
-        status = 400
-    else:
-        initial: dict[str, Any] = {"account": account, "users": [request.user]}
-        if contact is not None:
-            initial["contacts"] = [contact]
-        # From a thread's page: the new exchange continues it (when it is still open).
-        initial["thread"] = next(
-            (t for t in form_kwargs["threads"] if t.pk == _int_param(request, "thread")), None
-        )
-        form = InteractionForm(initial=initial, **form_kwargs)
-    context = {
-        "form": form,
-        "account": account,
-        "organisation": account.customer or account,
-        "commitment_rows": continuity_rows(form),
-        "learned_rows": learned_rows(form),
-        "next": safe_next(request),
-        "cancel_url": safe_next(request) or reverse("accounts:account_detail", args=[account.pk]),
-    }
-    return render(request, "interactions/interaction_form.html", context, status=status)
+# --- correcting (logging, which records what was learned, is memory's page) -------------
 
 
 @login_required
@@ -421,58 +318,6 @@ def account_left_off(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "by_unit": selectors.where_we_left_off_by_unit(user=request.user, account=account),
     }
     return render(request, "interactions/left_off_by_unit.html", context)
-
-
-# --- capture quality (X9) -------------------------------------------------------------
-
-CAPTURE_COLUMNS = {
-    "name": lambda r: r.user.full_name.lower(),
-    "interactions": lambda r: r.interactions,
-    "outcome": lambda r: r.outcome_share or 0,
-    "next_step": lambda r: r.next_step_share or 0,
-    "facts": lambda r: r.facts_taught,
-    "reasks": lambda r: r.reasks,
-    "kept": lambda r: r.kept_share or 0,
-}
-
-
-@login_required
-@require_GET
-def scorecard_capture(request: AuthenticatedRequest) -> HttpResponse:
-    """Capture quality per employee over a period: a sortable table with small bars."""
-    if not access.can(request.user, access.Capability.USE_STAFF_TOOLS):
-        raise NotFound("scorecard not found")
-    form = CapturePeriodForm(request.GET or None)
-    if request.GET and not form.is_valid():
-        return render(
-            request, "interactions/scorecard_capture.html", {"form": form, "rows": []}, status=400
-        )
-    data = form.cleaned_data if request.GET else {}
-    today = timezone.localdate()
-    since = data.get("since") or today - timedelta(days=89)
-    until = data.get("until") or today
-    rows = selectors.capture_quality(user=request.user, since=since, until=until)
-    sort = data.get("sort") or "-interactions"
-    column = sort.lstrip("-")
-    if column not in CAPTURE_COLUMNS:
-        column, sort = "interactions", "-interactions"
-    rows.sort(key=CAPTURE_COLUMNS[column], reverse=sort.startswith("-"))
-    query = request.GET.copy()
-    query.pop("sort", None)
-    context = {
-        "form": form,
-        "rows": rows,
-        "since": since,
-        "until": until,
-        "sort": sort,
-        "sort_base": query.urlencode(),
-        "most": {
-            "interactions": max((r.interactions for r in rows), default=0) or 1,
-            "facts": max((r.facts_taught for r in rows), default=0) or 1,
-            "reasks": max((r.reasks for r in rows), default=0) or 1,
-        },
-    }
-    return render(request, "interactions/scorecard_capture.html", context)
 
 
 # --- quiet intervals (X8) -------------------------------------------------------------

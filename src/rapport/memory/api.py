@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -19,8 +20,11 @@ from rapport.core.errors import InvalidInput, NotFound
 from rapport.core.models import User
 from rapport.core.pagination import Page
 from rapport.core.schemas import Id
+from rapport.interactions import api as interaction_api
 from rapport.interactions import selectors as interaction_selectors
-from rapport.memory import selectors, services
+from rapport.interactions.models import Interaction
+from rapport.interactions.schemas import InteractionOut
+from rapport.memory import outreach, scorecards, selectors, services
 from rapport.memory.models import (
     Asking,
     Attribute,
@@ -40,6 +44,8 @@ from rapport.memory.schemas import (
     AttributeCreateIn,
     AttributeOut,
     AttributeUpdateIn,
+    CaptureFilters,
+    CaptureOut,
     ChannelName,
     ConsentIn,
     ConsentOut,
@@ -53,8 +59,10 @@ from rapport.memory.schemas import (
     FactRecordIn,
     FrequencyCapIn,
     FrequencyCapOut,
+    InteractionCreateIn,
     KnownAnswerFilters,
     KnownAnswerOut,
+    LearnedIn,
     PermissionOut,
     PermissionQuery,
     PermissionsQuery,
@@ -69,6 +77,7 @@ from rapport.memory.schemas import (
     SuggestionOut,
 )
 from rapport.memory.selectors import Permission, Profile
+from rapport.memory.services import LearnedFact
 
 router = Router(tags=["memory"])
 
@@ -496,3 +505,74 @@ def contact_permissions(request: HttpRequest, filters: Query[PermissionsQuery]) 
         {"contact_id": pk, "verdict": permissions[pk].verdict, "reasons": permissions[pk].reasons}
         for pk in dict.fromkeys(filters.contact_ids)
     ]
+
+
+# --- logging an interaction with what was learned (X3, X5) ---------------------------------
+# POST /interactions checks consent and records what was learned, so it is memory's; ninja
+# serves a path from one router, and GET /interactions is the timeline's, so the operation
+# joins the timeline's router (same path, tags and operation id as before it moved here).
+
+
+def _learned_named(user: User, learned: Sequence[LearnedIn]) -> list[LearnedFact]:
+    """The facts a log request teaches, with attributes and people resolved (errors name the row)."""
+    resolved = []
+    for index, item in enumerate(learned):
+        try:
+            attribute = selectors.attribute_get(key=item.attribute)
+        except NotFound:
+            raise InvalidInput(
+                f"Unknown attribute {item.attribute!r}.", field=f"learned.{index}.attribute"
+            ) from None
+        resolved.append(
+            LearnedFact(
+                attribute=attribute,
+                value=item.value,
+                contact=referenced(
+                    f"learned.{index}.contact_id",
+                    account_selectors.contact_get,
+                    user=user,
+                    pk=item.contact_id,
+                ),
+                account=referenced(
+                    f"learned.{index}.account_id",
+                    account_selectors.account_get,
+                    user=user,
+                    pk=item.account_id,
+                ),
+            )
+        )
+    return resolved
+
+
+@interaction_api.router.post(
+    "/interactions",
+    response={201: InteractionOut},
+    operation_id="rapport_interactions_api_interaction_log",
+)
+def interaction_log(request: HttpRequest, payload: InteractionCreateIn) -> Status[Interaction]:
+    """Put an interaction on the timeline, with the people on both sides."""
+    user = caller(request)
+    fields = interaction_api.interaction_log_arguments(user, payload)
+    learned = _learned_named(user, payload.learned)
+    with fields_renamed(**interaction_api.INTERACTION_FIELDS):
+        interaction = outreach.interaction_log_learned(actor=user, learned=learned, **fields)
+    return Status(201, interaction_selectors.interaction_get(user=user, pk=interaction.pk))
+
+
+# --- the capture-quality scorecard (X9) -------------------------------------------------
+
+
+@router.get(
+    "/scorecards/capture",
+    response=CaptureOut,
+    tags=["scorecards"],
+    operation_id="rapport_interactions_api_scorecard_capture",
+)
+def scorecard_capture(request: HttpRequest, filters: Query[CaptureFilters]) -> dict[str, Any]:
+    """Per employee: interactions logged, shares with outcome and next step, facts taught,
+    re-asks caused, commitments kept. Staff only."""
+    user = caller(request)
+    until = filters.until or timezone.localdate()
+    since = filters.since or until - timedelta(days=89)
+    rows = scorecards.capture_quality(user=user, since=since, until=until)
+    return {"since": since, "until": until, "rows": rows}

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import Any, cast
 from zoneinfo import available_timezones
 
 from django import forms
+from django.urls import reverse
+from django.utils import timezone
 
-from rapport.interactions.forms import ObjectMultipleChoiceField
+from rapport.accounts.models import Account, Contact
+from rapport.core.errors import InvalidInput
+from rapport.interactions.forms import InteractionForm, ObjectMultipleChoiceField
 from rapport.interactions.models import Channel
 from rapport.memory.models import Attribute, ConsentStatus, FactSource, Purpose, ValueType
+from rapport.memory.services import LearnedFact
 from rapport.web.kit import ObjectChoiceField
 
 # --- facts and questions (X3, X4) ------------------------------------------------------
@@ -236,3 +242,218 @@ class ConsentForm(forms.Form):
         label="How they told us",
         widget=forms.TextInput(attrs={"placeholder": "Web form, call, reply to a newsletter …"}),
     )
+
+
+# --- consent and preferences, checked when logging outbound (X5) --------------------------
+
+
+def outreach_fields() -> dict[str, forms.Field]:
+    """The logging form's purpose (checked against consent) and the override of a block."""
+    return {
+        "purpose": forms.ChoiceField(
+            required=False,
+            choices=[("", "— not said (counts as service) —"), *Purpose.choices],
+            label="Purpose",
+            help_text="Outbound contact is checked against each person's consent for it.",
+        ),
+        "override_reason": forms.CharField(
+            required=False,
+            max_length=500,
+            label="Override reason",
+            help_text="Only to log an interaction their consent or preferences block; "
+            "it is recorded as a breach.",
+        ),
+    }
+
+
+# --- what the customer taught us, recorded with the interaction (X3) ----------------------
+
+LEARNED_ROWS = 3
+# How the log form names a unit and a person (the timeline's pickers' labels).
+Labels = tuple[Callable[[Account], str], Callable[[Contact], str]]
+
+
+class ValueInput(forms.TextInput):
+    """A value box that also takes the checkboxes htmx may swap in for a multi-choice."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
+        values = [v for v in values if v not in (None, "")]
+        return values if len(values) > 1 else (values[0] if values else "")
+
+
+class LearnedValueField(forms.Field):
+    """The raw value, a string or a list; the memory service parses it by attribute type."""
+
+    widget = ValueInput
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [str(v).strip()[:500] for v in value]
+        return str(value or "").strip()[:500]
+
+
+class AboutChoiceField(forms.ChoiceField):
+    """Who or what a learned value is about: one of their people or a unit; cleans to one."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.subjects: dict[str, tuple[Account | None, Contact | None]] = {}
+
+    def set_subjects(
+        self, units: Sequence[Account], contacts: Sequence[Contact], labels: Labels
+    ) -> None:
+        """`labels` name a unit and a person as the log form's own pickers do."""
+        unit_label, contact_label = labels
+        self.subjects = {f"unit:{u.pk}": (u, None) for u in units}
+        self.subjects |= {f"contact:{c.pk}": (None, c) for c in contacts}
+        self.choices = [
+            ("", "— the unit logged —"),
+            ("Told by / about", [(f"contact:{c.pk}", contact_label(c)) for c in contacts]),
+            ("About the unit", [(f"unit:{u.pk}", unit_label(u)) for u in units]),
+        ]
+
+    def clean(self, value: Any) -> tuple[Account | None, Contact | None]:
+        value = super().clean(value)
+        return self.subjects.get(value, (None, None))
+
+
+def learned_fields(
+    *,
+    attributes: Sequence[Attribute],
+    units: Sequence[Account],
+    contacts: Sequence[Contact],
+    labels: Labels,
+) -> dict[str, forms.Field]:
+    """The logging form's "What we learned" rows: about whom, which attribute, what value."""
+    by_kind: dict[str, list[tuple[str, str]]] = {}
+    for attribute in attributes:
+        by_kind.setdefault(attribute.get_kind_display(), []).append(
+            (attribute.key, attribute.label)
+        )
+    fields: dict[str, forms.Field] = {}
+    for row in range(1, LEARNED_ROWS + 1):
+        about = AboutChoiceField(required=False, label="About")
+        about.set_subjects(units, contacts, labels)
+        attribute_field = forms.ChoiceField(
+            required=False,
+            label="What",
+            choices=[("", "— choose —"), *by_kind.items()],
+            # Choosing the attribute swaps in the input its value type needs.
+            widget=forms.Select(
+                attrs={
+                    "hx-get": f"{reverse('memory:value_field')}?name=learned_{row}_value",
+                    "hx-include": "this",
+                    "hx-target": f"#learned-value-{row}",
+                    "hx-trigger": "change",
+                }
+            ),
+        )
+        fields |= {
+            f"learned_{row}_about": about,
+            f"learned_{row}_attribute": attribute_field,
+            f"learned_{row}_value": LearnedValueField(required=False, label="Value"),
+        }
+    return fields
+
+
+def learned_rows(form: forms.Form) -> list[list[forms.BoundField]]:
+    """The "What we learned" rows' bound fields (about, attribute, value) for the template."""
+    return [
+        [form[f"learned_{row}_{name}"] for name in ("about", "attribute", "value")]
+        for row in range(1, LEARNED_ROWS + 1)
+        if f"learned_{row}_attribute" in form.fields
+    ]
+
+
+def learned_values(data: dict[str, Any], attributes: Sequence[Attribute]) -> list[LearnedFact]:
+    """interaction_log_learned's `learned` argument from the cleaned form; empty rows are skipped."""
+    by_key = {a.key: a for a in attributes}
+    learned = []
+    for row in range(1, LEARNED_ROWS + 1):
+        key = data.get(f"learned_{row}_attribute") or ""
+        value = data.get(f"learned_{row}_value")
+        if not key and not value:
+            continue
+        if not key:
+            raise InvalidInput("Choose what they told us.", field=f"learned.{row - 1}.attribute")
+        account, contact = data.get(f"learned_{row}_about") or (None, None)
+        learned.append(
+            LearnedFact(attribute=by_key[key], value=value, account=account, contact=contact)
+        )
+    return learned
+
+
+def learned_field_name(name: str) -> str:
+    """The form field for a service error's field (`learned.0.value` → `learned_1_value`)."""
+    parts = name.split(".")
+    if len(parts) == 3 and parts[0] == "learned" and parts[1].isdigit():
+        target = {"contact": "about", "account": "about", "attribute": "attribute"}
+        return f"learned_{int(parts[1]) + 1}_{target.get(parts[2], 'value')}"
+    return name
+
+
+# --- the capture-quality scorecard (X9) --------------------------------------------------
+
+
+class CapturePeriodForm(forms.Form):
+    """The capture-quality scorecard's period: the last 30, 90 or 365 days, or chosen days."""
+
+    PERIODS = [("30", "Last 30 days"), ("90", "Last 90 days"), ("365", "Last 365 days")]
+
+    period = forms.ChoiceField(
+        required=False, choices=[*PERIODS, ("custom", "Custom")], initial="90"
+    )
+    since = forms.DateField(
+        required=False, input_formats=["%Y-%m-%d"], widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        required=False, input_formats=["%Y-%m-%d"], widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sort = forms.CharField(required=False, max_length=40)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        today = timezone.localdate()
+        period = data.get("period") or "90"
+        if period == "custom":
+            since, until = data.get("since"), data.get("until")
+            if since is None:
+                self.add_error("since", "Choose the first day.")
+            if until is None:
+                self.add_error("until", "Choose the last day.")
+            if since and until and since > until:
+                self.add_error("since", "'since' is after 'until'.")
+        else:
+            data["since"] = today - timedelta(days=int(period) - 1)
+            data["until"] = today
+        data["period"] = period
+        return data
+
+
+# --- logging an interaction: the timeline's form, with consent and what we learned ---------
+
+
+class InteractionLogForm(InteractionForm):
+    """The log page's form: the timeline's fields, the purpose and override, what we learned.
+
+    The timeline's InteractionForm knows nothing of the memory (memory is the higher app);
+    logging adds memory's parts here. Editing stays the timeline's own form.
+    """
+
+    def __init__(self, *args: Any, attributes: Sequence[Attribute] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        unit_field = cast(ObjectChoiceField, self.fields["account"])
+        people_field = cast(ObjectMultipleChoiceField, self.fields["contacts"])
+        self.fields |= outreach_fields()
+        self.fields |= learned_fields(
+            attributes=attributes,
+            units=list(unit_field.objects.values()),
+            contacts=list(people_field.objects_by_key.values()),
+            # "About" names units and people as the timeline's pickers above it do.
+            labels=(unit_field.label_from, people_field.label_from),
+        )
+
+    def field_for(self, name: str) -> str:
+        """A learned row's error names its row's field (`learned.0.value` → `learned_1_value`)."""
+        return learned_field_name(super().field_for(name))

@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, BeforeValidator
 
 from rapport.accounts.schemas import AccountRef, ContactRef, Input, PageFilters
 from rapport.core.schemas import Id, JsonValue, Text, UserRef
+from rapport.interactions.schemas import Day, InteractionLogIn
 from rapport.memory.models import (
     AttributeKind,
     Fact,
@@ -403,3 +404,49 @@ class PermissionsQuery(PermissionQuery):
 
 class ContactPermissionOut(PermissionOut):
     contact_id: int
+
+
+# --- logging an interaction with what was learned (X3, X5): POST /interactions ---------
+
+
+class LearnedIn(Input):
+    """Something the customer taught us on this interaction (X3)."""
+
+    attribute: Text = Field(description="the attribute's key (see GET /attributes)")
+    value: JsonValue
+    contact_id: Id | None = Field(
+        None, description="who told us (and the subject of person-level attributes)"
+    )
+    account_id: Id | None = Field(None, description="the unit it is about; default the logged unit")
+
+
+class InteractionCreateIn(InteractionLogIn):
+    learned: list[LearnedIn] = Field([], max_length=50, description="facts learned on it")
+
+
+# --- capture quality (X9) -----------------------------------------------------------------
+
+
+class CaptureFilters(Schema):
+    since: Day | None = Field(None, description="first day (default: 89 days before until)")
+    until: Day | None = Field(None, description="last day, inclusive (default: today)")
+
+
+class CaptureRowOut(Schema):
+    user: UserRef
+    interactions: int
+    with_outcome: int
+    with_next_step: int
+    outcome_share: float | None
+    next_step_share: float | None
+    facts_taught: int
+    reasks: int
+    commitments_due: int
+    commitments_kept: int
+    kept_share: float | None
+
+
+class CaptureOut(Schema):
+    since: date
+    until: date
+    rows: list[CaptureRowOut]

@@ -23,7 +23,7 @@ from rapport.core import access
 from rapport.core.errors import Conflict, InvalidInput, NotFound
 from rapport.core.models import User
 from rapport.core.services import soft_delete, validated_save
-from rapport.interactions.models import Channel, Direction, Interaction
+from rapport.interactions.models import Channel, Interaction
 from rapport.memory.models import (
     Asking,
     Attribute,
@@ -35,14 +35,12 @@ from rapport.memory.models import (
     Fact,
     FactSource,
     FrequencyCap,
-    PreferenceBreach,
     Purpose,
     QuestionnaireLink,
     SubjectLevel,
     ValueType,
-    Verdict,
 )
-from rapport.memory.selectors import contact_permissions, effective_fact
+from rapport.memory.selectors import effective_fact
 from rapport.memory.values import display_value, parse_value
 
 # What the customer tells us in person, with no employee of ours in between.
@@ -751,61 +749,3 @@ def consent_record(
     )
     validated_save(consent, actor=actor)
     return consent
-
-
-IMPORTED_OVERRIDE = "Imported: a record of what already happened."
-
-
-def outreach_check(
-    *,
-    actor: User,
-    interaction: Interaction,
-    contacts: Sequence[Contact],
-    override_reason: str = "",
-) -> list[PreferenceBreach]:
-    """Check a logged interaction against each person's consent and preferences.
-
-    Only outbound interactions are checked. A block stops the log (Conflict on
-    `contacts`, naming every reason) unless an override reason is given or the
-    interaction is imported (it has an external id); a block let through and every
-    warning are recorded as breaches. Runs inside the caller's
-    transaction, so a refused log leaves nothing behind.
-    """
-    purpose = interaction.purpose
-    if purpose and purpose not in Purpose.values:
-        raise InvalidInput(f"Unknown purpose {purpose!r}.", field="purpose")
-    override_reason = (override_reason or "").strip()
-    if interaction.direction != Direction.OUTBOUND or not contacts:
-        return []
-    people = list(dict.fromkeys(contacts))
-    permissions = contact_permissions(
-        contacts=people,
-        channel=interaction.channel,
-        purpose=purpose,
-        at=interaction.occurred_at,
-        exclude_interaction_id=interaction.pk,
-    )
-    blocked = [c for c in people if permissions[c.pk].is_blocked]
-    if interaction.external_id and not override_reason:
-        # An imported message is a record of what already happened: keep it, and the breach.
-        override_reason = IMPORTED_OVERRIDE
-    if blocked and not override_reason:
-        reasons = [f"{c.full_name}: {r}" for c in blocked for r in permissions[c.pk].reasons]
-        raise Conflict(
-            f"{reasons[0]} Give an override reason to log it anyway.",
-            errors={"contacts": reasons},
-        )
-    breaches = [
-        PreferenceBreach(
-            customer_id=interaction.customer_id,
-            contact=c,
-            interaction=interaction,
-            verdict=permissions[c.pk].verdict,
-            reasons=permissions[c.pk].reasons,
-            override_reason=override_reason if permissions[c.pk].is_blocked else "",
-            recorded_by=actor,
-        )
-        for c in people
-        if permissions[c.pk].verdict != Verdict.ALLOW
-    ]
-    return PreferenceBreach.objects.bulk_create(breaches)

@@ -48,3 +48,13 @@ urlpatterns: list = [
         name="contact_permission_check",
     ),
 ]
+
+# Memory's pages that keep their place among the timeline's: logging an interaction (it
+# checks consent and records what was learned) and the capture scorecard (it counts facts
+# taught). interactions cannot import memory, so rapport/urls.py includes these under the
+# `interactions` namespace: the addresses and names stay interactions:interaction_create
+# and interactions:scorecard_capture.
+timeline_urlpatterns = [
+    path("interactions/new/", views.interaction_create, name="interaction_create"),
+    path("scorecards/capture/", views.scorecard_capture, name="scorecard_capture"),
+]

@@ -1,4 +1,5 @@
-"""Pages of the learning memory: profiles, facts, questions, questionnaires, preferences."""
+"""Pages of the learning memory: profiles, facts, questions, questionnaires, preferences,
+logging an interaction with what was learned, and the capture-quality scorecard."""
 
 from __future__ import annotations
 
@@ -23,17 +24,26 @@ from rapport.core import access
 from rapport.core.errors import ApplicationError, InvalidInput, NotFound, PermissionDenied
 from rapport.core.requests import AuthenticatedRequest, safe_next
 from rapport.interactions import selectors as interaction_selectors
+from rapport.interactions.forms import (
+    OrganisationSearchForm,
+    continuity_rows,
+    continuity_values,
+)
 from rapport.interactions.models import Channel, Direction
-from rapport.memory import selectors, services
+from rapport.memory import outreach, scorecards, selectors, services
 from rapport.memory.forms import (
     AskForm,
+    CapturePeriodForm,
     ConsentForm,
     FactForm,
     FrequencyCapForm,
+    InteractionLogForm,
     PreferenceForm,
     QuestionnaireAnswerForm,
     QuestionnaireForm,
     ResolveForm,
+    learned_rows,
+    learned_values,
     value_field,
 )
 from rapport.memory.models import Attribute, Purpose
@@ -582,3 +592,166 @@ def contact_card(request: AuthenticatedRequest, contact: Contact) -> dict[str, A
         "consent_form": ConsentForm(prefix="consent"),
         **_what_we_know_card(request, contact=contact),
     }
+
+
+# --- logging an interaction with what was learned (X3, X5) ---------------------------------
+
+
+def _chosen_first(objects: list[Any], chosen: Any) -> list[Any]:
+    """The pickers' list with the pre-selected person on top, where it is seen."""
+    return sorted(objects, key=lambda o: chosen is None or o.pk != chosen.pk)
+
+
+def _organisation_picker(request: AuthenticatedRequest) -> HttpResponse:
+    """Logging starts from an organisation: offer a search when none was given."""
+    form = OrganisationSearchForm(request.GET)
+    q = form.data.get("q", "").strip()
+    page = account_selectors.account_list(user=request.user, q=q, roots_only=True, limit=30)
+    return render(
+        request,
+        "interactions/organisation_pick.html",
+        {"form": form, "organisations": page.items, "more": page.next_cursor is not None, "q": q},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def interaction_create(request: AuthenticatedRequest) -> HttpResponse:
+    """Log an interaction with an organisation unit and the people on both sides.
+
+    The timeline's page, at its address (interactions:interaction_create, composed in
+    rapport/urls.py), but memory's: it checks consent and records what was learned.
+    """
+    access.ensure_can_write(request.user)
+    account_pk = id_param(request.GET.get("account", ""), "account")
+    if account_pk is None:
+        return _organisation_picker(request)
+    account = account_selectors.account_get(user=request.user, pk=account_pk)
+    contact_pk = id_param(request.GET.get("contact", ""), "contact")
+    contact = (
+        account_selectors.contact_get(user=request.user, pk=contact_pk) if contact_pk else None
+    )
+    form_kwargs: dict[str, Any] = {
+        "units": account_selectors.units_for_select(user=request.user, account=account),
+        "contacts": _chosen_first(
+            account_selectors.contact_choices(user=request.user, account=account), contact
+        ),
+        "colleagues": _chosen_first(
+            interaction_selectors.colleague_choices(user=request.user), request.user
+        ),
+        "partners": list(account_selectors.partner_choices(user=request.user)),
+        "threads": interaction_selectors.open_threads_for_picker(
+            user=request.user, account=account
+        ),
+        "attributes": selectors.attribute_list(),
+    }
+    status = 200
+    if request.method == "POST":
+        form = InteractionLogForm(request.POST, **form_kwargs)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                interaction = outreach.interaction_log_learned(
+                    actor=request.user,
+                    account=data["account"],
+                    channel=data["channel"],
+                    direction=data["direction"],
+                    occurred_at=data["occurred_at"],
+                    subject=data["subject"],
+                    summary=data["summary"],
+                    outcome=data["outcome"],
+                    next_step=data["next_step"],
+                    contacts=data["contacts"],
+                    users=data["users"],
+                    partner=data["partner"],
+                    **continuity_values(data),
+                    purpose=data["purpose"],
+                    override_reason=data["override_reason"],
+                    learned=learned_values(data, form_kwargs["attributes"]),
+                )
+            except PermissionDenied:
+                raise
+            except ApplicationError as error:
+                form.add_application_error(error)
+            else:
+                messages.success(request, f"Logged “{interaction.subject}”.")
+                return redirect(
+                    safe_next(request) or reverse("accounts:account_detail", args=[account.pk])
+                )
+        status = 400
+    else:
+        initial: dict[str, Any] = {"account": account, "users": [request.user]}
+        if contact is not None:
+            initial["contacts"] = [contact]
+        # From a thread's page: the new exchange continues it (when it is still open).
+        initial["thread"] = next(
+            (
+                t
+                for t in form_kwargs["threads"]
+                if t.pk == id_param(request.GET.get("thread", ""), "thread")
+            ),
+            None,
+        )
+        form = InteractionLogForm(initial=initial, **form_kwargs)
+    context = {
+        "form": form,
+        "account": account,
+        "organisation": account.customer or account,
+        "commitment_rows": continuity_rows(form),
+        "learned_rows": learned_rows(form),
+        "next": safe_next(request),
+        "cancel_url": safe_next(request) or reverse("accounts:account_detail", args=[account.pk]),
+    }
+    return render(request, "memory/interaction_log.html", context, status=status)
+
+
+# --- capture quality (X9) -------------------------------------------------------------
+
+CAPTURE_COLUMNS = {
+    "name": lambda r: r.user.full_name.lower(),
+    "interactions": lambda r: r.interactions,
+    "outcome": lambda r: r.outcome_share or 0,
+    "next_step": lambda r: r.next_step_share or 0,
+    "facts": lambda r: r.facts_taught,
+    "reasks": lambda r: r.reasks,
+    "kept": lambda r: r.kept_share or 0,
+}
+
+
+@login_required
+@require_GET
+def scorecard_capture(request: AuthenticatedRequest) -> HttpResponse:
+    """Capture quality per employee over a period: a sortable table with small bars."""
+    if not access.can(request.user, access.Capability.USE_STAFF_TOOLS):
+        raise NotFound("scorecard not found")
+    form = CapturePeriodForm(request.GET or None)
+    if request.GET and not form.is_valid():
+        return render(
+            request, "memory/scorecard_capture.html", {"form": form, "rows": []}, status=400
+        )
+    data = form.cleaned_data if request.GET else {}
+    today = timezone.localdate()
+    since = data.get("since") or today - timedelta(days=89)
+    until = data.get("until") or today
+    rows = scorecards.capture_quality(user=request.user, since=since, until=until)
+    sort = data.get("sort") or "-interactions"
+    column = sort.lstrip("-")
+    if column not in CAPTURE_COLUMNS:
+        column, sort = "interactions", "-interactions"
+    rows.sort(key=CAPTURE_COLUMNS[column], reverse=sort.startswith("-"))
+    query = request.GET.copy()
+    query.pop("sort", None)
+    context = {
+        "form": form,
+        "rows": rows,
+        "since": since,
+        "until": until,
+        "sort": sort,
+        "sort_base": query.urlencode(),
+        "most": {
+            "interactions": max((r.interactions for r in rows), default=0) or 1,
+            "facts": max((r.facts_taught for r in rows), default=0) or 1,
+            "reasks": max((r.reasks for r in rows), default=0) or 1,
+        },
+    }
+    return render(request, "memory/scorecard_capture.html", context)

@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from rapport.core.errors import InvalidInput, NotFound
 from rapport.core.models import Role
-from rapport.interactions import selectors, services
+from rapport.interactions import services
 from rapport.interactions.models import Commitment
+from rapport.memory import scorecards
 from rapport.memory.models import Asking, Attribute, Fact
 from tests.factories import make_interaction, make_user
 
@@ -120,7 +121,7 @@ def rows_by_name(rows):
 
 def test_capture_quality_counts_each_employee_exactly(scored):
     rows = rows_by_name(
-        selectors.capture_quality(
+        scorecards.capture_quality(
             user=scored.manager, since=today() - timedelta(days=DAYS - 1), until=today()
         )
     )
@@ -139,7 +140,9 @@ def test_capture_quality_counts_each_employee_exactly(scored):
 
 def test_a_shorter_period_counts_less(scored):
     rows = rows_by_name(
-        selectors.capture_quality(user=scored.rep, since=today() - timedelta(days=1), until=today())
+        scorecards.capture_quality(
+            user=scored.rep, since=today() - timedelta(days=1), until=today()
+        )
     )
     rep = rows["Rita Rep"]
     assert (rep.interactions, rep.facts_taught, rep.reasks, rep.commitments_due) == (0, 1, 1, 1)
@@ -148,16 +151,16 @@ def test_a_shorter_period_counts_less(scored):
 def test_capture_quality_is_for_staff_only_and_checks_the_period(world):
     for user in (world.portal_acme, world.partner_user):
         with pytest.raises(NotFound):
-            selectors.capture_quality(user=user, since=today(), until=today())
+            scorecards.capture_quality(user=user, since=today(), until=today())
     with pytest.raises(InvalidInput) as error:
-        selectors.capture_quality(user=world.rep, since=today(), until=today() - timedelta(days=1))
+        scorecards.capture_quality(user=world.rep, since=today(), until=today() - timedelta(days=1))
     assert list(error.value.errors) == ["since"]
 
 
 def test_capture_quality_is_five_queries_whatever_the_number_of_people(scored):
     def count():
         with CaptureQueriesContext(connection) as queries:
-            selectors.capture_quality(
+            scorecards.capture_quality(
                 user=scored.rep, since=today() - timedelta(days=29), until=today()
             )
         return len(queries)
