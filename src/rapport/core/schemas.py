@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from ninja import Field, Schema
-from pydantic import AfterValidator
+from pydantic import AfterValidator, AwareDatetime
 
 from rapport.core import access
 from rapport.core.models import User
@@ -34,9 +34,40 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 """A row id given by the caller."""
 
 Limit = Annotated[int, Field(ge=1, le=200)]
+"""A page size."""
+
 # A fact's value as JSON carries it, whichever app takes one in (memory, interactions).
 JsonValue = str | int | float | bool | list[str] | dict[str, str]
-"""A page size."""
+
+
+_EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+_LATEST = datetime(9999, 12, 30, tzinfo=UTC)
+
+
+def _storable_moment(value: datetime) -> datetime:
+    # Both databases keep UTC; a time that cannot be expressed in UTC is bad input, and
+    # a day's margin keeps windows and cut-offs computed around it inside datetime's range.
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not _EARLIEST <= utc <= _LATEST:
+        raise ValueError("The time is out of range: use a date from year 1 to 9999.")
+    return value
+
+
+def _bounded_day(value: date) -> date:
+    # Filters turn days into time ranges; keep a day's margin inside datetime's range.
+    if not date(1, 1, 2) <= value <= date(9999, 12, 30):
+        raise ValueError("The day is out of range.")
+    return value
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_storable_moment)]
+"""Every point in time a caller gives: ISO 8601 with its time zone, storable in UTC."""
+
+Day = Annotated[date, AfterValidator(_bounded_day)]
+"""A calendar day a caller gives, with a day's margin inside what a datetime can hold."""
 
 
 class ErrorOut(Schema):

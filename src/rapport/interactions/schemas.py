@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from ninja import Field, Schema
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator
+from pydantic import BeforeValidator
 
 from rapport.accounts.schemas import AccountRef, ContactRef, Input, PageFilters, PartnerRef
-from rapport.core.schemas import Id, Text, UserRef
+from rapport.core.schemas import Day, Id, Moment, Text, UserRef
 from rapport.interactions.models import (
     Channel,
     CommitmentStatus,
@@ -24,31 +24,10 @@ from rapport.interactions.models import (
 )
 
 
-def _storable_moment(value: datetime) -> datetime:
-    # Both databases keep UTC; a time that cannot be expressed in UTC is bad input.
-    try:
-        value.astimezone(UTC)
-    except OverflowError:
-        raise ValueError("The time is out of range.") from None
-    return value
-
-
-def _bounded_day(value: date) -> date:
-    # Filters turn days into time ranges; keep a day's margin inside datetime's range.
-    if not date(1, 1, 2) <= value <= date(9999, 12, 30):
-        raise ValueError("The day is out of range.")
-    return value
-
-
 def _split_commas(value: Any) -> Any:
     items = value if isinstance(value, list) else [value]
     return [part.strip() for item in items for part in str(item).split(",") if part.strip()]
 
-
-Moment = Annotated[AwareDatetime, AfterValidator(_storable_moment)]
-"""A point in time with its time zone (ISO 8601); a naive time is refused."""
-
-Day = Annotated[date, AfterValidator(_bounded_day)]
 
 Channels = Annotated[list[Channel], BeforeValidator(_split_commas)]
 

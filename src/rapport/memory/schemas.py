@@ -6,11 +6,11 @@ from datetime import date, datetime, time
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import AwareDatetime, BeforeValidator
+from pydantic import BeforeValidator
 
 from rapport.accounts.schemas import AccountRef, ContactRef, Input, PageFilters
-from rapport.core.schemas import Id, JsonValue, Text, UserRef
-from rapport.interactions.schemas import Day, InteractionLogIn
+from rapport.core.schemas import Day, Id, JsonValue, Moment, Text, UserRef
+from rapport.interactions.schemas import InteractionLogIn
 from rapport.memory.models import (
     AttributeKind,
     Fact,
@@ -382,13 +382,13 @@ class ConsentIn(Input):
     how: Text = Field(max_length=300, description="how they told us")
     source: FactSource = FactSource.USER
     interaction_id: Id | None = None
-    recorded_at: AwareDatetime | None = Field(None, description="default now")
+    recorded_at: Moment | None = Field(None, description="default now")
 
 
 class PermissionQuery(Schema):
     channel: ChannelName
     purpose: PurposeName | Literal[""] = Field("", description="blank counts as service")
-    at: AwareDatetime | None = Field(None, description="default now")
+    at: Moment | None = Field(None, description="default now")
 
 
 class PermissionOut(Schema):

@@ -9,6 +9,7 @@ from ninja import Field, Schema
 
 from rapport.accounts.schemas import AccountRef, ContactRef, PageFilters
 from rapport.memory.schemas import AttributeOut, AttributeRef, ProfileEntryOut
+from rapport.valuation.schemas import ModelRunRef
 
 # --- needs -------------------------------------------------------------------------------
 
@@ -51,14 +52,6 @@ class NeedValueOut(Schema):
     @staticmethod
     def resolve_sources(obj: Any) -> list[Any]:
         return obj.facts
-
-
-class RunRef(Schema):
-    id: int
-    kind: str
-    model_name: str
-    model_version: str
-    finished_at: datetime | None
 
 
 class SegmentRef(Schema):
@@ -119,7 +112,7 @@ class SegmentOut(Schema):
     size: int = Field(description="members in the whole customer base")
     visible_members: int = Field(description="members you may see")
     is_current: bool
-    run: RunRef
+    run: ModelRunRef
 
     @staticmethod
     def resolve_visible_members(obj: Any) -> int:
@@ -174,7 +167,7 @@ class ConcentrationOut(Schema):
 
 
 class MigrationOut(Schema):
-    runs: list[RunRef]
+    runs: list[ModelRunRef]
     tiers: list[str]
     counts: dict[str, list[int]] = Field(description="tier → accounts per run, oldest run first")
     matrix_from: list[str] = Field(description="row labels: the tiers, then 'new'")

@@ -27,6 +27,8 @@ from rapport.resolution.schemas import (
     ContactCheckQuery,
     ContactMatchOut,
     ContactMergeIn,
+    DedupeRunIn,
+    DedupeRunOut,
     MergeOut,
     MergePageOut,
     PairDecisionIn,
@@ -34,8 +36,6 @@ from rapport.resolution.schemas import (
     PairMergeIn,
     PairOut,
     PairPageOut,
-    RunIn,
-    RunOut,
     SettingsIn,
     SettingsOut,
 )
@@ -128,8 +128,8 @@ def merge_undo(request: HttpRequest, merge_id: Id) -> MergeRecord:
     return services.merge_undo(actor=user, merge=selectors.merge_get(user=user, pk=merge_id))
 
 
-@router.post("/duplicates/runs", response={202: RunOut})
-def run_create(request: HttpRequest, payload: RunIn) -> Status[DedupeRun]:
+@router.post("/duplicates/runs", response={202: DedupeRunOut})
+def run_create(request: HttpRequest, payload: DedupeRunIn) -> Status[DedupeRun]:
     """Start a batch search over every contact or account; poll the run for progress."""
     run = services.dedupe_run_create(actor=caller(request), **payload.dict())
     dedupe_run.enqueue(run.pk)
@@ -137,7 +137,7 @@ def run_create(request: HttpRequest, payload: RunIn) -> Status[DedupeRun]:
     return Status(202, run)
 
 
-@router.get("/duplicates/runs/{run_id}", response=RunOut)
+@router.get("/duplicates/runs/{run_id}", response=DedupeRunOut)
 def run_get(request: HttpRequest, run_id: Id) -> DedupeRun:
     """A batch run's progress and counts."""
     return selectors.run_get(user=caller(request), pk=run_id)

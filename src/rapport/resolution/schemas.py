@@ -142,13 +142,13 @@ class MergePageOut(Schema):
     next_cursor: str | None
 
 
-class RunIn(Input):
+class DedupeRunIn(Input):
     kind: Literal["contact", "account"]
     threshold: Annotated[float, Field(gt=0, lt=1)] = 0.5
     auto_merge_above: Annotated[float, Field(ge=0.5, le=1)] | None = None
 
 
-class RunOut(Schema):
+class DedupeRunOut(Schema):
     id: int
     kind: str
     status: str

@@ -33,14 +33,14 @@ from rapport.valuation.schemas import (
     JudgementFilters,
     JudgementIn,
     JudgementOut,
+    ModelRunIn,
+    ModelRunOut,
     OrderLineCreateIn,
     OrderLineFilters,
     OrderLineOut,
     OrderLinePageOut,
     OrderLineUpdateIn,
     RunFilters,
-    RunIn,
-    RunOut,
     SubscriptionCancelIn,
     SubscriptionCreateIn,
     SubscriptionFilters,
@@ -357,13 +357,13 @@ def tier_list(request: HttpRequest, filters: Query[TierFilters]) -> Page[TierAss
     )
 
 
-@router.post("/runs", response={202: RunOut})
-def run_request(request: HttpRequest, payload: RunIn) -> Status[ModelRun]:
+@router.post("/runs", response={202: ModelRunOut})
+def run_request(request: HttpRequest, payload: ModelRunIn) -> Status[ModelRun]:
     """Recompute now (managers and admins): the queued run, to follow at GET /runs/{id}."""
     return Status(202, runners.run_request(actor=caller(request), kind=payload.kind))
 
 
-@router.post("/runs/{run_id}/rerun", response={202: RunOut})
+@router.post("/runs/{run_id}/rerun", response={202: ModelRunOut})
 def run_rerun(request: HttpRequest, run_id: Id) -> Status[ModelRun]:
     """Run a finished or failed run's analysis again (managers and admins): the new run."""
     user = caller(request)
@@ -371,13 +371,13 @@ def run_rerun(request: HttpRequest, run_id: Id) -> Status[ModelRun]:
     return Status(202, runners.run_rerun(actor=user, run=run))
 
 
-@router.get("/runs", response=list[RunOut])
+@router.get("/runs", response=list[ModelRunOut])
 def run_list(request: HttpRequest, filters: Query[RunFilters]) -> list[ModelRun]:
     """The latest runs of the value, tier and segment analyses, newest first (staff)."""
     return selectors.run_list(user=caller(request), kind=filters.kind or "")
 
 
-@router.get("/runs/{run_id}", response=RunOut)
+@router.get("/runs/{run_id}", response=ModelRunOut)
 def run_get(request: HttpRequest, run_id: Id) -> ModelRun:
     """One run: its model, parameters and progress (staff)."""
     return selectors.run_get(user=caller(request), pk=run_id)

@@ -14,8 +14,7 @@ from ninja import Field, Schema
 
 from rapport.accounts.schemas import AccountRef, ContactRef, Input, PageFilters
 from rapport.core import access
-from rapport.core.schemas import Id, Text, UserRef
-from rapport.interactions.schemas import Day
+from rapport.core.schemas import Day, Id, Text, UserRef
 from rapport.valuation.models import (
     BillingPeriod,
     CategoryShare,
@@ -307,7 +306,7 @@ class JudgementIn(Input):
 # --- the model results: values, shares, tiers and runs --------------------------------
 
 
-class RunOut(Schema):
+class ModelRunOut(Schema):
     id: int
     kind: str
     model_name: str
@@ -323,7 +322,7 @@ class RunOut(Schema):
     finished_at: datetime | None
 
 
-class RunRef(Schema):
+class ModelRunRef(Schema):
     id: int
     kind: str
     model_name: str
@@ -331,7 +330,7 @@ class RunRef(Schema):
     finished_at: datetime | None
 
 
-class RunIn(Input):
+class ModelRunIn(Input):
     kind: RunKind = Field(
         RunKind.VALUE,
         description="value (then tiers and needs segments, as nightly), tiers, or segments",
@@ -344,7 +343,7 @@ class RunFilters(Schema):
 
 class ValueOut(Schema):
     computed_at: datetime
-    run: RunRef
+    run: ModelRunRef
     revenue_12m: Decimal
     margin_12m: Decimal = Field(description="past margin: revenue minus cost of goods, 12 months")
     cost_to_serve_12m: Decimal
@@ -391,7 +390,7 @@ class TierOut(Schema):
     reasons: list[str]
     max_retention_spend: Decimal = Field(description="the most worth spending a year to keep")
     assigned_at: datetime
-    run: RunRef
+    run: ModelRunRef
 
     @staticmethod
     def resolve_tier_label(obj: TierAssignment) -> str:
