@@ -66,8 +66,8 @@ def _plant(world) -> None:
     from rapport.core.models import Role
     from rapport.interactions import services as interaction_services
     from rapport.interactions.models import Commitment
+    from rapport.offers.models import ProductCategory
     from rapport.valuation import services as value_services
-    from rapport.valuation.models import ProductCategory
     from tests.factories import make_contact, make_interaction, make_partner, make_user
 
     today = timezone.now().date()

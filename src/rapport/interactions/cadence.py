@@ -221,7 +221,7 @@ def cadence_queue(*, started_by: User | None = None) -> Run:
 
 def cadence_recompute(*, now: datetime | None = None, started_by: User | None = None) -> CadenceRun:
     """Relearn every organisation's rhythm here and now (a run of its own); what it did."""
-    options = {"now": now.isoformat()} if now is not None else {}
+    options: dict[str, Any] = {"now": now.isoformat()} if now is not None else {}
     run = CadenceRunner.carry_out(CadenceRunner.queue(started_by=started_by, **options))
     return CadenceRun(
         organisations=run.result["organisations"],

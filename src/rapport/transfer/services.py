@@ -7,6 +7,9 @@ rolls the transaction back, so its counts are exactly what the import would do; 
 all-or-nothing import with any bad line rolls back too, so a failed import changes
 nothing. Every line ends as created, updated, unchanged, skipped (a flagged duplicate,
 by the user's choice) or reported in the errors.
+
+E-mail and calendar files (`ingestion_start`) are carried in by the `IngestionRunner`;
+the items of their review queue are attached to an account or dismissed here.
 """
 
 from __future__ import annotations

@@ -20,8 +20,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["enqueue"]:
-            run = cadence.cadence_queue()
-            self.stdout.write(f"Queued as run {run.pk}.")
+            queued = cadence.cadence_queue()
+            self.stdout.write(f"Queued as run {queued.pk}.")
             return
         started = perf_counter()
         run = cadence.cadence_recompute()
