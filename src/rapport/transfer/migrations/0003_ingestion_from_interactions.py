@@ -157,9 +157,7 @@ class Migration(migrations.Migration):
                         "ordering": ["-occurred_at", "-id"],
                         "db_table": "interactions_ingestionitem",
                         "indexes": [
-                            models.Index(
-                                fields=["status", "-occurred_at"], name="ix_review_queue"
-                            )
+                            models.Index(fields=["status", "-occurred_at"], name="ix_review_queue")
                         ],
                     },
                 ),

@@ -26,7 +26,11 @@ def to_core(apps, schema_editor):
             finished_at=old.finished_at,
             heartbeat_at=old.finished_at or old.started_at,
         )
-        IngestionRun.objects.filter(pk=old.pk).update(run=run)
+        changes = {"run": run}
+        if old.status == "running" and not old.errors:
+            message = f"The import stopped: {LOST}"
+            changes["errors"] = [{"row": None, "field": "file", "message": message}]
+        IngestionRun.objects.filter(pk=old.pk).update(**changes)
 
 
 def from_core(apps, schema_editor):
