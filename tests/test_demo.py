@@ -420,7 +420,7 @@ def test_setup_demo_on_an_empty_database_leaves_pairs_in_the_review_queue() -> N
     # When `rapport setup-demo` runs, as `make run` does
     call_command("setup_demo", stdout=io.StringIO())
     # Then the demo is loaded and both duplicate searches ran once, with pairs to review
-    runs = DedupeRun.objects.values_list("kind", "status")
+    runs = DedupeRun.objects.values_list("kind", "run__status")
     assert sorted(runs) == [("account", "done"), ("contact", "done")]
     assert DuplicatePair.objects.filter(kind="contact", status="pending").count() >= 10
     assert DuplicatePair.objects.filter(kind="account", status="pending").exists()
