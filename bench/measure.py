@@ -45,7 +45,7 @@ def measure_ingestion(user, messages: int, seed: int) -> dict:
     from django.test.utils import CaptureQueriesContext
 
     from rapport.accounts.models import ContactIdentity
-    from rapport.interactions import services
+    from rapport.transfer import services
 
     rng = random.Random(seed)
     identities = ContactIdentity.objects.filter(kind="email")

@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from rapport.interactions.models import IngestionItem, IngestionRun, Interaction
+from rapport.interactions.models import Interaction
+from rapport.transfer.models import IngestionItem, IngestionRun
 from tests.api.conftest import BASE
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,8 @@
 """A worker that can be killed mid-run, and what the killing test asks of its database.
 
 Run as `python tests/core/killable.py STEP` with DATABASE_URL naming a database of its
-own (not the test run's): `seed`, `queue-value`, `queue-import FILE`, `worker` (carries
+own (not the test run's): `seed`, `queue-value`, `queue-import FILE`, `queue-ingestion
+FILE`, `queue-cadence`, `worker` (carries
 out the queued tasks; once a store has written its first rows it says so in the file
 $KILLABLE_SIGNAL and waits to be killed), `inspect` (the runs, as JSON, after the lazy
 sweep), `rerun RUN_ID`.
@@ -36,12 +37,13 @@ def _manager() -> User:
 
 
 def seed() -> None:
-    from tests.factories import make_account, make_user
+    from tests.factories import make_account, make_contact, make_user
 
     admin = make_user(Role.ADMIN, email="admin@example.com")
     make_user(Role.MANAGER, email="manager@example.com")
     for n in range(5):
-        make_account(admin, f"Organisation {n}")
+        account = make_account(admin, f"Organisation {n}")
+    make_contact(admin, account, email="buyer@example.org")
 
 
 def queue_value() -> None:
@@ -60,6 +62,21 @@ def queue_import(path: str) -> None:
     run = services.import_check(actor=_manager(), run=run, background=False)
     run = services.import_confirm(actor=_manager(), run=run, mode="all", background=True)
     print(run.run_id)
+
+
+def queue_ingestion(path: str) -> None:
+    from rapport.transfer import services
+
+    run = services.ingestion_start(
+        actor=_manager(), filename=Path(path).name, content=Path(path).read_bytes(), format="csv"
+    )
+    print(run.run_id)
+
+
+def queue_cadence() -> None:
+    from rapport.interactions import cadence
+
+    print(cadence.cadence_queue(started_by=_manager()).pk)
 
 
 def _pause_after_first_write() -> None:
@@ -90,6 +107,18 @@ def _pause_after_first_write() -> None:
 
     importers.AccountImporter.write = write_then_wait  # type: ignore[method-assign]
 
+    from rapport.interactions.cadence import CadenceRunner
+    from rapport.transfer.runners import IngestionRunner
+
+    for runner in (CadenceRunner, IngestionRunner):
+
+        def store_then_wait(self: Any, calculated: Any, store: Any = runner._store) -> Any:
+            summary = store(self, calculated)  # written, not committed: the kill comes first
+            wait_for_the_kill()
+            return summary
+
+        runner._store = store_then_wait  # type: ignore[method-assign]
+
 
 def worker() -> None:
     _pause_after_first_write()
@@ -98,6 +127,8 @@ def worker() -> None:
 
 def inspect() -> None:
     from rapport.accounts.models import Account
+    from rapport.interactions.models import AccountCadence, Interaction
+    from rapport.transfer.models import IngestionRun
     from rapport.valuation.models import AccountValue
 
     runs.sweep()
@@ -112,7 +143,22 @@ def inspect() -> None:
         }
         for run in Run.objects.order_by("pk")
     ]
-    print(json.dumps({"runs": out, "accounts": Account.objects.count()}))
+    ingestions = {
+        i.run_id: {"status": i.status, "errors": i.errors, "created": i.created}
+        for i in IngestionRun.objects.select_related("run")
+    }
+    for entry in out:
+        entry["ingestion"] = ingestions.get(entry["id"])
+    print(
+        json.dumps(
+            {
+                "runs": out,
+                "accounts": Account.objects.count(),
+                "interactions": Interaction.objects.count(),
+                "cadences": AccountCadence.objects.count(),
+            }
+        )
+    )
 
 
 def rerun(run_id: str) -> None:
@@ -125,6 +171,8 @@ if __name__ == "__main__":
         "seed": seed,
         "queue-value": queue_value,
         "queue-import": queue_import,
+        "queue-ingestion": queue_ingestion,
+        "queue-cadence": queue_cadence,
         "worker": worker,
         "inspect": inspect,
         "rerun": rerun,

@@ -181,3 +181,56 @@ def test_an_import_whose_worker_is_killed_fails_writes_nothing_and_reruns(proces
     [again] = [run for run in seen["runs"] if run["rerun_of"] == run_id]
     assert (again["job"], again["status"]) == ("import", "done")
     assert seen["accounts"] == before + 3
+
+
+def test_an_ingestion_whose_worker_is_killed_fails_writes_nothing_and_reruns(processes):
+    upload = processes.folder / "log.csv"
+    upload.write_text(
+        "occurred_at,channel,direction,subject,summary,from,to,external_id\n"
+        + "".join(
+            f"2026-03-0{n + 1} 10:00,call,outbound,Call {n},,manager@example.com,"
+            f"buyer@example.org,crm-{n}\n"
+            for n in range(3)
+        )
+    )
+    before = processes.inspect()["interactions"]
+    run_id = int(processes.step("queue-ingestion", str(upload)))
+
+    assert processes.kill_worker_while_it_writes() == -signal.SIGKILL
+
+    seen = processes.inspect()
+    [killed] = [run for run in seen["runs"] if run["id"] == run_id]
+    assert (killed["job"], killed["status"], killed["error"]) == (
+        "ingestion",
+        "failed",
+        WORKER_STOPPED,
+    )
+    assert killed["ingestion"]["status"] == "failed"
+    assert killed["ingestion"]["errors"][0]["message"] == f"The import stopped: {WORKER_STOPPED}"
+    assert seen["interactions"] == before  # nothing of the killed ingestion was committed
+
+    processes.step("rerun", str(run_id))
+
+    seen = processes.inspect()
+    [again] = [run for run in seen["runs"] if run["rerun_of"] == run_id]
+    assert (again["job"], again["status"]) == ("ingestion", "done")
+    assert (again["ingestion"]["created"], again["ingestion"]["errors"]) == (3, [])
+    assert seen["interactions"] == before + 3
+
+
+def test_a_cadence_recompute_whose_worker_is_killed_fails_and_reruns(processes):
+    run_id = int(processes.step("queue-cadence"))
+
+    assert processes.kill_worker_while_it_writes() == -signal.SIGKILL
+
+    [killed] = [run for run in processes.inspect()["runs"] if run["id"] == run_id]
+    assert (killed["job"], killed["status"], killed["error"]) == (
+        "cadence",
+        "failed",
+        WORKER_STOPPED,
+    )
+
+    processes.step("rerun", str(run_id))
+
+    [again] = [run for run in processes.inspect()["runs"] if run["rerun_of"] == run_id]
+    assert (again["job"], again["status"]) == ("cadence", "done")

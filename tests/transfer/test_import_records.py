@@ -9,9 +9,9 @@ import pytest
 from django.core.management import call_command
 
 from rapport.accounts.models import Contact
-from rapport.interactions.models import IngestionItem, Interaction
+from rapport.interactions.models import Interaction
 from rapport.offers.models import ProductCategory
-from rapport.transfer.models import AccountKey
+from rapport.transfer.models import AccountKey, IngestionItem
 from rapport.valuation.models import OrderLine, Subscription
 from tests.factories import make_contact
 from tests.transfer.conftest import run_import, table_counts, xlsx_bytes
@@ -69,8 +69,8 @@ def test_reimporting_interactions_adds_nothing(world):
 
     # the two interactions and the stranger's mail waiting for review: all there already
     assert (again.created, again.unchanged) == (0, 3)
-    assert {k: v for k, v in table_counts().items() if k != "interactions.IngestionRun"} == {
-        k: v for k, v in before.items() if k != "interactions.IngestionRun"
+    assert {k: v for k, v in table_counts().items() if k != "transfer.IngestionRun"} == {
+        k: v for k, v in before.items() if k != "transfer.IngestionRun"
     }
 
 

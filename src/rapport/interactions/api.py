@@ -7,8 +7,7 @@ from functools import partial
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import File, Form, Query, Router, Status
-from ninja.files import UploadedFile
+from ninja import Query, Router, Status
 
 from rapport.accounts import selectors as account_selectors
 from rapport.accounts.models import Contact
@@ -20,11 +19,9 @@ from rapport.core.models import User
 from rapport.core.pagination import Page
 from rapport.core.schemas import HistoryEntryOut
 from rapport.core.selectors import HistoryEntry, history_for
-from rapport.interactions import selectors, services
+from rapport.interactions import cadence, selectors, services
 from rapport.interactions.models import (
     Commitment,
-    IngestionItem,
-    IngestionRun,
     Interaction,
     Thread,
 )
@@ -35,10 +32,6 @@ from rapport.interactions.schemas import (
     CommitmentOut,
     CommitmentPageOut,
     CommitmentUpdateIn,
-    IngestionRunFilters,
-    IngestionRunOut,
-    IngestionRunPageOut,
-    IngestionStartIn,
     InteractionFilters,
     InteractionLogIn,
     InteractionOut,
@@ -47,10 +40,6 @@ from rapport.interactions.schemas import (
     LeftOffOut,
     QuietAlertPageOut,
     RecomputeQueuedOut,
-    ReviewAttachIn,
-    ReviewItemOut,
-    ReviewItemPageOut,
-    ReviewQueueFilters,
     ThreadCreateIn,
     ThreadDetailOut,
     ThreadFilters,
@@ -59,7 +48,6 @@ from rapport.interactions.schemas import (
     TimelineFilters,
 )
 from rapport.interactions.selectors import LeftOff, QuietAlert
-from rapport.interactions.tasks import cadence_recompute
 
 router = Router(tags=["interactions"])
 
@@ -421,75 +409,6 @@ def contact_left_off(request: HttpRequest, contact_id: int) -> LeftOff:
     return selectors.where_we_left_off(user=user, contact=contact)
 
 
-# --- ingestion (X10) ------------------------------------------------------------------
-
-
-@router.post("/ingestions", response={202: IngestionRunOut}, tags=["ingestion"])
-def ingestion_start(
-    request: HttpRequest, payload: Form[IngestionStartIn], file: File[UploadedFile]
-) -> Status[IngestionRun]:
-    """Upload a CSV, .eml, mbox or .ics file of interactions; it is imported in the background."""
-    user = caller(request)
-    run = services.ingestion_start(
-        actor=user,
-        filename=file.name or "upload",
-        content=file.read(),
-        format=payload.format,
-        dry_run=payload.dry_run,
-    )
-    return Status(202, selectors.ingestion_run_get(user=user, pk=run.pk))
-
-
-@router.get("/ingestions", response=IngestionRunPageOut, tags=["ingestion"])
-def ingestion_list(request: HttpRequest, filters: Query[IngestionRunFilters]) -> Page[IngestionRun]:
-    """Imports newest first (staff only; others see none)."""
-    return selectors.ingestion_run_list(
-        user=caller(request), cursor=filters.cursor, limit=filters.limit
-    )
-
-
-@router.get("/ingestions/{run_id}", response=IngestionRunOut, tags=["ingestion"])
-def ingestion_detail(request: HttpRequest, run_id: int) -> IngestionRun:
-    """One import: its status, progress, counts and row-level errors."""
-    return selectors.ingestion_run_get(user=caller(request), pk=run_id)
-
-
-@router.get("/ingestion-review", response=ReviewItemPageOut, tags=["ingestion"])
-def ingestion_review(
-    request: HttpRequest, filters: Query[ReviewQueueFilters]
-) -> Page[IngestionItem]:
-    """Imported messages and events that matched nobody, newest first (staff only)."""
-    return selectors.review_queue(
-        user=caller(request), status=filters.status, cursor=filters.cursor, limit=filters.limit
-    )
-
-
-@router.post("/ingestion-review/{item_id}/attach", response=ReviewItemOut, tags=["ingestion"])
-def ingestion_review_attach(
-    request: HttpRequest, item_id: int, payload: ReviewAttachIn
-) -> IngestionItem:
-    """Log a waiting item on an account, with the contacts who took part."""
-    user = caller(request)
-    item = selectors.review_item_get(user=user, pk=item_id)
-    account = referenced(
-        "account_id", account_selectors.account_get, user=user, pk=payload.account_id
-    )
-    contacts = _contacts_named(user, payload.contact_ids)
-    with fields_renamed(**INTERACTION_FIELDS):
-        services.ingestion_item_attach(actor=user, item=item, account=account, contacts=contacts)
-    return selectors.review_item_get(user=user, pk=item_id)
-
-
-@router.post("/ingestion-review/{item_id}/dismiss", response=ReviewItemOut, tags=["ingestion"])
-def ingestion_review_dismiss(request: HttpRequest, item_id: int) -> IngestionItem:
-    """Take a waiting item off the queue without logging it."""
-    user = caller(request)
-    services.ingestion_item_dismiss(
-        actor=user, item=selectors.review_item_get(user=user, pk=item_id)
-    )
-    return selectors.review_item_get(user=user, pk=item_id)
-
-
 # --- quiet intervals (X8) --------------------------------------------------------------
 
 
@@ -506,5 +425,5 @@ def quiet_alerts_recompute(request: HttpRequest) -> Status[dict[str, str]]:
     if not access.can(user, access.Capability.SEE_INTERNAL_SIDE):
         raise NotFound("alerts not found")
     access.ensure_can_write(user)
-    result = cadence_recompute.enqueue()
-    return Status(202, {"task_id": str(result.id), "status": str(result.status).lower()})
+    run = cadence.cadence_queue(started_by=user)
+    return Status(202, {"task_id": str(run.pk), "status": run.status})

@@ -1,8 +1,9 @@
 """Quiet intervals (X8): the runner that learns each organisation's rhythm of contact.
 
-It loads every two-way and inbound exchange in one ordered pass, hands the times to the
-pure model in `rapport.analytics.cadence`, and replaces the AccountCadence rows (one per
-organisation that ever talked to us), stamped with the model's name, version and run time.
+A run of the core run framework (`CadenceRunner`, job "cadence"): it loads every two-way
+and inbound exchange in one ordered pass, hands the times to the pure model in
+`rapport.analytics.cadence`, and replaces the AccountCadence rows (one per organisation
+that ever talked to us), stamped with the model's name, version and run time.
 
 Until the valuation app exists, an account's weight is a proxy for what the relationship
 is worth: its interactions in the last 365 days times (1 + the people holding a buying
@@ -15,13 +16,16 @@ from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from django.db import transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Case, Count, OuterRef, Subquery, Value, When
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from rapport.accounts.models import Account, BuyingRole, ContactStatus
 from rapport.analytics.cadence import MODEL_NAME, MODEL_VERSION, Rhythm, learn_rhythms
+from rapport.core import runs
+from rapport.core.models import Run, User
 from rapport.interactions.models import (
     AccountCadence,
     Commitment,
@@ -68,20 +72,28 @@ def _exchange_days() -> tuple[list[int], list[array], list[datetime]]:
 
 
 def _value_weights(ids: Iterable[int], now: datetime) -> dict[int, float]:
-    """Interactions in the last year times (1 + people with a buying role), per organisation."""
-    recent = dict(
+    """Interactions in the last year times (1 + people with a buying role), per organisation.
+
+    Both counts come back in one query (a UNION ALL of the two grouped counts, tagged).
+    """
+    recent = (
         Interaction.objects.filter(occurred_at__gte=now - timedelta(days=VALUE_WINDOW_DAYS))
+        .order_by()
         .values("customer_id")
-        .annotate(n=Count("id"))
-        .values_list("customer_id", "n")
+        .annotate(n=Count("id"), kind=Value(0))
+        .values_list("customer_id", "n", "kind")
     )
-    buyers = dict(
+    buyers = (
         BuyingRole.objects.filter(contact__status=ContactStatus.ACTIVE)
+        .order_by()
         .values("customer_id")
-        .annotate(n=Count("contact_id", distinct=True))
-        .values_list("customer_id", "n")
+        .annotate(n=Count("contact_id", distinct=True), kind=Value(1))
+        .values_list("customer_id", "n", "kind")
     )
-    return {pk: float(recent.get(pk, 0) * (1 + buyers.get(pk, 0))) for pk in ids}
+    counts: tuple[dict[int, int], dict[int, int]] = ({}, {})
+    for customer_id, n, kind in recent.union(buyers, all=True):
+        counts[kind][customer_id] = n
+    return {pk: float(counts[0].get(pk, 0) * (1 + counts[1].get(pk, 0))) for pk in ids}
 
 
 def _when(day: date | None) -> str:
@@ -92,28 +104,37 @@ def _suggestions(quiet: dict[int, Rhythm]) -> dict[int, str]:
     """A concrete reason to get in touch with each quiet organisation, in two queries."""
     if not quiet:
         return {}
-    promises: dict[int, tuple[str, str, date | None]] = {}
-    for customer_id, owed_by, description, due_on in (
-        Commitment.objects.filter(customer_id__in=list(quiet), status=CommitmentStatus.OPEN)
-        .order_by("customer_id", "due_on", "id")
-        .values_list("customer_id", "owed_by", "description", "due_on")
-    ):
-        # What we owe them comes first: it is the best reason to call.
-        held = promises.get(customer_id)
-        if held is None or (held[0] != Side.US and owed_by == Side.US):
-            promises[customer_id] = (owed_by, description, due_on)
+    # One query: per quiet organisation, the promise to talk about (what we owe them
+    # first, then the earliest due) and the last exchange's subject and time.
+    owed = Commitment.objects.filter(
+        customer_id=OuterRef("pk"), status=CommitmentStatus.OPEN
+    ).order_by(Case(When(owed_by=Side.US, then=Value(0)), default=Value(1)), "due_on", "id")
     latest = Interaction.objects.filter(
         customer_id=OuterRef("pk"), direction__in=EXCHANGES
     ).order_by("-occurred_at", "-id")
-    topics = {
-        pk: (subject, at)
-        for pk, subject, at in Account.objects.filter(pk__in=list(quiet))
+    promises: dict[int, tuple[str, str, date | None]] = {}
+    topics: dict[int, tuple[str | None, datetime | None]] = {}
+    for pk, owed_by, description, due_on, subject, at in (
+        Account.objects.filter(pk__in=list(quiet))
         .annotate(
+            promise_owed_by=Subquery(owed.values("owed_by")[:1]),
+            promise_description=Subquery(owed.values("description")[:1]),
+            promise_due_on=Subquery(owed.values("due_on")[:1]),
             last_subject=Subquery(latest.values("subject")[:1]),
             last_at=Subquery(latest.values("occurred_at")[:1]),
         )
-        .values_list("pk", "last_subject", "last_at")
-    }
+        .values_list(
+            "pk",
+            "promise_owed_by",
+            "promise_description",
+            "promise_due_on",
+            "last_subject",
+            "last_at",
+        )
+    ):
+        if owed_by is not None:
+            promises[pk] = (owed_by, description, due_on)
+        topics[pk] = (subject, at)
     suggestions = {}
     for pk, rhythm in quiet.items():
         promise = promises.get(pk)
@@ -131,37 +152,79 @@ def _suggestions(quiet: dict[int, Rhythm]) -> dict[int, str]:
     return suggestions
 
 
-@transaction.atomic
-def cadence_recompute(*, now: datetime | None = None) -> CadenceRun:
+class CadenceRunner(runs.Runner):
     """Relearn every organisation's rhythm and replace the AccountCadence rows."""
-    now = now or timezone.now()
-    ids, times, last = _exchange_days()
-    last_at = dict(zip(ids, last, strict=True))
-    rhythms = learn_rhythms(times, now=now.timestamp() / DAY_SECONDS)
-    by_id = dict(zip(ids, rhythms, strict=True))
-    weights = _value_weights(ids, now)
-    quiet = {pk: r for pk, r in by_id.items() if r.is_quiet}
-    suggestions = _suggestions(quiet)
-    AccountCadence.objects.all().delete()
-    AccountCadence.objects.bulk_create(
-        [
-            AccountCadence(
-                customer_id=pk,
-                model_name=MODEL_NAME,
-                model_version=MODEL_VERSION,
-                computed_at=now,
-                exchanges=r.exchanges,
-                typical_gap_days=r.typical_gap_days,
-                allowed_gap_days=r.allowed_gap_days,
-                last_exchange_at=last_at[pk],
-                quiet_since=last_at[pk] if r.is_quiet else None,
-                is_quiet=r.is_quiet,
-                overdue_days=r.overdue_days,
-                value_weight=weights[pk],
-                suggestion=suggestions.get(pk, ""),
-            )
-            for pk, r in by_id.items()
-        ],
-        batch_size=2000,
+
+    job = "cadence"
+    model_name = MODEL_NAME
+    model_version = MODEL_VERSION
+
+    @classmethod
+    def _options_of(cls, run: Run) -> dict[str, Any]:
+        # A rerun learns as of its own time, not the moment the first run was told.
+        return {k: v for k, v in super()._options_of(run).items() if k != "now"}
+
+    def beat(self, *, force: bool = False) -> None:
+        # The recompute is one quick pass: a beat between its steps only when one is due.
+        super().beat(force=False)
+
+    def _now(self) -> datetime:
+        told = self.run.parameters.get("options", {}).get("now")
+        return (parse_datetime(told) if told else None) or self.run.started_at or timezone.now()
+
+    def _load(self) -> dict[str, Any]:
+        now = self._now()
+        ids, times, last = _exchange_days()
+        return {"now": now, "ids": ids, "times": times, "last": last}
+
+    def _calculate(self, loaded: dict[str, Any]) -> dict[str, Any]:
+        rhythms = learn_rhythms(loaded["times"], now=loaded["now"].timestamp() / DAY_SECONDS)
+        return {**loaded, "by_id": dict(zip(loaded["ids"], rhythms, strict=True))}
+
+    def _store(self, calculated: dict[str, Any]) -> dict[str, Any]:
+        now, by_id = calculated["now"], calculated["by_id"]
+        last_at = dict(zip(calculated["ids"], calculated["last"], strict=True))
+        weights = _value_weights(by_id, now)
+        quiet = {pk: r for pk, r in by_id.items() if r.is_quiet}
+        suggestions = _suggestions(quiet)
+        AccountCadence.objects.all().delete()
+        AccountCadence.objects.bulk_create(
+            [
+                AccountCadence(
+                    customer_id=pk,
+                    model_name=MODEL_NAME,
+                    model_version=MODEL_VERSION,
+                    computed_at=now,
+                    exchanges=r.exchanges,
+                    typical_gap_days=r.typical_gap_days,
+                    allowed_gap_days=r.allowed_gap_days,
+                    last_exchange_at=last_at[pk],
+                    quiet_since=last_at[pk] if r.is_quiet else None,
+                    is_quiet=r.is_quiet,
+                    overdue_days=r.overdue_days,
+                    value_weight=weights[pk],
+                    suggestion=suggestions.get(pk, ""),
+                )
+                for pk, r in by_id.items()
+            ],
+            batch_size=2000,
+        )
+        return {"organisations": len(by_id), "quiet": len(quiet), "computed_at": now.isoformat()}
+
+
+def cadence_queue(*, started_by: User | None = None) -> Run:
+    """A queued recompute, left to the worker once committed (the "Recompute" button)."""
+    run = CadenceRunner.queue(started_by=started_by)
+    runs.run_enqueue(run)
+    return run
+
+
+def cadence_recompute(*, now: datetime | None = None, started_by: User | None = None) -> CadenceRun:
+    """Relearn every organisation's rhythm here and now (a run of its own); what it did."""
+    options: dict[str, Any] = {"now": now.isoformat()} if now is not None else {}
+    run = CadenceRunner.carry_out(CadenceRunner.queue(started_by=started_by, **options))
+    return CadenceRun(
+        organisations=run.result["organisations"],
+        quiet=run.result["quiet"],
+        computed_at=parse_datetime(run.result["computed_at"]) or timezone.now(),
     )
-    return CadenceRun(organisations=len(by_id), quiet=len(quiet), computed_at=now)

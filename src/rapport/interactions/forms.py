@@ -18,13 +18,12 @@ from rapport.core.models import User
 from rapport.interactions.models import (
     Channel,
     Direction,
-    IngestionFormat,
     Interaction,
     Outcome,
     Thread,
 )
 from rapport.interactions.services import CommitmentSpec
-from rapport.web.kit import ObjectChoiceField, apply_error
+from rapport.web.kit import ObjectChoiceField
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -330,51 +329,3 @@ def continuity_field_name(name: str) -> str:
     if len(parts) == 3 and parts[0] == "commitments" and parts[1].isdigit():
         return f"commitment_{int(parts[1]) + 1}_{_ROW_FIELDS.get(parts[2], 'what')}"
     return name
-
-
-# --- ingestion (X10) ------------------------------------------------------------------
-
-
-class IngestionUploadForm(forms.Form):
-    """The import page: a file of interactions, its format (or told by the file), dry run."""
-
-    file = forms.FileField(
-        label="File",
-        help_text="CSV, a single e-mail (.eml), a mailbox (mbox) or a calendar (.ics).",
-    )
-    format = forms.ChoiceField(
-        required=False,
-        choices=[("", "Tell from the file"), *IngestionFormat.choices],
-        label="Format",
-    )
-    dry_run = forms.BooleanField(
-        required=False, label="Dry run: report what would happen, write nothing"
-    )
-
-    def add_application_error(self, error: ApplicationError) -> None:
-        """Show a service's refusal next to its field."""
-        apply_error(self, error)
-
-
-class ReviewAttachForm(forms.Form):
-    """Attach a review item: the unit it happened with and their people who took part."""
-
-    account = ObjectChoiceField(label="Organisation or unit", empty_label=None)
-    contacts = ObjectMultipleChoiceField(
-        required=False,
-        label="Their people",
-        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
-    )
-
-    def __init__(
-        self, *args: Any, units: Sequence[Account], contacts: Sequence[Contact], **kwargs: Any
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        cast(ObjectChoiceField, self.fields["account"]).set_objects(units, _unit_label)
-        cast(ObjectMultipleChoiceField, self.fields["contacts"]).set_objects(
-            contacts, _contact_label
-        )
-
-    def add_application_error(self, error: ApplicationError) -> None:
-        """Show a service's refusal next to its field."""
-        apply_error(self, error)

@@ -14,10 +14,8 @@ from rapport.interactions.models import (
     Channel,
     CommitmentStatus,
     Direction,
-    IngestionFormat,
     Interaction,
     Outcome,
-    ReviewStatus,
     Side,
     Thread,
     ThreadStatus,
@@ -280,92 +278,6 @@ class ThreadDetailOut(Schema):
     thread: ThreadOut
     interactions: list[InteractionOut] = Field(description="the latest 100, newest first")
     commitments: list[CommitmentOut] = Field(description="open ones first, then by due date")
-
-
-# --- ingestion (X10) ------------------------------------------------------------------
-
-
-class IngestionStartIn(Input):
-    """The form fields sent beside the file (multipart/form-data)."""
-
-    format: IngestionFormat | None = Field(None, description="default: told by the file")
-    dry_run: bool = Field(False, description="report what would happen; write nothing")
-
-
-class IngestionErrorOut(Schema):
-    row: int | None = Field(description="CSV line (header = 1), message or event number")
-    field: str = Field(description="the column, header or property at fault; 'file' for the file")
-    message: str
-
-
-class IngestionRunOut(Schema):
-    id: int
-    format: str
-    filename: str
-    sha256: str
-    status: str = Field(description="queued, running, done or failed")
-    dry_run: bool
-    total: int = Field(description="rows, messages or events in the file")
-    processed: int = Field(description="how many have been read so far")
-    created: int = Field(description="interactions created (one per organisation named)")
-    duplicates: int = Field(description="already imported: nothing added for them")
-    queued_for_review: int = Field(description="matched nobody: waiting in the review queue")
-    errors: list[IngestionErrorOut]
-    created_by: UserRef | None
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-
-
-class IngestionRunPageOut(Schema):
-    items: list[IngestionRunOut]
-    next_cursor: str | None
-
-
-class IngestionRunFilters(PageFilters):
-    pass
-
-
-class AddressOut(Schema):
-    email: str
-    name: str
-    role: str = Field(description="from, to, cc, organizer, attendee or participant")
-
-
-class ReviewItemOut(Schema):
-    id: int
-    run_id: int
-    external_id: str
-    occurred_at: datetime | None
-    channel: str
-    subject: str
-    summary: str
-    addresses: list[AddressOut]
-    reason: str
-    status: str = Field(description="open, attached or dismissed")
-    interaction_id: int | None
-    resolved_by: UserRef | None
-    resolved_at: datetime | None
-
-    @staticmethod
-    def resolve_summary(obj: Any) -> str:
-        return str((obj.payload or {}).get("summary", ""))
-
-
-class ReviewItemPageOut(Schema):
-    items: list[ReviewItemOut]
-    next_cursor: str | None
-
-
-class ReviewQueueFilters(PageFilters):
-    status: ReviewStatus = Field(
-        ReviewStatus.OPEN, description="open (default), attached, dismissed"
-    )
-
-
-class ReviewAttachIn(Input):
-    account_id: Id = Field(description="the organisation or unit to log it on")
-    contact_ids: list[Id] = Field([], max_length=100, description="their people who took part")
 
 
 # --- quiet intervals (X8) -----------------------------------------------------------------

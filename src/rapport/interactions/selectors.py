@@ -11,9 +11,9 @@ from django.db.models import Count, F, Max, Model, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from rapport.accounts.models import Account, Contact
-from rapport.core import access
+from rapport.core import access, runs
 from rapport.core.errors import InvalidInput, NotFound
-from rapport.core.models import User
+from rapport.core.models import Run, RunStatus, User
 from rapport.core.pagination import Page, clamp_limit, decode_cursor, newest_after, page_of
 from rapport.interactions.models import (
     AccountCadence,
@@ -21,11 +21,8 @@ from rapport.interactions.models import (
     Commitment,
     CommitmentStatus,
     Direction,
-    IngestionItem,
-    IngestionRun,
     Interaction,
     Participant,
-    ReviewStatus,
     Side,
     Thread,
     ThreadStatus,
@@ -566,80 +563,6 @@ def where_we_left_off_by_unit(*, user: User, account: Account) -> LeftOffByUnit:
     return LeftOffByUnit(sections=busy, quiet_units=len(sections) - len(busy), truncated=truncated)
 
 
-# --- ingestion (X10): runs and the review queue, for our own staff only ---------------
-
-
-def _internal(user: User) -> bool:
-    """Ingestion is an internal tool; review items hold data of no known owner."""
-    return access.can(user, access.Capability.USE_STAFF_TOOLS)
-
-
-def ingestion_run_list(
-    *, user: User, cursor: str | None = None, limit: int | None = None
-) -> Page[IngestionRun]:
-    """Imports newest first, for staff; nobody else sees any."""
-    limit = clamp_limit(limit, default=20)
-    if not _internal(user):
-        return Page([], None)
-    queryset = IngestionRun.objects.select_related("created_by")
-    queryset = newest_after(queryset, cursor, "created_at")
-    rows = list(queryset.order_by("-created_at", "-id")[: limit + 1])
-    return page_of(rows, limit, lambda r: [r.created_at, r.id])
-
-
-def ingestion_run_get(*, user: User, pk: int) -> IngestionRun:
-    """One import with its counts and errors, for staff."""
-    if not _internal(user):
-        raise NotFound("ingestion run not found")
-    run = IngestionRun.objects.select_related("created_by").filter(pk=pk).first()
-    if run is None:
-        raise NotFound("ingestion run not found")
-    return run
-
-
-def review_queue(
-    *,
-    user: User,
-    status: str = ReviewStatus.OPEN,
-    cursor: str | None = None,
-    limit: int | None = None,
-) -> Page[IngestionItem]:
-    """Imported messages and events nobody could be matched to, newest first, for staff."""
-    limit = clamp_limit(limit)
-    if status not in ReviewStatus.values:
-        raise InvalidInput(f"Unknown status {status!r}.", field="status")
-    if not _internal(user):
-        return Page([], None)
-    # Ingestion always sets occurred_at (a row without a date is refused), so the
-    # (occurred_at, id) key never meets a NULL.
-    queryset = IngestionItem.objects.filter(status=status, occurred_at__isnull=False)
-    queryset = newest_after(queryset, cursor, "occurred_at")
-    queryset = queryset.select_related("run", "resolved_by", "interaction")
-    rows = list(queryset.order_by("-occurred_at", "-id")[: limit + 1])
-    return page_of(rows, limit, lambda i: [i.occurred_at, i.id])
-
-
-def review_queue_size(*, user: User) -> int:
-    """How many items wait for review (0 for anyone outside staff); one indexed count."""
-    if not _internal(user):
-        return 0
-    return IngestionItem.objects.filter(status=ReviewStatus.OPEN).count()
-
-
-def review_item_get(*, user: User, pk: int) -> IngestionItem:
-    """One item of the review queue, for staff."""
-    if not _internal(user):
-        raise NotFound("review item not found")
-    item = (
-        IngestionItem.objects.select_related("run", "resolved_by", "interaction")
-        .filter(pk=pk)
-        .first()
-    )
-    if item is None:
-        raise NotFound("review item not found")
-    return item
-
-
 # --- quiet intervals (X8) -----------------------------------------------------------------
 
 
@@ -696,6 +619,18 @@ def cadence_last_run(*, user: User) -> datetime | None:
     if not _sees_alerts(user):
         raise NotFound("alerts not found")
     return AccountCadence.objects.aggregate(last=Max("computed_at"))["last"]
+
+
+def cadence_run_state(*, user: User) -> str:
+    """The state of the latest recompute while it is queued or running ("" otherwise)."""
+    if not _sees_alerts(user):
+        raise NotFound("alerts not found")
+    latest = Run.objects.filter(job="cadence").only("status", "heartbeat_at").first()
+    if latest is None or latest.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
+        return ""
+    if latest.status == RunStatus.RUNNING and runs.sweep():
+        latest.refresh_from_db(fields=["status"])  # its worker died: it reads as failed
+    return latest.status if latest.status != RunStatus.FAILED else ""
 
 
 def learned_quiet(*, accounts: Sequence[Account]) -> dict[int, tuple[bool, datetime]]:

@@ -2,47 +2,35 @@
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from simple_history.utils import bulk_create_with_history
 
 from rapport.accounts.models import (
     Account,
     BuyingRole,
     Contact,
-    ContactIdentity,
-    IdentityKind,
     Partner,
 )
 from rapport.core import access
 from rapport.core.errors import Conflict, InvalidInput
 from rapport.core.models import User
 from rapport.core.services import soft_delete, validated_save
-from rapport.interactions import ingestion
 from rapport.interactions.models import (
     Channel,
     Commitment,
     CommitmentStatus,
     Direction,
-    IngestionFormat,
-    IngestionItem,
-    IngestionRun,
-    IngestionStatus,
     Interaction,
     Outcome,
     Participant,
-    ReviewStatus,
     Side,
     Thread,
     ThreadStatus,
@@ -592,218 +580,27 @@ def commitment_update(*, actor: User, commitment: Commitment, **changes: Any) ->
     return commitment
 
 
-# --- ingestion (X10): interactions from CSV, e-mail and calendar files ----------------
+# --- interactions brought in from files (transfer's e-mail and calendar ingestion) ----
 
-INGESTION_MAX_BYTES = 200 * 1024 * 1024
-# Keep a run's stored error list readable (and its JSON small) for a wholly broken file.
-INGESTION_MAX_ERRORS = 1000
-_INGESTION_CHUNK = 500
-
-ProgressCallback = Callable[[int, int], None]
+_IMPORT_CHUNK = 500
 
 
-def ingestion_start(
-    *,
-    actor: User,
-    filename: str,
-    content: bytes,
-    format: str | None = None,
-    dry_run: bool = False,
-    background: bool = True,
-    progress: ProgressCallback | None = None,
-) -> IngestionRun:
-    """Keep an uploaded file and import it: queued for the worker, or now (the CLI)."""
-    access.ensure_can_write(actor)
-    filename = Path(filename or "upload").name[:300] or "upload"
-    if not content:
-        raise InvalidInput("The file is empty.", field="file")
-    if len(content) > INGESTION_MAX_BYTES:
-        raise InvalidInput(
-            f"The file is larger than {INGESTION_MAX_BYTES // (1024 * 1024)} MB.", field="file"
-        )
-    if format and format not in IngestionFormat.values:
-        raise InvalidInput(
-            f"Unknown format {format!r}; use one of {', '.join(IngestionFormat.values)}.",
-            field="format",
-        )
-    format = format or ingestion.detect_format(filename, content)
-    if format is None:
-        raise InvalidInput(
-            "Cannot tell the file's format: name it .csv, .eml, .mbox or .ics, or choose one.",
-            field="format",
-        )
-    sha256 = hashlib.sha256(content).hexdigest()
-    with transaction.atomic():
-        run = IngestionRun(
-            format=format, filename=filename, sha256=sha256, dry_run=dry_run, created_by=actor
-        )
-        validated_save(run, actor=actor)
-        folder = Path(settings.VAR_DIR) / "ingestion"
-        folder.mkdir(parents=True, exist_ok=True)
-        stored = folder / f"{run.pk:06d}-{sha256[:12]}{Path(filename).suffix.lower()[:8]}"
-        stored.write_bytes(content)
-        run.stored_path = str(stored)
-        run.save(update_fields=["stored_path", "updated_at"])
-    if background:
-        from rapport.interactions.tasks import ingestion_run
+@dataclass(frozen=True)
+class ImportedInteraction:
+    """One interaction read from a file, with the organisation's unit and who took part."""
 
-        ingestion_run.enqueue(run.pk)
-        run.refresh_from_db()
-        return run
-    return ingestion_process(run=run, progress=progress)
-
-
-@dataclass
-class _Planned:
-    """What one candidate becomes: an interaction per organisation, or a review item."""
-
-    candidate: ingestion.Candidate
+    customer_id: int
+    account: Account
+    channel: str
     direction: str
-    users: list[User]
-    by_customer: dict[int, list[Contact]]
-    accounts: dict[int, Account]
-    reason: str = ""
-
-
-@dataclass
-class _Plan:
-    interactions: list[_Planned]
-    review: list[_Planned]
-    duplicates: int
-
-    @property
-    def created(self) -> int:
-        return sum(len(p.by_customer) for p in self.interactions)
-
-
-def _direction(candidate: ingestion.Candidate, ours: set[str], theirs: set[str]) -> str:
-    """From us = outbound, from them = inbound; unknown sender: inbound if sent to one of us."""
-    if candidate.direction:
-        return candidate.direction
-    sender = candidate.sender
-    if sender is None:
-        return Direction.TWO_WAY
-    if sender.email in ours:
-        return Direction.OUTBOUND
-    if sender.email in theirs:
-        return Direction.INBOUND
-    named_ours = any(a.email in ours for a in candidate.addresses)
-    return Direction.INBOUND if named_ours else Direction.OUTBOUND
-
-
-def _people_by_email(emails: list[str]) -> tuple[dict[str, User], dict[str, Contact]]:
-    """Our staff and the customers' contacts behind the addresses, in a few chunked queries."""
-    users: dict[str, User] = {}
-    contacts: dict[str, Contact] = {}
-    for start in range(0, len(emails), _INGESTION_CHUNK):
-        chunk = emails[start : start + _INGESTION_CHUNK]
-        for user in User.objects.filter(
-            email__in=chunk,
-            is_active=True,
-            role__in=access.roles_with(access.Capability.ACT_FOR_US),
-        ):
-            users[user.email.lower()] = user
-        identities = ContactIdentity.objects.filter(
-            kind=IdentityKind.EMAIL, normalized__in=chunk, contact__deleted_at__isnull=True
-        ).select_related("contact__account")
-        for identity in identities:
-            contacts.setdefault(identity.normalized, identity.contact)
-    return users, contacts
-
-
-def _shared_path(paths: set[str]) -> str:
-    """The tree path of the deepest unit above all the given units (an organisation's own)."""
-    first, last = min(paths), max(paths)
-    size = 0
-    while size < min(len(first), len(last)) and first[size] == last[size]:
-        size += 1
-    step = Account.steplen
-    return first[: max(step, size - size % step)]
-
-
-def _shared_unit(contacts: list[Contact], units: dict[str, Account]) -> Account:
-    """The deepest unit above every contact of one organisation (their own unit if they share it)."""
-    paths = {c.account.path for c in contacts}
-    if len(paths) == 1:
-        return contacts[0].account
-    return units[_shared_path(paths)]
-
-
-def _ingestion_plan(*, candidates: list[ingestion.Candidate]) -> _Plan:
-    """Match every candidate's people and decide what it becomes, counting what exists already."""
-    emails = sorted({a.email for c in candidates for a in c.addresses})
-    users, contacts = _people_by_email(emails)
-    ours = set(users)
-    theirs = {email for email in contacts if email not in ours}
-    # Units shared by contacts of different units of one organisation, fetched in one go.
-    wanted_paths: set[str] = set()
-    for candidate in candidates:
-        by_customer: dict[int, set[str]] = {}
-        for address in candidate.addresses:
-            if address.email in theirs:
-                contact = contacts[address.email]
-                by_customer.setdefault(contact.customer_id, set()).add(contact.account.path)
-        for paths in by_customer.values():
-            if len(paths) > 1:
-                wanted_paths.add(_shared_path(paths))
-    units = {a.path: a for a in Account.objects.filter(path__in=wanted_paths)}
-
-    ids = [c.external_id for c in candidates]
-    existing: set[tuple[int, str]] = set()
-    queued: set[str] = set()
-    for start in range(0, len(ids), _INGESTION_CHUNK):
-        chunk = ids[start : start + _INGESTION_CHUNK]
-        existing |= set(
-            Interaction.all_objects.filter(external_id__in=chunk).values_list(
-                "customer_id", "external_id"
-            )
-        )
-        queued |= set(
-            IngestionItem.objects.filter(external_id__in=chunk).values_list(
-                "external_id", flat=True
-            )
-        )
-
-    plan = _Plan(interactions=[], review=[], duplicates=0)
-    seen: set[str] = set()
-    for candidate in candidates:
-        if candidate.external_id in seen:  # the same message twice in one file
-            plan.duplicates += 1
-            continue
-        seen.add(candidate.external_id)
-        grouped: dict[int, list[Contact]] = {}
-        for address in candidate.addresses:
-            if address.email in theirs:
-                contact = contacts[address.email]
-                grouped.setdefault(contact.customer_id, []).append(contact)
-        planned = _Planned(
-            candidate=candidate,
-            direction=_direction(candidate, ours, theirs),
-            users=[users[a.email] for a in candidate.addresses if a.email in ours],
-            by_customer={},
-            accounts={},
-        )
-        if not grouped:
-            if candidate.external_id in queued:
-                plan.duplicates += 1
-                continue
-            strangers = [a.email for a in candidate.addresses if a.email not in ours]
-            planned.reason = (
-                f"No address matches a contact: {', '.join(strangers)}"[:300]
-                if strangers
-                else "Only our own people take part: no organisation to attach it to."
-            )
-            plan.review.append(planned)
-            continue
-        for customer_id, people in grouped.items():
-            if (customer_id, candidate.external_id) in existing:
-                plan.duplicates += 1
-                continue
-            planned.by_customer[customer_id] = people
-            planned.accounts[customer_id] = _shared_unit(people, units)
-        if planned.by_customer:
-            plan.interactions.append(planned)
-    return plan
+    occurred_at: datetime
+    subject: str
+    summary: str
+    outcome: str
+    next_step: str
+    external_id: str
+    contacts: Sequence[Contact]
+    users: Sequence[User]
 
 
 def _roll_up(*, account_ids: set[int], contact_ids: set[int]) -> None:
@@ -837,40 +634,38 @@ def _roll_up(*, account_ids: set[int], contact_ids: set[int]) -> None:
 
 
 def _chunks(ids: list[Any]) -> Iterator[list[Any]]:
-    for start in range(0, len(ids), _INGESTION_CHUNK):
-        yield ids[start : start + _INGESTION_CHUNK]
+    for start in range(0, len(ids), _IMPORT_CHUNK):
+        yield ids[start : start + _IMPORT_CHUNK]
 
 
-def _ingestion_write(*, run: IngestionRun, actor: User, plan: _Plan) -> None:
-    """Write a plan in bulk, keeping interaction_log's invariants (people, customer ids, roll-ups)."""
-    interactions: list[Interaction] = []
-    people: list[tuple[Interaction, list[Contact], list[User]]] = []
-    for planned in plan.interactions:
-        candidate = planned.candidate
-        for customer_id, contacts in planned.by_customer.items():
-            interaction = Interaction(
-                customer_id=customer_id,
-                account=planned.accounts[customer_id],
-                channel=candidate.channel,
-                direction=planned.direction,
-                occurred_at=candidate.occurred_at,
-                subject=candidate.subject,
-                summary=candidate.summary,
-                outcome=candidate.outcome,
-                next_step=candidate.next_step,
-                logged_by=actor,
-                external_id=candidate.external_id,
-            )
-            interactions.append(interaction)
-            people.append((interaction, contacts, planned.users or [actor]))
+@transaction.atomic
+def interactions_import(*, actor: User, rows: Sequence[ImportedInteraction]) -> list[Interaction]:
+    """Write many interactions in bulk, keeping interaction_log's invariants (people, roll-ups)."""
+    access.ensure_can_write(actor)
+    interactions = [
+        Interaction(
+            customer_id=row.customer_id,
+            account=row.account,
+            channel=row.channel,
+            direction=row.direction,
+            occurred_at=row.occurred_at,
+            subject=row.subject,
+            summary=row.summary,
+            outcome=row.outcome,
+            next_step=row.next_step,
+            logged_by=actor,
+            external_id=row.external_id,
+        )
+        for row in rows
+    ]
     bulk_create_with_history(
-        interactions, Interaction, batch_size=_INGESTION_CHUNK, default_user=actor
+        interactions, Interaction, batch_size=_IMPORT_CHUNK, default_user=actor
     )
     participants = []
     contact_ids: set[int] = set()
-    for interaction, contacts, users in people:
+    for interaction, row in zip(interactions, rows, strict=True):
         at = interaction.occurred_at
-        for contact in dict.fromkeys(contacts):
+        for contact in dict.fromkeys(row.contacts):
             contact_ids.add(contact.pk)
             participants.append(
                 Participant(
@@ -881,7 +676,7 @@ def _ingestion_write(*, run: IngestionRun, actor: User, plan: _Plan) -> None:
                     occurred_at=at,
                 )
             )
-        for user in dict.fromkeys(users):
+        for user in dict.fromkeys(row.users or [actor]):
             participants.append(
                 Participant(
                     interaction=interaction,
@@ -893,173 +688,4 @@ def _ingestion_write(*, run: IngestionRun, actor: User, plan: _Plan) -> None:
             )
     Participant.objects.bulk_create(participants, batch_size=1000)
     _roll_up(account_ids={i.account_id for i in interactions}, contact_ids=contact_ids)
-    IngestionItem.objects.bulk_create(
-        [
-            IngestionItem(
-                run=run,
-                external_id=p.candidate.external_id,
-                occurred_at=p.candidate.occurred_at,
-                channel=p.candidate.channel,
-                subject=p.candidate.subject,
-                addresses=[a.as_dict() for a in p.candidate.addresses],
-                payload={**p.candidate.as_payload(), "direction": p.direction},
-                reason=p.reason,
-            )
-            for p in plan.review
-        ],
-        batch_size=_INGESTION_CHUNK,
-    )
-    # A message waiting for review that now matches someone is resolved by this import.
-    first_by_id: dict[str, Interaction] = {}
-    for interaction in interactions:
-        first_by_id.setdefault(interaction.external_id, interaction)
-    ids = list(first_by_id)
-    now = timezone.now()
-    for start in range(0, len(ids), _INGESTION_CHUNK):
-        waiting = IngestionItem.objects.filter(
-            external_id__in=ids[start : start + _INGESTION_CHUNK], status=ReviewStatus.OPEN
-        )
-        for item in waiting:
-            item.status = ReviewStatus.ATTACHED
-            item.interaction = first_by_id[item.external_id]
-            item.resolved_by = actor
-            item.resolved_at = now
-            item.save(
-                update_fields=["status", "interaction", "resolved_by", "resolved_at", "updated_at"]
-            )
-
-
-def _run_finished(run: IngestionRun, *, status: str, **counts: Any) -> IngestionRun:
-    for name, value in counts.items():
-        setattr(run, name, value)
-    run.status = status
-    run.processed = run.total
-    run.finished_at = timezone.now()
-    run.save()
-    return run
-
-
-def _run_failed(run: IngestionRun, errors: Sequence[ingestion.RowError]) -> IngestionRun:
-    kept = [e.as_dict() for e in errors[:INGESTION_MAX_ERRORS]]
-    if len(errors) > INGESTION_MAX_ERRORS:
-        more = len(errors) - INGESTION_MAX_ERRORS
-        kept.append({"row": None, "field": "file", "message": f"… and {more} more errors."})
-    return _run_finished(
-        run, status=IngestionStatus.FAILED, errors=kept, created=0, queued_for_review=0
-    )
-
-
-def ingestion_process(
-    *, run: IngestionRun, progress: ProgressCallback | None = None
-) -> IngestionRun:
-    """Read a queued run's file, match its people, and write it all or (on any bad row) nothing.
-
-    Reading reports progress as it goes (outside any transaction, so pages polling the run
-    see it); the writing is one transaction with the run's final counts, so a run is done
-    and its rows are there, or it failed and nothing is.
-    """
-    if run.status != IngestionStatus.QUEUED:
-        return run  # a task delivered twice does the work once
-    actor = run.created_by
-    run.status = IngestionStatus.RUNNING
-    run.started_at = timezone.now()
-    run.save(update_fields=["status", "started_at", "updated_at"])
-
-    def report(done: int, total: int) -> None:
-        IngestionRun.objects.filter(pk=run.pk).update(processed=done, total=total)
-        if progress is not None:
-            progress(done, total)
-
-    try:
-        if actor is None or not access.can(actor, access.Capability.RUN_IMPORTS):
-            refused = "Whoever started the import may not change customer data any more."
-            return _run_failed(run, [ingestion.RowError(None, "file", refused)])
-        try:
-            parsed = ingestion.parse_file(Path(run.stored_path), run.format, progress=report)
-        except ingestion.MalformedFile as exc:
-            return _run_failed(run, [ingestion.RowError(None, "file", exc.message)])
-        except OSError as exc:
-            return _run_failed(run, [ingestion.RowError(None, "file", f"Cannot read it: {exc}")])
-        run.total = parsed.total
-        report(parsed.total, parsed.total)
-        if parsed.errors:
-            return _run_failed(run, parsed.errors)
-        if run.dry_run:
-            plan = _ingestion_plan(candidates=parsed.candidates)
-            return _run_finished(
-                run,
-                status=IngestionStatus.DONE,
-                created=plan.created,
-                duplicates=plan.duplicates,
-                queued_for_review=len(plan.review),
-            )
-        with transaction.atomic():
-            plan = _ingestion_plan(candidates=parsed.candidates)
-            _ingestion_write(run=run, actor=actor, plan=plan)
-            return _run_finished(
-                run,
-                status=IngestionStatus.DONE,
-                created=plan.created,
-                duplicates=plan.duplicates,
-                queued_for_review=len(plan.review),
-            )
-    except Exception as exc:
-        # Whatever went wrong, the run must not stay "running" for ever; the writing
-        # transaction has rolled back, so nothing of the file is stored.
-        _run_failed(run, [ingestion.RowError(None, "file", f"The import stopped: {exc}")])
-        raise
-
-
-def _staff_named(addresses: Sequence[dict[str, Any]]) -> list[User]:
-    emails = [str(a.get("email", "")).lower() for a in addresses if a.get("email")]
-    users = User.objects.filter(
-        email__in=emails, is_active=True, role__in=access.roles_with(access.Capability.ACT_FOR_US)
-    )
-    return list(users)
-
-
-@transaction.atomic
-def ingestion_item_attach(
-    *, actor: User, item: IngestionItem, account: Account, contacts: Sequence[Contact] = ()
-) -> IngestionItem:
-    """Log a message or event from the review queue on an account, with the contacts chosen."""
-    access.ensure_can_write(actor)
-    item = IngestionItem.objects.select_for_update().get(pk=item.pk)
-    if item.status != ReviewStatus.OPEN:
-        raise Conflict(f"This item is {item.get_status_display().lower()} already.", field="status")
-    payload = item.payload or {}
-    occurred_at = parse_datetime(str(payload.get("occurred_at", ""))) or item.occurred_at
-    interaction = interaction_log(
-        actor=actor,
-        account=account,
-        channel=item.channel,
-        direction=str(payload.get("direction") or Direction.INBOUND),
-        subject=item.subject or ingestion.NO_SUBJECT,
-        occurred_at=occurred_at,
-        summary=str(payload.get("summary", "")),
-        outcome=str(payload.get("outcome", "")),
-        next_step=str(payload.get("next_step", "")),
-        contacts=contacts,
-        users=_staff_named(item.addresses),
-        external_id=item.external_id,
-    )
-    item.status = ReviewStatus.ATTACHED
-    item.interaction = interaction
-    item.resolved_by = actor
-    item.resolved_at = timezone.now()
-    validated_save(item, actor=actor)
-    return item
-
-
-@transaction.atomic
-def ingestion_item_dismiss(*, actor: User, item: IngestionItem) -> IngestionItem:
-    """Take an item off the review queue without logging it (it stays, marked dismissed)."""
-    access.ensure_can_write(actor)
-    item = IngestionItem.objects.select_for_update().get(pk=item.pk)
-    if item.status != ReviewStatus.OPEN:
-        raise Conflict(f"This item is {item.get_status_display().lower()} already.", field="status")
-    item.status = ReviewStatus.DISMISSED
-    item.resolved_by = actor
-    item.resolved_at = timezone.now()
-    validated_save(item, actor=actor)
-    return item
+    return interactions

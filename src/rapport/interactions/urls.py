@@ -21,22 +21,4 @@ urlpatterns = [
     path("accounts/<int:pk>/left-off/", views.account_left_off, name="account_left_off"),
     path("alerts/quiet/", views.alerts_quiet, name="alerts_quiet"),
     path("alerts/quiet/recompute/", views.alerts_quiet_recompute, name="alerts_quiet_recompute"),
-    path("interactions/import/", views.ingestion_new, name="ingestion_new"),
-    path("interactions/import/<int:pk>/", views.ingestion_detail, name="ingestion_detail"),
-    path(
-        "interactions/import/<int:pk>/progress/",
-        views.ingestion_progress,
-        name="ingestion_progress",
-    ),
-    path("interactions/import/review/", views.ingestion_review, name="ingestion_review"),
-    path(
-        "interactions/import/review/<int:pk>/attach/",
-        views.ingestion_attach,
-        name="ingestion_attach",
-    ),
-    path(
-        "interactions/import/review/<int:pk>/dismiss/",
-        views.ingestion_dismiss,
-        name="ingestion_dismiss",
-    ),
 ]

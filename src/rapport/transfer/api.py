@@ -1,15 +1,22 @@
-"""API of import (upload, map, dry run, confirm, error report) and export of lists."""
+"""API of import (upload, map, dry run, confirm, error report), of e-mail and calendar
+ingestion with its review queue, and export of lists."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
-from rapport.core.api import caller
+from rapport.accounts import selectors as account_selectors
+from rapport.accounts.models import Contact
+from rapport.core.api import caller, fields_renamed, referenced
+from rapport.core.errors import InvalidInput
+from rapport.core.models import User
 from rapport.core.pagination import Page
 from rapport.transfer import selectors, services
-from rapport.transfer.models import ImportRun
+from rapport.transfer.models import ImportRun, IngestionItem, IngestionRun
 from rapport.transfer.schemas import (
     ExportQuery,
     ImportCheckIn,
@@ -18,6 +25,14 @@ from rapport.transfer.schemas import (
     ImportRunOut,
     ImportRunPageOut,
     ImportUploadIn,
+    IngestionRunFilters,
+    IngestionRunOut,
+    IngestionRunPageOut,
+    IngestionStartIn,
+    ReviewAttachIn,
+    ReviewItemOut,
+    ReviewItemPageOut,
+    ReviewQueueFilters,
 )
 
 router = Router(tags=["import and export"])
@@ -99,3 +114,82 @@ def export_list(
     return export_response(
         user=caller(request), name=name, query=request.GET, format=filters.format
     )
+
+
+def _contacts_named(user: User, ids: Sequence[int]) -> list[Contact]:
+    """The contacts a request names by id, in one query through core.access; any unknown is bad input."""
+    wanted = list(dict.fromkeys(ids))
+    found = account_selectors.contacts_by_ids(user=user, ids=wanted)
+    missing = [pk for pk in wanted if pk not in found]
+    if missing:
+        raise InvalidInput(f"Contact not found (id {missing[0]}).", field="contact_ids")
+    return [found[pk] for pk in wanted]
+
+
+# --- e-mail and calendar ingestion (X10) -------------------------------------------------
+
+
+@router.post("/ingestions", response={202: IngestionRunOut}, tags=["ingestion"])
+def ingestion_start(
+    request: HttpRequest, payload: Form[IngestionStartIn], file: File[UploadedFile]
+) -> Status[IngestionRun]:
+    """Upload a CSV, .eml, mbox or .ics file of interactions; it is imported in the background."""
+    user = caller(request)
+    run = services.ingestion_start(
+        actor=user,
+        filename=file.name or "upload",
+        content=file.read(),
+        format=payload.format,
+        dry_run=payload.dry_run,
+    )
+    return Status(202, selectors.ingestion_run_get(user=user, pk=run.pk))
+
+
+@router.get("/ingestions", response=IngestionRunPageOut, tags=["ingestion"])
+def ingestion_list(request: HttpRequest, filters: Query[IngestionRunFilters]) -> Page[IngestionRun]:
+    """Imports newest first (staff only; others see none)."""
+    return selectors.ingestion_run_list(
+        user=caller(request), cursor=filters.cursor, limit=filters.limit
+    )
+
+
+@router.get("/ingestions/{run_id}", response=IngestionRunOut, tags=["ingestion"])
+def ingestion_detail(request: HttpRequest, run_id: int) -> IngestionRun:
+    """One import: its status, progress, counts and row-level errors."""
+    return selectors.ingestion_run_get(user=caller(request), pk=run_id)
+
+
+@router.get("/ingestion-review", response=ReviewItemPageOut, tags=["ingestion"])
+def ingestion_review(
+    request: HttpRequest, filters: Query[ReviewQueueFilters]
+) -> Page[IngestionItem]:
+    """Imported messages and events that matched nobody, newest first (staff only)."""
+    return selectors.review_queue(
+        user=caller(request), status=filters.status, cursor=filters.cursor, limit=filters.limit
+    )
+
+
+@router.post("/ingestion-review/{item_id}/attach", response=ReviewItemOut, tags=["ingestion"])
+def ingestion_review_attach(
+    request: HttpRequest, item_id: int, payload: ReviewAttachIn
+) -> IngestionItem:
+    """Log a waiting item on an account, with the contacts who took part."""
+    user = caller(request)
+    item = selectors.review_item_get(user=user, pk=item_id)
+    account = referenced(
+        "account_id", account_selectors.account_get, user=user, pk=payload.account_id
+    )
+    contacts = _contacts_named(user, payload.contact_ids)
+    with fields_renamed(account="account_id", contacts="contact_ids"):
+        services.ingestion_item_attach(actor=user, item=item, account=account, contacts=contacts)
+    return selectors.review_item_get(user=user, pk=item_id)
+
+
+@router.post("/ingestion-review/{item_id}/dismiss", response=ReviewItemOut, tags=["ingestion"])
+def ingestion_review_dismiss(request: HttpRequest, item_id: int) -> IngestionItem:
+    """Take a waiting item off the queue without logging it."""
+    user = caller(request)
+    services.ingestion_item_dismiss(
+        actor=user, item=selectors.review_item_get(user=user, pk=item_id)
+    )
+    return selectors.review_item_get(user=user, pk=item_id)

@@ -1,6 +1,6 @@
 """`rapport import accounts|contacts|orders|subscriptions FILE`: the general import from a terminal.
 
-Registered in the `import` command's IMPORTERS (interactions/management/commands/import.py);
+Registered in the `import` command's IMPORTERS (transfer/management/commands/import.py);
 `rapport export LIST` is transfer/management/commands/export.py.
 """
 

@@ -1,10 +1,18 @@
-"""Forms of the import pages: the upload, and the choice of mode at confirmation."""
+"""Forms of the import pages: the upload, the choice of mode at confirmation, and the e-mail
+and calendar import with its review queue."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any, cast
+
 from django import forms
 
-from rapport.transfer.models import ImportKind, ImportMode
+from rapport.accounts.models import Account, Contact
+from rapport.core.errors import ApplicationError
+from rapport.interactions.forms import ObjectMultipleChoiceField
+from rapport.transfer.models import ImportKind, ImportMode, IngestionFormat
+from rapport.web.kit import ObjectChoiceField, apply_error
 
 
 class ImportUploadForm(forms.Form):
@@ -25,3 +33,60 @@ class ImportConfirmForm(forms.Form):
     skip_duplicates = forms.BooleanField(
         required=False, initial=True, label="Leave out the rows flagged as probable duplicates"
     )
+
+
+# --- e-mail and calendar ingestion (X10) -------------------------------------------------
+
+
+class IngestionUploadForm(forms.Form):
+    """The import page: a file of interactions, its format (or told by the file), dry run."""
+
+    file = forms.FileField(
+        label="File",
+        help_text="CSV, a single e-mail (.eml), a mailbox (mbox) or a calendar (.ics).",
+    )
+    format = forms.ChoiceField(
+        required=False,
+        choices=[("", "Tell from the file"), *IngestionFormat.choices],
+        label="Format",
+    )
+    dry_run = forms.BooleanField(
+        required=False, label="Dry run: report what would happen, write nothing"
+    )
+
+    def add_application_error(self, error: ApplicationError) -> None:
+        """Show a service's refusal next to its field."""
+        apply_error(self, error)
+
+
+def _contact_label(contact: Contact) -> str:
+    title = f" ({contact.title})" if contact.title else ""
+    return f"{contact.full_name}{title} · {contact.account.name}"
+
+
+def _unit_label(unit: Account) -> str:
+    return "\u2003" * (unit.depth - 1) + unit.name
+
+
+class ReviewAttachForm(forms.Form):
+    """Attach a review item: the unit it happened with and their people who took part."""
+
+    account = ObjectChoiceField(label="Organisation or unit", empty_label=None)
+    contacts = ObjectMultipleChoiceField(
+        required=False,
+        label="Their people",
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+    )
+
+    def __init__(
+        self, *args: Any, units: Sequence[Account], contacts: Sequence[Contact], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        cast(ObjectChoiceField, self.fields["account"]).set_objects(units, _unit_label)
+        cast(ObjectMultipleChoiceField, self.fields["contacts"]).set_objects(
+            contacts, _contact_label
+        )
+
+    def add_application_error(self, error: ApplicationError) -> None:
+        """Show a service's refusal next to its field."""
+        apply_error(self, error)

@@ -33,6 +33,7 @@ from rapport.core import access
 from rapport.core.errors import ApplicationError
 from rapport.core.models import User
 from rapport.core.tabular import Field, parse_decimal, split_list
+from rapport.transfer import ingestion
 from rapport.transfer.lines import (
     CHUNK,
     AccountFinder,
@@ -45,7 +46,7 @@ from rapport.transfer.lines import (
     _duplicates_of_contact,
     _guarded,
 )
-from rapport.transfer.models import AccountKey, ImportKind
+from rapport.transfer.models import AccountKey, ImportKind, IngestionStatus
 from rapport.transfer.sales_importers import OrderLineImporter, SubscriptionImporter
 
 __all__ = ["Counts", "Line", "field_labels", "importer_for"]
@@ -659,7 +660,7 @@ class ContactImporter:
 
 
 class InteractionImporter:
-    """Calls, meetings and messages, through the timeline's own ingestion (matching people by
+    """Calls, meetings and messages, through the e-mail and calendar ingestion (matching people by
     e-mail, the review queue for strangers, external ids against re-imports)."""
 
     kind = ImportKind.INTERACTIONS
@@ -713,8 +714,6 @@ class InteractionImporter:
         return buffer.getvalue().encode("utf-8"), ending
 
     def check(self, *, actor: User, lines: list[Line], progress: Progress) -> list[str]:
-        from rapport.interactions import ingestion
-
         content, ending = self._canonical(lines)
         try:
             parsed = ingestion.parse_csv(content)
@@ -730,14 +729,13 @@ class InteractionImporter:
         return []
 
     def write(self, *, actor: User, lines: list[Line], progress: Progress) -> Counts:
-        from rapport.interactions import services as interaction_services
-        from rapport.interactions.models import IngestionStatus
+        from rapport.transfer import services  # it imports this module: read when called
 
         counts = Counts()
         if not lines:
             return counts
         content, _ = self._canonical(lines)
-        run = interaction_services.ingestion_start(
+        run = services.ingestion_start(
             actor=actor, filename="import.csv", content=content, format="csv", background=False
         )
         if run.status != IngestionStatus.DONE:

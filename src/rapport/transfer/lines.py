@@ -126,7 +126,7 @@ class AccountFinder:
 
 
 def _stable_id(prefix: str, *parts: object) -> str:
-    from rapport.interactions.ingestion import stable_id
+    from rapport.transfer.ingestion import stable_id
 
     return f"{prefix}:{stable_id(*parts)[7:47]}"
 

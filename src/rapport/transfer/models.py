@@ -1,5 +1,6 @@
-"""Import runs (a file, its column mapping, dry run, mode, counts and row errors) and the
-ids other systems give our accounts."""
+"""Import runs (a file, its column mapping, dry run, mode, counts and row errors), the
+ids other systems give our accounts, and e-mail and calendar ingestion (its files and the
+review queue of what matched nobody)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from datetime import datetime
 from django.conf import settings
 from django.db import models
 
-from rapport.core.models import TimeStamped
+from rapport.core.models import RunStatus, TimeStamped
+from rapport.interactions.models import Channel
 
 
 class ImportKind(models.TextChoices):
@@ -128,3 +130,111 @@ class AccountKey(TimeStamped):
 
     def __str__(self) -> str:
         return self.external_id
+
+
+# --- e-mail and calendar ingestion (X10) ---------------------------------------------------
+
+
+class IngestionFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    EML = "eml", "E-mail file (.eml)"
+    MBOX = "mbox", "Mailbox (mbox)"
+    ICS = "ics", "Calendar (.ics)"
+
+
+# An ingestion's status is its core run's: the same four words.
+IngestionStatus = RunStatus
+
+
+class IngestionRun(TimeStamped):
+    """One file of interactions brought in: its counts and row-level errors.
+
+    Status, progress and timings are those of its core `Run` (the run framework's).
+    """
+
+    format = models.CharField(max_length=8, choices=IngestionFormat.choices)
+    filename = models.CharField(max_length=300)
+    sha256 = models.CharField(max_length=64)
+    stored_path = models.CharField(max_length=500, blank=True)
+    dry_run = models.BooleanField(default=False)
+    total = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    queued_for_review = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text="[{row, field, message}]")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    run = models.OneToOneField(
+        "core.Run",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="ingestion_run",
+        help_text="The run carrying this file in (status, progress, timings).",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.status})"
+
+    @property
+    def status(self) -> str:
+        return self.run.status if self.run is not None else RunStatus.QUEUED
+
+    def get_status_display(self) -> str:
+        return str(RunStatus(self.status).label)
+
+    @property
+    def processed(self) -> int:
+        return self.run.done if self.run is not None else 0
+
+    @property
+    def started_at(self) -> datetime | None:
+        return self.run.started_at if self.run is not None else None
+
+    @property
+    def finished_at(self) -> datetime | None:
+        return self.run.finished_at if self.run is not None else None
+
+
+class ReviewStatus(models.TextChoices):
+    OPEN = "open", "Waiting for review"
+    ATTACHED = "attached", "Attached to an account"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class IngestionItem(TimeStamped):
+    """A message or event we could not match to a customer: kept for a person, never dropped."""
+
+    run = models.ForeignKey(IngestionRun, on_delete=models.CASCADE, related_name="items")
+    external_id = models.CharField(max_length=300, unique=True)
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    subject = models.CharField(max_length=300, blank=True)
+    addresses = models.JSONField(default=list, help_text="Every address the item names.")
+    payload = models.JSONField(default=dict, help_text="What the file said, to log it later.")
+    reason = models.CharField(max_length=300)
+    status = models.CharField(
+        max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.OPEN
+    )
+    interaction = models.ForeignKey(
+        "interactions.Interaction",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["status", "-occurred_at"], name="ix_review_queue")]
+
+    def __str__(self) -> str:
+        return self.subject or self.external_id

@@ -1,4 +1,5 @@
-"""The import runner: one dry run or import of a file, a run of the core run framework.
+"""The import runners: one dry run or import of a file of records, or one file of e-mail or
+calendar interactions, each a run of the core run framework.
 
 `_load` reads the stored file and checks every line (that is the progress the page
 shows), `_calculate` sorts the lines into those to write, skip and report, `_store`
@@ -18,9 +19,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from rapport.core import access, runs, tabular
-from rapport.core.models import Run
+from rapport.core.models import Run, RunStatus
+from rapport.transfer import ingestion
 from rapport.transfer.importers import Counts, Line, importer_for
-from rapport.transfer.models import ImportMode, ImportRun, ImportStatus
+from rapport.transfer.ingestion_plan import ingestion_plan, ingestion_write
+from rapport.transfer.models import ImportMode, ImportRun, ImportStatus, IngestionRun
 
 WORKING = (ImportStatus.CHECKING, ImportStatus.QUEUED, ImportStatus.RUNNING)
 
@@ -179,4 +182,126 @@ def import_process(*, run: ImportRun, progress: runs.Progress | None = None) -> 
         ImportRunner.carry_out(run.run, progress=progress)
     finally:
         run.refresh_from_db()
+    return run
+
+
+# --- e-mail and calendar ingestion (X10) ---------------------------------------------------
+
+# Keep a run's stored error list readable (and its JSON small) for a wholly broken file.
+INGESTION_MAX_ERRORS = 1000
+
+
+class Refused(Exception):
+    """The file cannot be imported (its row errors are stored): the run fails, nothing written."""
+
+
+def _kept_errors(errors: list[ingestion.RowError]) -> list[dict[str, Any]]:
+    kept = [e.as_dict() for e in errors[:INGESTION_MAX_ERRORS]]
+    if len(errors) > INGESTION_MAX_ERRORS:
+        more = len(errors) - INGESTION_MAX_ERRORS
+        kept.append({"row": None, "field": "file", "message": f"… and {more} more errors."})
+    return kept
+
+
+class IngestionRunner(runs.Runner):
+    """Read a file of interactions, match its people, and write it all or (on any bad row) nothing.
+
+    Reading reports progress as it goes (outside any transaction, so pages polling the run
+    see it); the writing is the run's transaction, so a run is done and its rows are there,
+    or it failed and nothing is.
+    """
+
+    job = "ingestion"
+
+    @classmethod
+    def _prepare(cls, run: Run, **options: Any) -> None:
+        IngestionRun.objects.filter(pk=options["ingestion_run"]).update(run=run)
+
+    @classmethod
+    def _lost(cls, run: Run) -> None:
+        detail = IngestionRun.objects.filter(run=run).first()
+        if detail is not None and not detail.errors:
+            message = {"row": None, "field": "file", "message": f"The import stopped: {run.error}"}
+            IngestionRun.objects.filter(pk=detail.pk).update(
+                errors=[message], created=0, queued_for_review=0
+            )
+
+    @property
+    def detail(self) -> IngestionRun:
+        return IngestionRun.objects.select_related("created_by").get(run=self.run)
+
+    def report(self, done: int, total: int | None = None) -> None:
+        super().report(done, total)
+        if total is not None:  # the file's pages show the rows read of the file's total
+            IngestionRun.objects.filter(run=self.run).update(total=total)
+
+    def execute(self) -> Run:
+        try:
+            return super().execute()
+        except Refused:
+            return self.run  # failed with its row errors stored: an outcome, not a crash
+
+    def _refuse(self, detail: IngestionRun, errors: list[ingestion.RowError]) -> Refused:
+        IngestionRun.objects.filter(pk=detail.pk).update(
+            errors=_kept_errors(errors), created=0, queued_for_review=0
+        )
+        count = len(errors)
+        return Refused(f"{count} error{'s' if count != 1 else ''} in the file; nothing written.")
+
+    def _load(self) -> ingestion.Parsed:
+        detail = self.detail
+        # A rerun starts from a clean slate: the last attempt's counts and errors go.
+        IngestionRun.objects.filter(pk=detail.pk).update(
+            errors=[], created=0, duplicates=0, queued_for_review=0
+        )
+        detail.errors = []
+        actor = detail.created_by
+        if actor is None or not access.can(actor, access.Capability.RUN_IMPORTS):
+            refused = "Whoever started the import may not change customer data any more."
+            raise self._refuse(detail, [ingestion.RowError(None, "file", refused)])
+        try:
+            parsed = ingestion.parse_file(
+                Path(detail.stored_path), detail.format, progress=self.report
+            )
+        except ingestion.MalformedFile as exc:
+            raise self._refuse(detail, [ingestion.RowError(None, "file", exc.message)]) from None
+        except OSError as exc:
+            message = f"Cannot read it: {exc}"
+            raise self._refuse(detail, [ingestion.RowError(None, "file", message)]) from None
+        self.report(parsed.total, parsed.total)
+        IngestionRun.objects.filter(pk=detail.pk).update(total=parsed.total)
+        if parsed.errors:
+            raise self._refuse(detail, list(parsed.errors))
+        return parsed
+
+    def _calculate(self, parsed: ingestion.Parsed) -> ingestion.Parsed:
+        return parsed  # matching people reads the database: it is planned in _store
+
+    def _store(self, parsed: ingestion.Parsed) -> dict[str, Any]:
+        detail = self.detail
+        plan = ingestion_plan(candidates=parsed.candidates)
+        if not detail.dry_run:
+            assert detail.created_by is not None  # checked in _load
+            ingestion_write(run=detail, actor=detail.created_by, plan=plan)
+        detail.created = plan.created
+        detail.duplicates = plan.duplicates
+        detail.queued_for_review = len(plan.review)
+        detail.save(update_fields=["created", "duplicates", "queued_for_review", "updated_at"])
+        return {
+            "created": detail.created,
+            "duplicates": detail.duplicates,
+            "queued_for_review": detail.queued_for_review,
+        }
+
+
+def ingestion_process(*, run: IngestionRun, progress: runs.Progress | None = None) -> IngestionRun:
+    """Carry out a queued ingestion here and now; the file's run as it ended."""
+    if run.run is None or run.run.status != RunStatus.QUEUED:
+        return run  # a task delivered twice does the work once
+    try:
+        IngestionRunner.carry_out(run.run, progress=progress)
+    finally:
+        run.refresh_from_db()
+        if run.run is not None:
+            run.run.refresh_from_db()
     return run

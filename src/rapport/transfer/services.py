@@ -7,23 +7,48 @@ rolls the transaction back, so its counts are exactly what the import would do; 
 all-or-nothing import with any bad line rolls back too, so a failed import changes
 nothing. Every line ends as created, updated, unchanged, skipped (a flagged duplicate,
 by the user's choice) or reported in the errors.
+
+E-mail and calendar files (`ingestion_start`) are carried in by the `IngestionRunner`;
+the items of their review queue are attached to an account or dismissed here.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
+from rapport.accounts.models import Account, Contact
 from rapport.core import access, runs, tabular
 from rapport.core.errors import Conflict, InvalidInput
 from rapport.core.models import User
 from rapport.core.services import validated_save
+from rapport.interactions.models import Direction
+from rapport.memory import outreach
+from rapport.transfer import ingestion
 from rapport.transfer.importers import importer_for
-from rapport.transfer.models import ImportKind, ImportMode, ImportRun, ImportStatus
-from rapport.transfer.runners import ImportRunner, import_process
+from rapport.transfer.models import (
+    ImportKind,
+    ImportMode,
+    ImportRun,
+    ImportStatus,
+    IngestionFormat,
+    IngestionItem,
+    IngestionRun,
+    ReviewStatus,
+)
+from rapport.transfer.runners import (
+    ImportRunner,
+    IngestionRunner,
+    import_process,
+    ingestion_process,
+)
 
 IMPORT_MAX_BYTES = 200 * 1024 * 1024
 # Files with more rows than this are checked and imported by the worker, with progress.
@@ -189,3 +214,117 @@ def error_report(*, run: ImportRun) -> bytes:
 def _padded(cells: tuple[str, ...], width: int) -> list[str]:
     """A row's cells cut or padded to the header's width."""
     return [*cells[:width], *[""] * (width - len(cells))]
+
+
+# --- e-mail and calendar ingestion (X10): interactions from CSV, .eml, mbox and .ics -----
+
+INGESTION_MAX_BYTES = 200 * 1024 * 1024
+
+
+def ingestion_start(
+    *,
+    actor: User,
+    filename: str,
+    content: bytes,
+    format: str | None = None,
+    dry_run: bool = False,
+    background: bool = True,
+    progress: runs.Progress | None = None,
+) -> IngestionRun:
+    """Keep an uploaded file and import it: queued for the worker, or now (the CLI)."""
+    access.ensure_can_write(actor)
+    filename = Path(filename or "upload").name[:300] or "upload"
+    if not content:
+        raise InvalidInput("The file is empty.", field="file")
+    if len(content) > INGESTION_MAX_BYTES:
+        raise InvalidInput(
+            f"The file is larger than {INGESTION_MAX_BYTES // (1024 * 1024)} MB.", field="file"
+        )
+    if format and format not in IngestionFormat.values:
+        raise InvalidInput(
+            f"Unknown format {format!r}; use one of {', '.join(IngestionFormat.values)}.",
+            field="format",
+        )
+    format = format or ingestion.detect_format(filename, content)
+    if format is None:
+        raise InvalidInput(
+            "Cannot tell the file's format: name it .csv, .eml, .mbox or .ics, or choose one.",
+            field="format",
+        )
+    sha256 = hashlib.sha256(content).hexdigest()
+    with transaction.atomic():
+        run = IngestionRun(
+            format=format, filename=filename, sha256=sha256, dry_run=dry_run, created_by=actor
+        )
+        validated_save(run, actor=actor)
+        folder = Path(settings.VAR_DIR) / "ingestion"
+        folder.mkdir(parents=True, exist_ok=True)
+        stored = folder / f"{run.pk:06d}-{sha256[:12]}{Path(filename).suffix.lower()[:8]}"
+        stored.write_bytes(content)
+        run.stored_path = str(stored)
+        run.save(update_fields=["stored_path", "updated_at"])
+        # The file is carried in by a run of the run framework (progress, heartbeat, rerun).
+        run.run = IngestionRunner.queue(started_by=actor, ingestion_run=run.pk)
+    if background:
+        runs.run_enqueue(run.run)
+        run.refresh_from_db()
+        run.run.refresh_from_db()
+        return run
+    return ingestion_process(run=run, progress=progress)
+
+
+def _staff_named(addresses: Sequence[dict[str, Any]]) -> list[User]:
+    emails = [str(a.get("email", "")).lower() for a in addresses if a.get("email")]
+    users = User.objects.filter(
+        email__in=emails, is_active=True, role__in=access.roles_with(access.Capability.ACT_FOR_US)
+    )
+    return list(users)
+
+
+@transaction.atomic
+def ingestion_item_attach(
+    *, actor: User, item: IngestionItem, account: Account, contacts: Sequence[Contact] = ()
+) -> IngestionItem:
+    """Log a message or event from the review queue on an account, with the contacts chosen."""
+    access.ensure_can_write(actor)
+    item = IngestionItem.objects.select_for_update().get(pk=item.pk)
+    if item.status != ReviewStatus.OPEN:
+        raise Conflict(f"This item is {item.get_status_display().lower()} already.", field="status")
+    payload = item.payload or {}
+    occurred_at = parse_datetime(str(payload.get("occurred_at", ""))) or item.occurred_at
+    # Through memory's use case, so an outbound message to someone whose consent blocks
+    # it is refused or recorded as a breach, as when it is logged by hand.
+    interaction = outreach.interaction_log_learned(
+        actor=actor,
+        account=account,
+        channel=item.channel,
+        direction=str(payload.get("direction") or Direction.INBOUND),
+        subject=item.subject or ingestion.NO_SUBJECT,
+        occurred_at=occurred_at,
+        summary=str(payload.get("summary", "")),
+        outcome=str(payload.get("outcome", "")),
+        next_step=str(payload.get("next_step", "")),
+        contacts=contacts,
+        users=_staff_named(item.addresses),
+        external_id=item.external_id,
+    )
+    item.status = ReviewStatus.ATTACHED
+    item.interaction = interaction
+    item.resolved_by = actor
+    item.resolved_at = timezone.now()
+    validated_save(item, actor=actor)
+    return item
+
+
+@transaction.atomic
+def ingestion_item_dismiss(*, actor: User, item: IngestionItem) -> IngestionItem:
+    """Take an item off the review queue without logging it (it stays, marked dismissed)."""
+    access.ensure_can_write(actor)
+    item = IngestionItem.objects.select_for_update().get(pk=item.pk)
+    if item.status != ReviewStatus.OPEN:
+        raise Conflict(f"This item is {item.get_status_display().lower()} already.", field="status")
+    item.status = ReviewStatus.DISMISSED
+    item.resolved_by = actor
+    item.resolved_at = timezone.now()
+    validated_save(item, actor=actor)
+    return item

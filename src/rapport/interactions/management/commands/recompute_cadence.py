@@ -6,7 +6,6 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from rapport.interactions import cadence
-from rapport.interactions.tasks import cadence_recompute
 
 
 class Command(BaseCommand):
@@ -21,8 +20,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["enqueue"]:
-            result = cadence_recompute.enqueue()
-            self.stdout.write(f"Queued as task {result.id}.")
+            queued = cadence.cadence_queue()
+            self.stdout.write(f"Queued as run {queued.pk}.")
             return
         started = perf_counter()
         run = cadence.cadence_recompute()

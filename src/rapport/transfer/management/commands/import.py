@@ -5,7 +5,7 @@
     rapport import accounts|contacts|orders|subscriptions FILE.csv|.xlsx [--mapping COL=FIELD]
         [--dry-run] [--mode all|good] [--errors REPORT.csv] [--keep-duplicates] [--as EMAIL]
 
-Each kind is one entry of IMPORTERS (later: accounts, contacts, orders); an importer
+Each kind is one entry of IMPORTERS (interactions here; the tables in transfer/cli.py); an importer
 gets the command (to print), the acting user, the file and the parsed options, and
 raises CommandError when the import failed, so the exit status is non-zero.
 """
@@ -21,13 +21,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rapport.core import access
 from rapport.core.errors import ApplicationError
 from rapport.core.models import User
-from rapport.interactions.models import IngestionFormat, IngestionStatus
+from rapport.transfer import services
+from rapport.transfer.cli import IMPORTERS as TABLE_IMPORTERS
+from rapport.transfer.models import IngestionFormat, IngestionStatus
 
 
 def import_interactions(command: BaseCommand, actor: User, path: Path, options: dict) -> None:
     """Interactions from CSV, .eml, mbox or .ics, run at once (no worker needed)."""
-    from rapport.interactions import services
-
     interactive = command.stdout.isatty()
 
     def progress(done: int, total: int) -> None:
@@ -67,17 +67,8 @@ def import_interactions(command: BaseCommand, actor: User, path: Path, options: 
 
 Importer = Callable[[BaseCommand, User, Path, dict], None]
 
-IMPORTERS: dict[str, Importer] = {"interactions": import_interactions}
-
-
-def _table_importers() -> dict[str, Importer]:
-    """accounts, contacts, orders and subscriptions from CSV or XLSX (rapport.transfer)."""
-    from rapport.transfer.cli import IMPORTERS as TABLE_IMPORTERS
-
-    return dict(TABLE_IMPORTERS)
-
-
-IMPORTERS.update(_table_importers())
+# accounts, contacts, orders and subscriptions come from CSV or XLSX (transfer/cli.py).
+IMPORTERS: dict[str, Importer] = {"interactions": import_interactions, **TABLE_IMPORTERS}
 
 
 class Command(BaseCommand):

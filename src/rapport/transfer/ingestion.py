@@ -3,7 +3,7 @@
 Pure parsing, no database: a file becomes candidate interactions (when, which channel,
 what about, every address named, an external id that stays the same however often the
 file is read) plus row-level errors. Matching people and writing rows is the services'
-job (`interactions.services.ingestion_process`).
+job (`transfer.runners.IngestionRunner`, with `transfer.ingestion_plan`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ from typing import Any
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from rapport.interactions.models import Channel, Direction, IngestionFormat, Outcome
+from rapport.interactions.models import Channel, Direction, Outcome
+from rapport.transfer.models import IngestionFormat
 
 SUBJECT_MAX = 300
 EXTERNAL_ID_MAX = 300
