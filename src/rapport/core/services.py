@@ -84,8 +84,10 @@ def user_create(
             role=role,
             partner=partner if role == Role.PARTNER else None,
             account=account if role == Role.PORTAL else None,
-            is_staff=role == Role.ADMIN,
-            is_superuser=role == Role.ADMIN,
+        )
+        # Django's own admin site is for those who administer Rapport.
+        user.is_staff = user.is_superuser = (
+            access.Capability.ADMINISTER in access.ROLE_CAPABILITIES.get(role, frozenset())
         )
         if password:
             user.set_password(password)
