@@ -123,3 +123,35 @@ def test_contact_needs_page(world):
         _client(world.portal_globex).get(f"/contacts/{world.acme_buyer.pk}/needs/").status_code
         == 404
     )
+
+
+def test_chart_labels_stay_readable():
+    from types import SimpleNamespace
+
+    from rapport.needs import views
+
+    categories = [
+        SimpleNamespace(
+            name="Consumables", revenue_where_wallet_known=7_000, share=0.7, rest_of_wallet=3_000
+        )
+    ]
+    bars = views.category_chart(categories)
+    rest = bars["series"][1]
+    # the share sits past the bar in dark text, not white inside a narrow bar
+    assert rest["label"]["position"] == "right"
+    assert rest["data"][0]["name"] == "70%"
+    assert "label" not in bars["series"][0]
+
+    rows = [
+        SimpleNamespace(label=label, counts=[1])
+        for label in (
+            "1. SAP integration, 24/7 support",
+            "2. Microsoft Dynamics integration",
+            "3. Workday integration, Ongoing training",
+            "Needs unknown",
+        )
+    ]
+    needs = SimpleNamespace(rows=rows, points=[], band_labels=["Top 25%"])
+    labels = views.value_needs_scatter(needs, "Predicted value")["xAxis"]["data"]
+    assert labels[0] == "1. SAP\nintegration, 2…"
+    assert all(len(line) <= 16 for label in labels for line in label.split("\n"))

@@ -491,3 +491,15 @@ def test_a_run_dated_in_the_past_sees_the_base_as_it_was_then(base):
     assert acme.lifetime_margin == Decimal("1000.00")
     # and no interaction or discount fell in that 12-month window
     assert acme.cost_to_serve_12m == Decimal("0.00")
+
+
+def test_a_run_computed_as_of_a_past_moment_is_dated_then(world):
+    as_of = timezone.now() - timedelta(days=182)
+
+    run = runners.tiers_recompute(now=as_of)
+    today = runners.tiers_recompute()
+
+    run.run.refresh_from_db()
+    assert run.finished_at == as_of
+    assert run.started_at == as_of
+    assert today.finished_at.date() == timezone.localdate()

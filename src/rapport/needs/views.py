@@ -3,6 +3,7 @@ and an account's needs."""
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -138,7 +139,7 @@ def category_chart(categories: list[pictures.CategoryTotal]) -> dict[str, Any]:
     return {
         "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
         "legend": {"bottom": 0},
-        "grid": {**GRID, "left": 16, "bottom": 56},
+        "grid": {**GRID, "left": 16, "bottom": 56, "right": 48},
         "xAxis": {"type": "value"},
         "yAxis": {"type": "category", "data": names, "inverse": True},
         "series": [
@@ -148,20 +149,25 @@ def category_chart(categories: list[pictures.CategoryTotal]) -> dict[str, Any]:
                 "stack": "wallet",
                 "data": ours,
                 "itemStyle": {"color": "#4f46e5", "borderRadius": 0},
-                "label": {
-                    "show": True,
-                    "position": "insideLeft",
-                    "formatter": "{b}",
-                    "color": "#fff",
-                },
                 "barMaxWidth": 28,
             },
             {
                 "type": "bar",
                 "name": "Rest of their wallet",
                 "stack": "wallet",
-                "data": [round(c.rest_of_wallet) for c in categories],
+                # The share sits past the end of the whole bar in dark text: inside a
+                # narrow "ours" bar it was cut, and white on the light rest unreadable.
+                "data": [
+                    {"value": round(c.rest_of_wallet), "name": _percent(c.share)}
+                    for c in categories
+                ],
                 "itemStyle": {"color": "#cbd5e1", "borderRadius": 0},
+                "label": {
+                    "show": True,
+                    "position": "right",
+                    "formatter": "{b}",
+                    "color": "#334155",
+                },
                 "barMaxWidth": 28,
             },
         ],
@@ -256,6 +262,8 @@ def value_needs_matrix_chart(v: pictures.ValueByNeeds) -> dict[str, Any]:
             "orient": "horizontal",
             "left": "center",
             "bottom": 0,
+            # the legend's ends say what the colours count
+            "text": [f"{max(highest, 1)} accounts", "0"],
             "inRange": {"color": ["#f1f5f9", "#818cf8", "#312e81"]},
         },
         "series": [
@@ -267,6 +275,12 @@ def value_needs_matrix_chart(v: pictures.ValueByNeeds) -> dict[str, Any]:
             }
         ],
     }
+
+
+def _wrapped(label: str, width: int) -> str:
+    """A label broken onto lines of about `width` characters, at most three."""
+    lines = textwrap.wrap(label, width) or [label]
+    return "\n".join(lines[:2] + ([_short(" ".join(lines[2:]), width)] if lines[2:] else []))
 
 
 def _short(label: str, size: int = 42) -> str:
@@ -302,13 +316,15 @@ def value_needs_scatter(v: pictures.ValueByNeeds, measure_label: str) -> dict[st
         )
     return {
         "tooltip": {"trigger": "item", "formatter": "{b}"},
-        "grid": {**GRID, "bottom": 24},
+        "grid": {**GRID, "bottom": 48},
         "xAxis": {
             "type": "category",
-            "data": rows,
+            # Several segments share a half-width chart: each name wraps onto lines of
+            # its own column's width rather than running into its neighbours.
+            "data": [_wrapped(row, max(8, 64 // max(len(rows), 1))) for row in rows],
             "jitter": 40,
             "jitterOverlap": False,
-            "axisLabel": {"interval": 0, "width": 150, "overflow": "truncate"},
+            "axisLabel": {"interval": 0, "lineHeight": 14},
         },
         "yAxis": {"type": "value", "name": measure_label, "scale": False},
         "series": series,

@@ -115,6 +115,15 @@ class Analysis(runs.Runner):
     ) -> None:
         super().__init__(run, progress=progress)
         self.now = now or timezone.now()
+        # A run computed "as of" a given moment (the demo's history, a backfill) is dated
+        # then, so tier migration and value history show it where it belongs.
+        self.stamped = now is not None
+
+    def _start_time(self) -> datetime:
+        return self.now if self.stamped else timezone.now()
+
+    def _finish_time(self) -> datetime:
+        return self.now if self.stamped else timezone.now()
 
     @classmethod
     def _prepare(cls, run: Run, **options: Any) -> None:
