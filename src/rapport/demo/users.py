@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rapport.core import access
 from rapport.core.models import Role, User
 from rapport.demo.names import password_hash
 from rapport.demo.sizes import DEMO_DOMAIN, DEMO_PASSWORD
@@ -47,7 +48,9 @@ class UsersMixin(DemoState):
                 created += 1
             user.full_name, user.role, user.password = full_name, user_role, pw
             user.is_active = True
-            user.is_staff = user.is_superuser = user_role == Role.ADMIN
+            user.is_staff = user.is_superuser = access.Capability.ADMINISTER in (
+                access.ROLE_CAPABILITIES.get(user_role, frozenset())
+            )
             user.partner = user.account = None
             user.save()
             if user_role == Role.MANAGER:
