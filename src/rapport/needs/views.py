@@ -3,7 +3,6 @@ and an account's needs."""
 
 from __future__ import annotations
 
-import textwrap
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -262,8 +261,6 @@ def value_needs_matrix_chart(v: pictures.ValueByNeeds) -> dict[str, Any]:
             "orient": "horizontal",
             "left": "center",
             "bottom": 0,
-            # the legend's ends say what the colours count
-            "text": [f"{max(highest, 1)} accounts", "0"],
             "inRange": {"color": ["#f1f5f9", "#818cf8", "#312e81"]},
         },
         "series": [
@@ -275,12 +272,6 @@ def value_needs_matrix_chart(v: pictures.ValueByNeeds) -> dict[str, Any]:
             }
         ],
     }
-
-
-def _wrapped(label: str, width: int) -> str:
-    """A label broken onto lines of about `width` characters, at most three."""
-    lines = textwrap.wrap(label, width) or [label]
-    return "\n".join(lines[:2] + ([_short(" ".join(lines[2:]), width)] if lines[2:] else []))
 
 
 def _short(label: str, size: int = 42) -> str:
@@ -316,15 +307,19 @@ def value_needs_scatter(v: pictures.ValueByNeeds, measure_label: str) -> dict[st
         )
     return {
         "tooltip": {"trigger": "item", "formatter": "{b}"},
-        "grid": {**GRID, "bottom": 48},
+        "grid": {**GRID, "bottom": 24},
         "xAxis": {
             "type": "category",
-            # Several segments share a half-width chart: each name wraps onto lines of
-            # its own column's width rather than running into its neighbours.
-            "data": [_wrapped(row, max(8, 64 // max(len(rows), 1))) for row in rows],
+            # Several segments share a half-width chart: each name is cut to its own
+            # column's width (the full name is in the tooltip) rather than overrunning.
+            "data": rows,
             "jitter": 40,
             "jitterOverlap": False,
-            "axisLabel": {"interval": 0, "lineHeight": 14},
+            "axisLabel": {
+                "interval": 0,
+                "width": max(48, 440 // max(len(rows), 1) - 8),
+                "overflow": "truncate",
+            },
         },
         "yAxis": {"type": "value", "name": measure_label, "scale": False},
         "series": series,
