@@ -72,6 +72,8 @@ def test_clicking_an_account_on_the_scatter_opens_it(page, live_server):
     page.goto(f"{live_server.url}/differentiate/")
     host = page.locator('[data-chart="chart-needs-scatter"]')
     host.locator("canvas").wait_for()
+    # Let the points finish animating in: a click lands where a point is drawn now
+    page.wait_for_timeout(1500)
     # Where ECharts drew Acme (the most valuable account), from the chart itself
     point = page.evaluate(
         """() => {

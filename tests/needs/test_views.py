@@ -141,18 +141,3 @@ def test_chart_labels_stay_readable():
     assert rest["label"]["position"] == "right"
     assert rest["data"][0]["name"] == "70%"
     assert "label" not in bars["series"][0]
-
-    rows = [
-        SimpleNamespace(label=label, counts=[1])
-        for label in (
-            "1. SAP integration, 24/7 support",
-            "2. Microsoft Dynamics integration",
-            "3. Workday integration, Ongoing training",
-            "Needs unknown",
-        )
-    ]
-    needs = SimpleNamespace(rows=rows, points=[], band_labels=["Top 25%"])
-    axis = views.value_needs_scatter(needs, "Predicted value")["xAxis"]
-    # four names share the axis: each is cut to its own column, not 150 px each
-    assert axis["axisLabel"]["width"] == 102
-    assert axis["axisLabel"]["overflow"] == "truncate"

@@ -310,16 +310,10 @@ def value_needs_scatter(v: pictures.ValueByNeeds, measure_label: str) -> dict[st
         "grid": {**GRID, "bottom": 24},
         "xAxis": {
             "type": "category",
-            # Several segments share a half-width chart: each name is cut to its own
-            # column's width (the full name is in the tooltip) rather than overrunning.
             "data": rows,
             "jitter": 40,
             "jitterOverlap": False,
-            "axisLabel": {
-                "interval": 0,
-                "width": max(48, 440 // max(len(rows), 1) - 8),
-                "overflow": "truncate",
-            },
+            "axisLabel": {"interval": 0, "width": 150, "overflow": "truncate"},
         },
         "yAxis": {"type": "value", "name": measure_label, "scale": False},
         "series": series,
