@@ -100,3 +100,22 @@ def test_a_hostile_address_stored_before_validation_is_never_a_link(client, worl
 )
 def test_web_href(stored, href):
     assert web_href(stored) == href
+
+
+def test_an_imported_non_web_address_is_a_bad_row_naming_the_column(world, tmp_path):
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    path = tmp_path / "accounts.csv"
+    path.write_text("name,website\nInitech,javascript:alert(1)\nHooli,hooli.example\n")
+    out = io.StringIO()
+
+    with pytest.raises(CommandError):
+        call_command(
+            "import", "accounts", str(path), "--as", world.admin.email, stdout=out, stderr=out
+        )
+
+    assert "row 2, website: Give a web address" in out.getvalue()
+    assert not Account.objects.filter(name__in=["Initech", "Hooli"]).exists()

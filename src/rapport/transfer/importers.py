@@ -33,6 +33,7 @@ from rapport.core import access
 from rapport.core.errors import ApplicationError
 from rapport.core.models import User
 from rapport.core.tabular import Field, parse_decimal, split_list
+from rapport.core.validators import web_href
 from rapport.transfer import ingestion
 from rapport.transfer.lines import (
     CHUNK,
@@ -154,6 +155,8 @@ class AccountImporter:
         for name_, size in (("industry", 100), ("website", 200), ("country", 100), ("city", 100)):
             if len(parsed[name_]) > size:
                 line.error(name_, f"Keep it under {size} characters.")
+        if parsed["website"] and web_href(parsed["website"]) is None:
+            line.error("website", "Give a web address such as acme.com (http or https only).")
         if line.text("kind"):
             kind = _choice(line.text("kind"), AccountKind)
             if kind is None:
