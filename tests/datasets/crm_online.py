@@ -183,6 +183,11 @@ def contact_ids() -> dict[str, int]:
     )
 
 
+def account_ids() -> dict[str, int]:
+    """Account name → our account id (names are unique in the generated set)."""
+    return dict(Account.objects.values_list("name", "pk"))
+
+
 def typed(people: CrmPeople, planted: list[PlantedDuplicate]) -> list[TypedCase]:
     """The held-back duplicates as typed into the form: names, e-mail, phone, account."""
     row = {r["Contact ID"]: r for r in people.contacts}
@@ -207,7 +212,7 @@ def evaluate(check: Callable[..., list[Any]], cases: list[TypedCase]) -> dict[st
     `check(first_name=, last_name=, email=, phone=, account_id=)` is the duplicate check
     with its user bound; it returns matches best first.
     """
-    accounts = dict(Account.objects.values_list("name", "pk"))
+    accounts = account_ids()
     ours = contact_ids()
     hits: dict[str, list[bool]] = {}
     misses: list[tuple[TypedCase, list[Any]]] = []
