@@ -8,6 +8,7 @@ a few hundred at most, and only those are scored with rapidfuzz.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection
@@ -33,6 +34,9 @@ from rapport.resolution.models import (
 )
 
 BLOCK_ROWS = 200
+# Rows per blocking-key lookup of a person: a common name has thousands; the organisation's
+# own people come from their own lookup, so these only need the best-keyed few.
+KEY_ROWS = 100
 SAME_ORGANISATION_ROWS = 300
 MIN_SCORE = 0.75
 # Evidence beside the names, added to the name score (rank by the sum; show it capped).
@@ -84,8 +88,8 @@ _FREE_MAIL = frozenset(
     }
 )
 _NAME_FAMILY: dict[str, set[str]] = {}
-for _variant, _canonical in NICKNAMES.items():
-    _NAME_FAMILY.setdefault(_canonical, {_canonical}).add(_variant)
+for _nickname, _full_name in NICKNAMES.items():
+    _NAME_FAMILY.setdefault(_full_name, {_full_name}).add(_nickname)
 
 
 @dataclass(frozen=True)
@@ -133,18 +137,35 @@ def _given_family(first_name: str) -> list[str]:
     return [spelling for name in names for spelling in _spellings(name)]
 
 
+@lru_cache(maxsize=65_536)
+def _plain(name: str) -> str:
+    # Names repeat (a few thousand spellings cover most people): a check scores up to a
+    # thousand candidates, and normalising each afresh was most of its time.
+    return plain(name) or ""
+
+
+@lru_cache(maxsize=65_536)
+def _canonical(name: str) -> str:
+    return given_name_canonical(name) or ""
+
+
+@lru_cache(maxsize=16_384)
+def _organisation(name: str) -> str:
+    return organisation_name(name) or ""
+
+
 def _similar(a: str, b: str) -> float:
     return JaroWinkler.normalized_similarity(a, b) if a and b else 0.0
 
 
 def _given_names(typed: str, stored: str) -> tuple[float, str]:
     """How alike two given names are, and why (nickname, initial, typo)."""
-    a, b = plain(typed) or "", plain(stored) or ""
+    a, b = _plain(typed), _plain(stored)
     if not a or not b:
         return 0.0, ""
     if a == b:
         return 1.0, ""
-    if given_name_canonical(a) == given_name_canonical(b):
+    if _canonical(a) == _canonical(b):
         return 0.95, f"{typed.strip()} and {stored} are the same name (nickname)"
     first_a, first_b = a.split()[0], b.split()[0]
     if (len(first_a) == 1 or len(first_b) == 1) and first_a[0] == first_b[0]:
@@ -154,7 +175,7 @@ def _given_names(typed: str, stored: str) -> tuple[float, str]:
 
 
 def _surnames(typed: str, stored: str) -> tuple[float, str]:
-    a, b = plain(typed) or "", plain(stored) or ""
+    a, b = _plain(typed), _plain(stored)
     if not a or not b:
         return 0.0, ""
     if a.replace(" ", "") == b.replace(" ", ""):
@@ -240,11 +261,15 @@ def contact_duplicates(
     scored: dict[int, tuple[float, list[str], int]] = {}
     for pk, (first, last, their_customer, their_unit) in rows.items():
         score, reasons = _name_score(first_name, last_name, first, last)
-        evidence = {
-            kind if kind != IdentityKind.EMAIL or not shared else "shared email"
-            for kind, normalized, shared in held.get(pk, ())
-            if normalized == address or (kind == IdentityKind.PHONE and normalized in numbers)
-        }
+        evidence = (
+            {
+                kind if kind != IdentityKind.EMAIL or not shared else "shared email"
+                for kind, normalized, shared in held[pk]
+                if normalized == address or (kind == IdentityKind.PHONE and normalized in numbers)
+            }
+            if pk in held
+            else ()
+        )
         if IdentityKind.EMAIL in evidence:
             # One person's address: strong, and stronger still when the name agrees.
             score = max(score, PERSONAL_EMAIL_FLOOR) + PERSONAL_EMAIL
@@ -267,7 +292,14 @@ def contact_duplicates(
         typed_domain = ""
     organisations: dict[int, str] = {}
     if scored and (typed_domain or typed_organisation):
-        domains, organisations = _contact_context(list(scored))
+        # Only those that could still reach the first `limit` places with both bonuses.
+        floor = (
+            sorted((score for score, _, _ in scored.values()), reverse=True)[:limit][-1]
+            - SAME_DOMAIN
+            - SAME_ORGANISATION
+        )
+        close = [pk for pk, (score, _, _) in scored.items() if score >= floor]
+        domains, organisations = _contact_context(close)
         for pk, (score, reasons, place) in scored.items():
             if typed_domain and typed_domain in domains.get(pk, ()):
                 score += SAME_DOMAIN
@@ -275,7 +307,7 @@ def contact_duplicates(
             if (
                 place == 0
                 and typed_organisation
-                and organisation_name(organisations.get(pk, "")) == typed_organisation
+                and _organisation(organisations.get(pk, "")) == typed_organisation
             ):
                 # The same company entered twice ("Acme" and "Acme Pty Ltd").
                 score += SAME_ORGANISATION
@@ -347,15 +379,15 @@ def _contact_candidates(
     if last_name:
         if given:
             # Same-sounding names; then the surname misspelt by one slip, given name kept.
-            part("c.match_key = %s", [surname + given], BLOCK_ROWS)
+            part("c.match_key = %s", [surname + given], KEY_ROWS)
             slips = [code + given for code in keys.surname_code_slips(last_name)[1:]]
             if slips:
-                part(f"c.match_key IN ({one_of(slips)})", slips, BLOCK_ROWS)
+                part(f"c.match_key IN ({one_of(slips)})", slips, KEY_ROWS)
         for prefix in keys.contact_key_prefixes(first_name, last_name):
             part(
                 "c.match_key >= %s AND c.match_key < %s",
                 [prefix, prefix + "~"],
-                BLOCK_ROWS,
+                KEY_ROWS,
                 " ORDER BY c.match_key",
             )
     if customer_id is not None and (first_name or last_name):
@@ -378,6 +410,13 @@ def _contact_candidates(
                 values += [initial[0].upper(), initial[1].upper()]
                 values += [initial[0].lower(), initial[1].lower(), *family]
             part(where, values, SAME_ORGANISATION_ROWS)
+            if first_name:
+                # Whatever the given name (Carla typed, Karla on file), a few of them.
+                part(
+                    f"c.customer_id = %s AND c.last_name IN ({one_of(surnames)})",
+                    [customer_id, *surnames],
+                    KEY_ROWS,
+                )
         if first_name and last_name:
             # A slip in the surname with the given name as on file; or the names swapped.
             initial = _next_letter(last_name)
