@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -229,6 +229,52 @@ def pair_open(
         },
     )
     return pair
+
+
+def pairs_open(
+    *,
+    actor: User,
+    kind: str,
+    pairs: Sequence[tuple[Contact | Account, Contact | Account, float, dict[str, Any]]],
+    source: str = PairSource.IMPORT,
+) -> int:
+    """Put many (first, second, score, evidence) pairs into the review queue at once.
+
+    For writers in bulk (an import): one insert per batch; a pair already in the queue
+    stays as it is. Returns how many pairs were asked for (new or already there).
+    """
+    access.ensure_can_write(actor)
+    if kind not in RecordKind.values:
+        raise InvalidInput(f"Unknown kind {kind!r}.", field="kind")
+    rows: dict[tuple[int, int], DuplicatePair] = {}
+    for first, second, score, evidence in pairs:
+        if first.pk == second.pk:
+            continue
+        left, right = _ordered(first, second)
+        if kind == RecordKind.CONTACT:
+            assert isinstance(left, Contact)
+            assert isinstance(right, Contact)
+            row = DuplicatePair(
+                kind=kind,
+                left_contact=left,
+                right_contact=right,
+                left_unit_id=left.account_id,
+                right_unit_id=right.account_id,
+            )
+        else:
+            row = DuplicatePair(
+                kind=kind,
+                left_account=left,
+                right_account=right,
+                left_unit_id=left.pk,
+                right_unit_id=right.pk,
+            )
+        row.probability = min(max(score, 0.0), 1.0)
+        row.source = source
+        row.evidence = evidence
+        rows.setdefault((left.pk, right.pk), row)
+    DuplicatePair.objects.bulk_create(list(rows.values()), batch_size=1000, ignore_conflicts=True)
+    return len(rows)
 
 
 def settings_get() -> ResolutionSettings:

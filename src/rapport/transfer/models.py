@@ -66,12 +66,18 @@ class ImportRun(TimeStamped):
     updated = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
+    flagged = models.PositiveIntegerField(
+        default=0, help_text="Rows created and put up for review as probable duplicates."
+    )
     failed = models.PositiveIntegerField(default=0, help_text="Rows with at least one error.")
     errors = models.JSONField(
         default=list, blank=True, help_text="[{row, column, field, message}], every bad row."
     )
     duplicates = models.JSONField(
-        default=list, blank=True, help_text="[{row, message, matches: [{id, label, score}]}]"
+        default=list,
+        blank=True,
+        help_text="[{row, message, matches: [{id, label, score}], review}]: review when created "
+        "and put up for review, else a repeat of an earlier row",
     )
     notes = models.JSONField(default=list, blank=True, help_text="What the run will also do.")
     created_by = models.ForeignKey(
