@@ -218,11 +218,11 @@ def _pairs(kind: str) -> set[tuple[str, str, str]]:
     pairs = DuplicatePair.objects.filter(kind=kind)
     if kind == "contact":
         return {
-            tuple(sorted((p.left_contact.full_name, p.right_contact.full_name))) + (p.source,)
+            (*tuple(sorted((p.left_contact.full_name, p.right_contact.full_name))), p.source)
             for p in pairs.select_related("left_contact", "right_contact")
         }
     return {
-        tuple(sorted((p.left_account.name, p.right_account.name))) + (p.source,)
+        (*tuple(sorted((p.left_account.name, p.right_account.name))), p.source)
         for p in pairs.select_related("left_account", "right_account")
     }
 

@@ -24,7 +24,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F, Max, Q
 from django.db.models.functions import Lower, Substr
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
 from rapport.accounts import keys as blocking
 from rapport.accounts import services as account_services
@@ -41,7 +41,7 @@ from rapport.accounts.models import (
     LifecycleStage,
 )
 from rapport.analytics import contact_points
-from rapport.core import access
+from rapport.core import access, bulk
 from rapport.core.errors import ApplicationError, InvalidInput
 from rapport.core.models import User
 from rapport.core.tabular import Field, parse_date, parse_decimal, split_list
@@ -554,13 +554,13 @@ class AccountImporter:
             line.record = account
             if parent is not None and parent.pk not in made:
                 grown[parent.pk] = grown.get(parent.pk, 0) + 1
-        Account.objects.bulk_create(accounts, batch_size=BATCH)
+        bulk.objects_insert(accounts)
         roots = [a for a in accounts if a.depth == 1]
         if roots:
             Account.objects.filter(pk__in=[a.pk for a in roots]).update(customer_id=F("pk"))
             for account in roots:
                 account.customer_id = account.pk
-            LifecycleChange.objects.bulk_create(
+            bulk.objects_insert(
                 [
                     LifecycleChange(
                         account=account,
@@ -571,10 +571,9 @@ class AccountImporter:
                         reason="Account created",
                     )
                     for account in roots
-                ],
-                batch_size=BATCH,
+                ]
             )
-        Account.history.bulk_history_create(accounts, batch_size=BATCH, default_user=actor)
+        bulk.history_insert(accounts, user=actor, at=now)
         made.update(account.pk for account in accounts)
         # Parents we had before this import count their new units.
         by_growth: dict[int, list[int]] = {}
@@ -751,11 +750,13 @@ class ContactImporter:
         finder = AccountFinder(actor)
         seen: dict[tuple[str, str], Line] = {}
         regions: dict[tuple[str, int], str | None] = {}
+        # A switchboard or team mailbox recurs on many rows: check each value once.
+        checked: dict[tuple[str, str, str | None], Any] = {}
         for start in range(0, len(lines), BATCH):
             batch = lines[start : start + BATCH]
             finder.prefetch(line.text("account") for line in batch)
             for line in batch:
-                self._parse(line, finder, regions)
+                self._parse(line, finder, regions, checked)
             people = self._people(actor, batch)
             for line in batch:
                 self._match(line, people, seen)
@@ -763,7 +764,11 @@ class ContactImporter:
         return []
 
     def _parse(
-        self, line: Line, finder: AccountFinder, regions: dict[tuple[str, int], str | None]
+        self,
+        line: Line,
+        finder: AccountFinder,
+        regions: dict[tuple[str, int], str | None],
+        checked: dict[tuple[str, str, str | None], Any],
     ) -> None:
         account: Account | None = None
         if not line.text("account"):
@@ -793,12 +798,12 @@ class ContactImporter:
         own.update(place)
         own["date_of_birth"] = place.get("date_of_birth") if not line.errors else None
         # The model's own field rules (lengths, blanks), without a query per row.
-        draft = Contact(**{n: v for n, v in own.items() if v not in ("", None)})
-        try:
-            draft.clean_fields(exclude=["customer", "account", "reports_to", "date_of_birth"])
-        except DjangoValidationError as exc:
-            for name, messages in exc.message_dict.items():
-                line.error(name, messages[0])
+        for name, value in own.items():
+            if value not in ("", None) and name != "date_of_birth":
+                try:
+                    _CONTACT_FIELDS[name].clean(value, None)
+                except DjangoValidationError as exc:
+                    line.error(name, exc.messages[0])
         region = None
         if account is not None:
             key = (own.get("country") or "", account.pk)
@@ -811,15 +816,24 @@ class ContactImporter:
         held: set[tuple[str, str]] = set()
         for name_, kind in self.IDENTITIES:
             for raw in split_list(line.values.get(name_, [])):
-                try:
-                    value, normalized = account_services.identity_check(kind, raw, region=region)
-                except ApplicationError as exc:
-                    line.error(name_, exc.message)
+                known = checked.get((kind, raw, region))
+                if known is None:
+                    try:
+                        value, normalized = account_services.identity_check(
+                            kind, raw, region=region
+                        )
+                    except ApplicationError as exc:
+                        known = checked[(kind, raw, region)] = exc
+                    else:
+                        shared = account_services.identity_is_shared(kind, value)
+                        known = checked[(kind, raw, region)] = (value, normalized, shared)
+                if isinstance(known, ApplicationError):
+                    line.error(name_, known.message)
                     continue
+                value, normalized, shared = known
                 if (kind, normalized) in held:
                     continue
                 held.add((kind, normalized))
-                shared = account_services.identity_is_shared(kind, value)
                 identities.append((name_, kind, value, normalized, shared))
         if (
             not own["first_name"]
@@ -883,7 +897,7 @@ class ContactImporter:
                     people.named.setdefault((customer_id, key), []).append(pk)
         ids = set(people.owners.values())
         for holders in (*people.holders.values(), *people.named.values()):
-            ids.update(holders[: self.MATCHES * 4])
+            ids.update(holders[: self.MATCHES])
         if ids:
             people.contacts = {c.pk: c for c in Contact.objects.filter(pk__in=ids)}
             owners = set(people.owners.values())
@@ -1010,6 +1024,7 @@ class ContactImporter:
 
     def _write_batch(self, actor: User, batch: list[Line], counts: Counts) -> None:
         now = timezone.now()
+        today = timezone.localdate()
         new = [line for line in batch if line.existing is None]
         for line in new:
             account = line.parsed["account"]
@@ -1023,25 +1038,21 @@ class ContactImporter:
                 updated_at=now,
                 **{n: v for n, v in own.items() if v not in ("", None)},
             )
-        created = bulk_create_with_history(
-            [line.record for line in new], Contact, batch_size=BATCH, default_user=actor
-        )
-        for line, contact in zip(new, created, strict=True):
-            line.record = contact
-        bulk_create_with_history(
+        _inserted([line.record for line in new], actor, now)
+        bulk.rows_insert(
+            Employment,
             [
-                Employment(
-                    contact=line.record,
-                    account_id=line.record.account_id,
-                    customer_id=line.record.customer_id,
-                    title=line.record.title,
-                    started_on=timezone.localdate(),
-                )
+                {
+                    "contact_id": line.record.pk,
+                    "account_id": line.record.account_id,
+                    "customer_id": line.record.customer_id,
+                    "title": line.record.title,
+                    "started_on": today,
+                }
                 for line in new
             ],
-            Employment,
-            batch_size=BATCH,
-            default_user=actor,
+            history_user=actor,
+            at=now,
         )
         counts.created += len(new)
         counts.flagged += sum(1 for line in new if line.flagged)
@@ -1070,8 +1081,8 @@ class ContactImporter:
                 if account_id == people[contact_id].account_id
             }
         kinds_held = {(pk, kind) for pk, kind, _ in held}
-        identities: list[ContactIdentity] = []
-        roles: list[BuyingRole] = []
+        identities: list[dict[str, Any]] = []
+        roles: list[dict[str, Any]] = []
         changed_fields: set[str] = set()
         changed: dict[int, Contact] = {}
         for line in new + updates:
@@ -1094,17 +1105,17 @@ class ContactImporter:
                     continue
                 held.add((contact.pk, kind, normalized))
                 identities.append(
-                    ContactIdentity(
-                        contact=contact,
-                        customer_id=contact.customer_id,
-                        kind=kind,
-                        value=value,
-                        normalized=normalized,
-                        shared=shared,
-                        is_primary=(contact.pk, kind) not in kinds_held,
-                        created_at=now,
-                        updated_at=now,
-                    )
+                    {
+                        "contact_id": contact.pk,
+                        "customer_id": contact.customer_id,
+                        "kind": kind,
+                        "value": value,
+                        "normalized": normalized,
+                        "shared": shared,
+                        "is_primary": (contact.pk, kind) not in kinds_held,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
                 )
                 kinds_held.add((contact.pk, kind))
                 touched = True
@@ -1113,15 +1124,15 @@ class ContactImporter:
                     continue
                 roles_held.add((contact.pk, role))
                 roles.append(
-                    BuyingRole(
-                        contact=contact,
-                        account_id=contact.account_id,
-                        customer_id=contact.customer_id,
-                        role=role,
-                        last_engaged_at=contact.last_engaged_at,
-                        created_at=now,
-                        updated_at=now,
-                    )
+                    {
+                        "contact_id": contact.pk,
+                        "account_id": contact.account_id,
+                        "customer_id": contact.customer_id,
+                        "role": role,
+                        "last_engaged_at": contact.last_engaged_at,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
                 )
                 touched = True
             if line.existing is not None:
@@ -1137,8 +1148,8 @@ class ContactImporter:
                 batch_size=BATCH,
                 default_user=actor,
             )
-        bulk_create_with_history(identities, ContactIdentity, batch_size=BATCH, default_user=actor)
-        bulk_create_with_history(roles, BuyingRole, batch_size=BATCH, default_user=actor)
+        bulk.rows_insert(ContactIdentity, identities, history_user=actor, at=now)
+        bulk.rows_insert(BuyingRole, roles, history_user=actor, at=now)
 
     def _open_pairs(self, actor: User, lines: list[Line]) -> None:
         """Put each created row flagged on weak evidence up for review with whom it may be."""
@@ -1152,6 +1163,15 @@ class ContactImporter:
                     pairs.append((line.record, record, score, {"import": "; ".join(why)}))
         if pairs:
             resolution_services.pairs_open(actor=actor, kind="contact", pairs=pairs)
+
+
+def _inserted(objects: list[Any], actor: User, at: Any) -> None:
+    """Insert new rows of one model and their history, the actor as its user."""
+    bulk.objects_insert(objects)
+    bulk.history_insert(objects, user=actor, at=at)
+
+
+_CONTACT_FIELDS = {f.name: f for f in Contact._meta.concrete_fields}
 
 
 @dataclass
