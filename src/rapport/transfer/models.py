@@ -105,6 +105,15 @@ class ImportRun(TimeStamped):
         return self.run.done if self.run is not None else 0
 
     @property
+    def rows_per_second(self) -> int | None:
+        """Rows checked per second so far (from the run's start to its last report)."""
+        run = self.run
+        if run is None or not run.done or run.started_at is None or run.heartbeat_at is None:
+            return None
+        seconds = (run.heartbeat_at - run.started_at).total_seconds()
+        return round(run.done / seconds) if seconds > 0 else None
+
+    @property
     def started_at(self) -> datetime | None:
         return self.run.started_at if self.run is not None else None
 
@@ -196,6 +205,15 @@ class IngestionRun(TimeStamped):
     @property
     def processed(self) -> int:
         return self.run.done if self.run is not None else 0
+
+    @property
+    def rows_per_second(self) -> int | None:
+        """Rows checked per second so far (from the run's start to its last report)."""
+        run = self.run
+        if run is None or not run.done or run.started_at is None or run.heartbeat_at is None:
+            return None
+        seconds = (run.heartbeat_at - run.started_at).total_seconds()
+        return round(run.done / seconds) if seconds > 0 else None
 
     @property
     def started_at(self) -> datetime | None:
