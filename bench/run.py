@@ -66,6 +66,19 @@ def main() -> int:
         help="duplicate check on entry at 20,000 accounts / 300,000 contacts (bench/online_check.py;"
         " builds var/bench-online.sqlite3 the first time)",
     )
+    parser.add_argument(
+        "--import-speed",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="accounts and contacts of a CRM export into an empty database through the import "
+        "runner, rows per second (bench/import_speed.py)",
+    )
+    parser.add_argument(
+        "--import-contacts",
+        type=int,
+        help="contacts in the import-speed file (default by scale: 10,000 / 30,000 / 100,000; "
+        "the design target is 300,000)",
+    )
     args = parser.parse_args()
 
     results = []
@@ -137,11 +150,42 @@ def main() -> int:
             print(done.stdout, flush=True)
             report["online_check"].append(json.loads(done.stdout[done.stdout.index("{") :]))
         print_online_table(report["online_check"])
+    if args.import_speed:
+        accounts, contacts = IMPORT_SIZES[args.scale]
+        contacts = args.import_contacts or contacts
+        import_out = ROOT / "var" / "bench-import-speed.json"
+        print(f"\n## import speed: {accounts} accounts, {contacts} contacts", flush=True)
+        subprocess.run(
+            [sys.executable, str(HERE / "import_speed.py"), "--accounts", str(accounts),
+             "--contacts", str(contacts), "--databases", args.databases, "--out",
+             str(import_out)],
+            check=True, cwd=ROOT,
+        )  # fmt: skip
+        report["import_speed"] = json.loads(import_out.read_text())
+        print_import_speed(report["import_speed"])
     stamp = time.strftime("%Y%m%d-%H%M%S")
     target = HERE / "results" / f"{args.scale}-{stamp}.json"
     target.write_text(json.dumps(report, indent=2))
     print(f"\nwrote {target.relative_to(ROOT)}")
     return 0
+
+
+# Accounts and contacts in the import-speed files, by scale (large: the design target's
+# 20,000 accounts; 100,000 of its 300,000 contacts unless --import-contacts says more).
+IMPORT_SIZES = {"small": (2000, 10000), "medium": (5000, 30000), "large": (20000, 100000)}
+
+
+def print_import_speed(speed: dict) -> None:
+    header = f"{'database':<9} {'import (rows)':<24} {'dry run rows/s':>14} {'import rows/s':>13}"
+    print("\n" + header)
+    print("-" * len(header))
+    for database, kinds in speed.items():
+        for kind, m in kinds.items():
+            name = f"{kind} ({m['rows']:,})"
+            print(
+                f"{database:<9} {name:<24} {m['dry_run_rows_per_second']:>14,}"
+                f" {m['import_rows_per_second']:>13,}"
+            )
 
 
 def print_table(results: list[dict]) -> None:

@@ -235,19 +235,33 @@ def test_contact_row_errors_name_their_columns(world):
         "Cy,Dunn,Nope Corp,cy@x.example,\n"
         "Di,,Acme Industries,not-an-email,wizard\n"
         "Ed,Eve,Acme Industries,ed@x.example,\n"
+        ",,Acme Industries,,\n"
     )
 
     run = run_import(world.rep, "contacts", content, mode="good")
 
     assert [(e["row"], e["column"], e["message"]) for e in run.errors] == [
         (2, "company", "No account named 'Nope Corp' (or with that external id)."),
-        (3, "last name", "Give the first and last name."),
-        (3, "email", "'not-an-email' is not an e-mail address."),
+        (3, "email", "'not-an-email' is not a valid e-mail address."),
         (3, "role", "Unknown buying role 'wizard'; use one of decision_maker, approver, "
          "reviewer, specifier, influencer, end_user, purchasing, champion, blocker."),
+        (5, "last name", "Give a first name, a last name or an e-mail address."),
     ]  # fmt: skip
-    assert (run.created, run.failed) == (1, 2)
+    assert (run.created, run.failed) == (1, 3)
     assert Contact.objects.filter(first_name="Ed").exists()
+
+
+def test_a_contact_with_only_a_surname_or_only_an_email_is_a_contact(world):
+    content = (
+        "first,last,company,email\n,Okafor,Acme Industries,\n,,Acme Industries,zed@zed.example\n"
+    )
+
+    run = run_import(world.rep, "contacts", content, mode="all")
+
+    assert (run.status, run.created, run.failed) == ("done", 2, 0)
+    assert set(Contact.objects.filter(account=world.acme).values_list(
+        "first_name", "last_name", "identities__value"
+    )) >= {("", "Okafor", None), ("", "", "zed@zed.example")}  # fmt: skip
 
 
 def test_an_email_of_someone_at_another_organisation_is_an_error(world):

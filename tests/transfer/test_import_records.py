@@ -11,6 +11,7 @@ from django.core.management import call_command
 from rapport.accounts.models import Contact
 from rapport.interactions.models import Interaction
 from rapport.offers.models import ProductCategory
+from rapport.resolution.models import DuplicatePair
 from rapport.transfer.models import AccountKey, IngestionItem
 from rapport.valuation.models import OrderLine, Subscription
 from tests.factories import make_contact
@@ -212,37 +213,47 @@ def test_subscriptions_from_xlsx(world):
 # --- probable duplicates of existing records --------------------------------------------------
 
 
-def test_a_contact_like_one_we_have_is_flagged_and_left_out(world):
+def _pairs(kind: str) -> set[tuple[str, str, str]]:
+    """The review queue's pairs of a kind, by the two records' names and where they came from."""
+    pairs = DuplicatePair.objects.filter(kind=kind)
+    if kind == "contact":
+        return {
+            (*tuple(sorted((p.left_contact.full_name, p.right_contact.full_name))), p.source)
+            for p in pairs.select_related("left_contact", "right_contact")
+        }
+    return {
+        (*tuple(sorted((p.left_account.name, p.right_account.name))), p.source)
+        for p in pairs.select_related("left_account", "right_account")
+    }
+
+
+def test_a_contact_like_one_we_have_is_created_flagged_and_put_up_for_review(world):
+    # Same name at the same organisation, another e-mail: weak evidence, never a merge.
     run = run_import(
         world.rep,
         "contacts",
         "first,last,company,email\nCarla,Finch,Acme Industries,carla.f@other.example\n",
     )
 
-    assert (run.created, run.skipped) == (0, 1)
+    assert (run.created, run.updated, run.skipped, run.flagged) == (1, 0, 0, 1)
     [flag] = run.duplicates
-    assert flag["row"] == 2
-    assert flag["message"] == "Looks like a person we have."
-    assert flag["matches"][0]["id"] == world.acme_cfo.pk
-    assert flag["matches"][0]["label"] == "Carla Finch"
-    assert Contact.objects.filter(first_name="Carla").count() == 1
+    assert (flag["row"], flag["message"], flag["review"]) == (
+        2, "Looks like a person we have.", True,
+    )  # fmt: skip
+    assert flag["matches"] == [
+        {"id": world.acme_cfo.pk, "label": "Carla Finch", "score": 0.7,
+         "reasons": ["similar name at the same organisation"]},
+    ]  # fmt: skip
+    assert Contact.objects.filter(first_name="Carla").count() == 2
+    assert _pairs("contact") == {("Carla Finch", "Carla Finch", "import")}
 
 
-def test_an_account_like_one_we_have_is_flagged(world):
+def test_an_account_like_one_we_have_is_created_and_put_up_for_review(world):
     run = run_import(world.rep, "accounts", "name\nAcme Industries GmbH\n", skip_duplicates=True)
 
-    assert (run.created, run.skipped) == (0, 1)
+    assert (run.created, run.skipped, run.flagged) == (1, 0, 1)
     assert run.duplicates[0]["matches"][0]["id"] == world.acme.pk
-
-
-def test_a_flagged_contact_is_imported_when_the_user_says_so(world):
-    run = run_import(
-        world.rep, "contacts", "first,last,company,email\nCarla,Finch,Acme Industries,carla.f@other.example\n",
-        skip_duplicates=False,
-    )  # fmt: skip
-
-    assert (run.created, run.skipped, len(run.duplicates)) == (1, 0, 1)
-    assert Contact.objects.filter(first_name="Carla").count() == 2
+    assert _pairs("account") == {("Acme Industries", "Acme Industries GmbH", "import")}
 
 
 def test_a_contact_import_with_a_typo_in_the_name_is_still_flagged(world):
@@ -250,8 +261,9 @@ def test_a_contact_import_with_a_typo_in_the_name_is_still_flagged(world):
 
     run = run_import(world.rep, "contacts", "first,last,company\nJonathon,Smithers,Globex IT\n")
 
-    assert run.skipped == 1
+    assert (run.created, run.flagged) == (1, 1)
     assert run.duplicates[0]["matches"][0]["label"] == "Jonathan Smithers"
+    assert _pairs("contact") == {("Jonathan Smithers", "Jonathon Smithers", "import")}
 
 
 def test_a_rep_may_not_add_product_categories_by_import(world):
@@ -275,7 +287,11 @@ def test_the_same_name_at_the_same_account_twice_in_a_file_is_flagged(world):
 
     run = run_import(world.rep, "contacts", content)
 
-    assert (run.created, run.skipped) == (2, 1)
+    # Two Lou Larks at Globex may be two people: both are created, the pair goes for review.
+    assert (run.created, run.skipped, run.flagged) == (3, 0, 1)
     assert run.duplicates == [
-        {"row": 3, "message": "Same name and account as row 2.", "matches": []}
-    ]
+        {"row": 3, "message": "Looks like the person of row 2.", "review": True,
+         "matches": [{"row": 2, "label": "Lou Lark", "score": 0.7,
+                      "reasons": ["similar name at the same organisation"]}]},
+    ]  # fmt: skip
+    assert _pairs("contact") == {("Lou Lark", "Lou Lark", "import")}

@@ -106,6 +106,18 @@ def _birth_date_allowed(fields: dict[str, Any]) -> None:
         )
 
 
+def contact_place_check(place: dict[str, Any]) -> None:
+    """The checks contact_create makes of a work address and date of birth, in place.
+
+    For writers in bulk (the import) that check every row before they insert: unknown
+    fields, a date of birth the deployment does not keep, the country and postcode put in
+    their stored form. Raises InvalidInput naming the field.
+    """
+    _reject_unknown(place, PLACE_FIELDS | {"date_of_birth"})
+    _birth_date_allowed(place)
+    place_normalize(place)
+
+
 # --- accounts -------------------------------------------------------------------------
 
 

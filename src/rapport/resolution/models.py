@@ -64,6 +64,7 @@ class PairStatus(models.TextChoices):
 class PairSource(models.TextChoices):
     BATCH = "batch", "Batch run"
     ONLINE = "online", "Found on entry"
+    IMPORT = "import", "Found on import"
 
 
 class DuplicatePair(TimeStamped):

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from rapport.accounts.models import Account, Contact
-from rapport.core import access
+from rapport.core import access, bulk
 from rapport.core.errors import Conflict, InvalidInput, NotFound
 from rapport.core.models import User
 from rapport.resolution import merging
@@ -229,6 +229,60 @@ def pair_open(
         },
     )
     return pair
+
+
+def pairs_open(
+    *,
+    actor: User,
+    kind: str,
+    pairs: Sequence[tuple[Contact | Account, Contact | Account, float, dict[str, Any]]],
+    source: str = PairSource.IMPORT,
+) -> int:
+    """Put many (first, second, score, evidence) pairs into the review queue at once.
+
+    For writers in bulk (an import): one insert per batch, no history (pairs have none);
+    a pair already in the queue stays as it is. Returns how many pairs were asked for.
+    """
+    access.ensure_can_write(actor)
+    if kind not in RecordKind.values:
+        raise InvalidInput(f"Unknown kind {kind!r}.", field="kind")
+    field = "contact" if kind == RecordKind.CONTACT else "account"
+    now = timezone.now()
+    rows: dict[tuple[int, int], dict[str, Any]] = {}
+    for first, second, score, evidence in pairs:
+        if first.pk == second.pk:
+            continue
+        left, right = _ordered(first, second)
+        units = (
+            (left.account_id, right.account_id)
+            if isinstance(left, Contact) and isinstance(right, Contact)
+            else (left.pk, right.pk)
+        )
+        rows.setdefault(
+            (left.pk, right.pk),
+            {
+                "kind": kind,
+                f"left_{field}_id": left.pk,
+                f"right_{field}_id": right.pk,
+                "left_unit_id": units[0],
+                "right_unit_id": units[1],
+                "probability": min(max(score, 0.0), 1.0),
+                "source": source,
+                "evidence": evidence,
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
+    known: set[tuple[int, int]] = set()
+    lefts = sorted({left for left, _ in rows})
+    for start in range(0, len(lefts), 2000):
+        known.update(
+            DuplicatePair.objects.filter(
+                kind=kind, **{f"left_{field}_id__in": lefts[start : start + 2000]}
+            ).values_list(f"left_{field}_id", f"right_{field}_id")
+        )
+    bulk.rows_insert(DuplicatePair, [row for key, row in rows.items() if key not in known])
+    return len(rows)
 
 
 def settings_get() -> ResolutionSettings:

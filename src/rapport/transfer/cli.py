@@ -6,6 +6,7 @@ Registered in the `import` command's IMPORTERS (transfer/management/commands/imp
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,13 +20,47 @@ from rapport.transfer.importers import importer_for
 from rapport.transfer.models import ImportMode, ImportRun, ImportStatus
 
 
+class Progress:
+    """The progress line of one step: "dry run: 12,000 of 40,000 rows, 2,950 rows/s".
+
+    Redrawn in place on a terminal; once the step ends, one line with its rows per second
+    (every row checked and written), on a terminal or not.
+    """
+
+    def __init__(self, command: BaseCommand, step: str) -> None:
+        self.command, self.step = command, step
+        self.interactive = command.stdout.isatty()
+        self.started = time.perf_counter()
+        self.total = 0
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __call__(self, done: int, total: int) -> None:
+        self.total = total
+        if self.interactive:
+            seconds = time.perf_counter() - self.started
+            rate = f", {done / seconds:,.0f} rows/s" if seconds > 0 and done else ""
+            self.command.stdout.write(f"\r{self.step}: {done:,} of {total:,} rows{rate}", ending="")
+            self.command.stdout.flush()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.interactive:
+            self.command.stdout.write("\r", ending="")
+        if exc[0] is None:
+            seconds = time.perf_counter() - self.started
+            rate = f", {self.total / seconds:,.0f} rows/s" if seconds > 0 else ""
+            self.command.stdout.write(f"{self.step}: {self.total:,} rows in {seconds:.1f} s{rate}")
+
+
 def _summary(run: ImportRun) -> str:
     label = "dry run, nothing written: " if run.dry_run else ""
     return (
         f"{run.filename} ({run.get_kind_display().lower()}), run {run.pk}: {run.status}; "
         f"{label}{run.total} rows, created {run.created}, updated {run.updated}, "
-        f"unchanged {run.unchanged}, duplicates {len(run.duplicates)} "
-        f"({'skipped' if run.skip_duplicates else 'imported'}), bad rows {run.failed}"
+        f"unchanged {run.unchanged}, flagged for review {run.flagged}, "
+        f"repeats {'skipped' if run.skip_duplicates else 'merged'} {run.skipped}, "
+        f"bad rows {run.failed}"
     )
 
 
@@ -47,13 +82,25 @@ def import_table(command: BaseCommand, actor: User, path: Path, options: dict, k
     skip = not options.get("keep_duplicates", False)
     mode = options.get("mode") or ImportMode.ALL
     try:
-        run = services.import_check(
-            actor=actor, run=run, mapping=mapping, skip_duplicates=skip, background=False
-        )
-        if not options.get("dry_run"):
-            run = services.import_confirm(
-                actor=actor, run=run, mode=mode, skip_duplicates=skip, background=False
+        with Progress(command, "dry run") as progress:
+            run = services.import_check(
+                actor=actor,
+                run=run,
+                mapping=mapping,
+                skip_duplicates=skip,
+                background=False,
+                progress=progress,
             )
+        if not options.get("dry_run"):
+            with Progress(command, "import") as progress:
+                run = services.import_confirm(
+                    actor=actor,
+                    run=run,
+                    mode=mode,
+                    skip_duplicates=skip,
+                    background=False,
+                    progress=progress,
+                )
     except ApplicationError as exc:
         for name, messages in exc.errors.items():
             for message in messages:

@@ -1,10 +1,14 @@
 """One importer per kind of record: the fields a column may feed, a check that writes
-nothing, and a write that goes through the owning app's services only.
+nothing, and a write.
 
 `check` reads every line (cells by field), notes what is wrong with it by field, finds the
-record it updates (same external id, e-mail, or name under the same parent) and flags a
-probable duplicate of an existing record or of an earlier line. `write` then creates or
-updates, line by line in a savepoint so a line the services refuse is reported, not lost.
+record it updates (same external id, personal e-mail or system id, or name under the same
+parent) and flags a repeat of an earlier line or, on weak evidence (a shared phone or team
+mailbox, a similar name), a probable duplicate, which is created and put up for review.
+`write` then creates or updates. Accounts and contacts are checked and written in batches
+(bulk_create with their history, the actor as its user); every rule a row meets is the
+owning service's pure check (`accounts.services`: place, identities) or the model's own
+field validation, so a bulk row and a row typed in a form are held to the same rules.
 The engine (`transfer.services`) decides what is written and whether it is kept.
 """
 
@@ -12,12 +16,17 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from functools import partial
+from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
+from django.db.models import F, Max, Q
+from django.db.models.functions import Lower, Substr
+from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
+from rapport.accounts import keys as blocking
 from rapport.accounts import services as account_services
 from rapport.accounts.models import (
     Account,
@@ -26,27 +35,27 @@ from rapport.accounts.models import (
     BuyingRoleKind,
     Contact,
     ContactIdentity,
+    Employment,
     IdentityKind,
+    LifecycleChange,
     LifecycleStage,
 )
 from rapport.analytics import contact_points
-from rapport.core import access
-from rapport.core.errors import ApplicationError
+from rapport.core import access, bulk
+from rapport.core.errors import ApplicationError, InvalidInput
 from rapport.core.models import User
-from rapport.core.tabular import Field, parse_decimal, split_list
+from rapport.core.tabular import Field, parse_date, parse_decimal, split_list
 from rapport.core.validators import web_href
+from rapport.resolution import services as resolution_services
 from rapport.transfer import ingestion
 from rapport.transfer.lines import (
-    CHUNK,
+    BATCH,
     AccountFinder,
     Counts,
     Line,
     Progress,
     _changes,
     _choice,
-    _duplicates_of_account,
-    _duplicates_of_contact,
-    _guarded,
 )
 from rapport.transfer.models import AccountKey, ImportKind, IngestionStatus
 from rapport.transfer.sales_importers import OrderLineImporter, SubscriptionImporter
@@ -54,8 +63,17 @@ from rapport.transfer.sales_importers import OrderLineImporter, SubscriptionImpo
 __all__ = ["Counts", "Line", "field_labels", "importer_for"]
 
 
+PLACE = ("street", "city", "postcode", "region", "country")
+
+
 class AccountImporter:
-    """Customer organisations and their units; a parent by name or external id."""
+    """Customer organisations and their units; a parent by name or external id.
+
+    A row is the account it names by external id, or by name under the same parent; an
+    account whose name sounds like one we have (or shares its web domain) is created and
+    put up for review. Checked and written in batches: new accounts get their tree paths
+    in order, parents first, and are inserted in bulk with their history.
+    """
 
     kind = ImportKind.ACCOUNTS
     fields = (
@@ -102,8 +120,39 @@ class AccountImporter:
         Field("kind", "Kind", synonyms=("type", "account type", "level")),
         Field("industry", "Industry", synonyms=("sector", "branche", "vertical")),
         Field("website", "Website", synonyms=("web", "url", "homepage", "domain", "web site")),
-        Field("country", "Country", synonyms=("land", "country code")),
-        Field("city", "City", synonyms=("town", "ort", "location")),
+        Field(
+            "street",
+            "Street",
+            synonyms=("billing street", "street address", "address", "address line 1", "strasse"),
+        ),
+        Field("city", "City", synonyms=("billing city", "town", "ort", "location")),
+        Field(
+            "postcode",
+            "Postcode",
+            synonyms=(
+                "billing zip postal code",
+                "billing postal code",
+                "zip",
+                "zip code",
+                "postal code",
+                "post code",
+                "zip postal code",
+                "plz",
+            ),
+        ),
+        Field(
+            "region",
+            "Region",
+            synonyms=(
+                "billing state province",
+                "state province",
+                "state",
+                "province",
+                "county",
+                "billing state",
+            ),
+        ),
+        Field("country", "Country", synonyms=("billing country", "land", "country code")),
         Field(
             "employees", "Employees", synonyms=("headcount", "staff", "size", "number of employees")
         ),
@@ -115,8 +164,10 @@ class AccountImporter:
         ),
         Field("description", "Description", synonyms=("notes", "about")),
     )
-    service_fields = {"name": "name", "kind": "kind", "parent": "parent"}
-    TEXT = ("industry", "website", "country", "city", "description")
+    TEXT = ("industry", "website", *PLACE, "description")
+    # The fields a row sets on a new account, or changes on one we have where it gives a value.
+    OWN = (*TEXT, "employees", "manager", "kind")
+    MATCHES = 3
 
     def check(self, *, actor: User, lines: list[Line], progress: Progress) -> list[str]:
         finder = AccountFinder(actor)
@@ -128,41 +179,60 @@ class AccountImporter:
         }
         by_external: dict[str, Line] = {}
         by_name: dict[str, list[Line]] = {}
+        keyed_rows: dict[str, Line] = {}  # a parent may be named by a later row's external id
         for line in lines:
             name = line.text("name")
             if name:
                 by_name.setdefault(name.lower(), []).append(line)
-        for done, line in enumerate(lines, start=1):
-            self._check_line(line, finder, managers, by_external, by_name)
-            if done % CHUNK == 0:
-                progress(done)
+            if line.text("external_id"):
+                keyed_rows.setdefault(line.text("external_id"), line)
+        for start in range(0, len(lines), BATCH):
+            batch = lines[start : start + BATCH]
+            keyed = self._keyed(actor, batch)
+            finder.prefetch(
+                line.text("parent")
+                for line in batch
+                if line.text("parent")
+                and line.text("parent").lower() not in by_name
+                and line.text("parent") not in keyed_rows
+            )
+            for line in batch:
+                self._parse(line, managers)
+                self._identify(line, finder, keyed, by_external, keyed_rows, by_name)
+            progress(start + len(batch))
         self._order(lines)
+        ready = [line for line in lines if not line.errors and line.existing is None]
+        for start in range(0, len(ready), BATCH):
+            self._match(actor, ready[start : start + BATCH], by_name)
         return []
 
-    def _check_line(
-        self,
-        line: Line,
-        finder: AccountFinder,
-        managers: dict[str, User],
-        by_external: dict[str, Line],
-        by_name: dict[str, list[Line]],
-    ) -> None:
+    def _keyed(self, actor: User, batch: list[Line]) -> dict[str, Account]:
+        """The accounts the batch's external ids name, as the actor may see them."""
+        ids = {line.text("external_id") for line in batch if line.text("external_id")}
+        if not ids:
+            return {}
+        keys = dict(
+            AccountKey.objects.filter(external_id__in=ids).values_list("external_id", "account_id")
+        )
+        visible = {
+            a.pk: a for a in access.visible_accounts(actor).filter(pk__in=set(keys.values()))
+        }
+        return {key: visible[pk] for key, pk in keys.items() if pk in visible}
+
+    def _parse(self, line: Line, managers: dict[str, User]) -> None:
         name = line.text("name")
         if not name:
             line.error("name", "Give the account's name.")
-        elif len(name) > 200:
-            line.error("name", "Keep it under 200 characters.")
         parsed: dict[str, Any] = {name_: line.text(name_) for name_ in self.TEXT}
-        for name_, size in (("industry", 100), ("website", 200), ("country", 100), ("city", 100)):
-            if len(parsed[name_]) > size:
-                line.error(name_, f"Keep it under {size} characters.")
-        if parsed["country"]:
-            country = contact_points.country_name(parsed["country"])
-            if country is None:
-                line.error("country", f"Unknown country {parsed['country']!r}.")
-            parsed["country"] = country or ""
+        place = {n: parsed[n] for n in PLACE if parsed[n]}
+        try:
+            account_services.place_normalize(place)
+        except ApplicationError as exc:
+            line.refused(exc)
+        parsed.update(place)
         if parsed["website"] and web_href(parsed["website"]) is None:
             line.error("website", "Give a web address such as acme.com (http or https only).")
+        parsed["kind"] = None
         if line.text("kind"):
             kind = _choice(line.text("kind"), AccountKind)
             if kind is None:
@@ -172,22 +242,46 @@ class AccountImporter:
                     f"{', '.join(AccountKind.labels)}.",
                 )
             parsed["kind"] = kind
+        parsed["lifecycle_stage"] = None
         if line.text("lifecycle_stage"):
             stage = _choice(line.text("lifecycle_stage"), LifecycleStage)
             if stage is None:
                 line.error("lifecycle_stage", f"Unknown stage {line.text('lifecycle_stage')!r}.")
             parsed["lifecycle_stage"] = stage
+        parsed["employees"] = None
         if line.text("employees"):
             number = parse_decimal(line.text("employees"))
             if number is None or number < 0 or number != number.to_integral_value():
                 line.error("employees", f"{line.text('employees')!r} is not a whole number.")
             else:
                 parsed["employees"] = int(number)
+        parsed["manager"] = None
         if line.text("manager"):
             manager = managers.get(line.text("manager").lower())
             if manager is None:
                 line.error("manager", f"No colleague with the e-mail {line.text('manager')!r}.")
             parsed["manager"] = manager
+        # The model's own field rules (lengths, choices, the web address), no query per row.
+        draft = Account(name=name, **{n: v for n, v in parsed.items() if n in self.TEXT and v})
+        try:
+            draft.clean_fields(exclude=["path", "depth", "numchild", "customer", "manager"])
+        except DjangoValidationError as exc:
+            for name_, messages in exc.message_dict.items():
+                if not any(field == name_ for field, _ in line.errors):
+                    line.error(name_, messages[0])
+        line.parsed = parsed
+
+    def _identify(
+        self,
+        line: Line,
+        finder: AccountFinder,
+        keyed: dict[str, Account],
+        by_external: dict[str, Line],
+        keyed_rows: dict[str, Line],
+        by_name: dict[str, list[Line]],
+    ) -> None:
+        """The account a row is (by its external id) and its parent (a row or an account)."""
+        parsed = line.parsed
         external_id = line.text("external_id")
         if external_id:
             if len(external_id) > 128:
@@ -199,83 +293,38 @@ class AccountImporter:
                 )
             else:
                 by_external[external_id] = line
-                found = finder.find(external_id)
-                if (
-                    isinstance(found, Account)
-                    and AccountKey.objects.filter(external_id=external_id, account=found).exists()
-                ):
-                    line.existing = found
+                line.existing = keyed.get(external_id)
         parsed["external_id"] = external_id
         parsed["parent"] = None
         parent_ref = line.text("parent")
         if parent_ref:
-            parsed["parent"] = self._parent(line, parent_ref, finder, by_external, by_name)
-        line.parsed = parsed
-        if line.errors or line.existing is not None or not name:
-            return
-        parent = parsed["parent"]
-        if isinstance(parent, Line):
-            same = [
-                other
-                for other in by_name.get(name.lower(), [])
-                if other.number < line.number and other.text("parent") == parent_ref
-            ]
-            if same:
-                line.duplicate = {
-                    "message": f"Same name and parent as row {same[0].number}.",
-                    "matches": [],
-                }
-            return
-        siblings = Account.objects.filter(deleted_at__isnull=True, name__iexact=name)
-        siblings = (
-            siblings.filter(
-                customer_id=parent.customer_pk, depth=parent.depth + 1, path__startswith=parent.path
-            )
-            if parent is not None
-            else siblings.filter(depth=1)
-        )
-        line.existing = access.scope(finder.actor, siblings, via="").first()
-        if line.existing is not None:
-            return
-        earlier = [
-            o
-            for o in by_name.get(name.lower(), [])
-            if o.number < line.number and o.text("parent") == parent_ref
-        ]
-        if earlier:
-            line.duplicate = {
-                "message": f"Same name and parent as row {earlier[0].number}.",
-                "matches": [],
-            }
-            return
-        matches = _duplicates_of_account(
-            finder.actor, name=name, website=parsed["website"], city=parsed["city"]
-        )
-        if matches:
-            line.duplicate = {"message": "Looks like an account we have.", "matches": matches}
+            parsed["parent"] = self._parent(line, parent_ref, finder, keyed_rows, by_name)
 
     def _parent(
         self,
         line: Line,
         ref: str,
         finder: AccountFinder,
-        by_external: dict[str, Line],
+        keyed_rows: dict[str, Line],
         by_name: dict[str, list[Line]],
     ) -> Account | Line | None:
         """The parent a line names: a row of the file (by external id or name) or an account."""
-        if ref in by_external and by_external[ref] is not line:
-            return by_external[ref]
+        if ref in keyed_rows and keyed_rows[ref] is not line:
+            return keyed_rows[ref]
         in_file = [o for o in by_name.get(ref.lower(), []) if o is not line]
         if len(in_file) == 1:
             return in_file[0]
+        if in_file:
+            # Several rows bear the name: one of them may be keyed by it later in the file.
+            keyed = [o for o in in_file if o.text("external_id") == ref]
+            if keyed:
+                return keyed[0]
+            line.error("parent", f"Several rows are named {ref!r}: give the parent's external id.")
+            return None
         found = finder.find(ref)
         if isinstance(found, Account):
             return found
-        later = [o for o in by_name.get(ref.lower(), []) if o is not line]
-        if later:
-            line.error("parent", f"Several rows are named {ref!r}: give the parent's external id.")
-        else:
-            line.error("parent", found)
+        line.error("parent", found)
         return None
 
     def _order(self, lines: list[Line]) -> None:
@@ -300,72 +349,287 @@ class AccountImporter:
         for line in lines:
             depth_of(line, ())
         lines.sort(key=lambda line: (depth[id(line)], line.number))
+        for line in lines:  # parents first: a row under a refused row is refused too
+            parent = line.parsed.get("parent")
+            if isinstance(parent, Line) and parent.errors and not line.errors:
+                line.error("parent", f"Its parent (row {parent.number}) cannot be imported.")
+
+    def _match(self, actor: User, batch: list[Line], by_name: dict[str, list[Line]]) -> None:
+        """Same name under the same parent: the account we have, or an earlier row's; a
+        similar name or the same web domain at the top level: created, put up for review."""
+        names = {line.text("name").lower() for line in batch}
+        visible = access.visible_accounts(actor).annotate(lowered=Lower("name"))
+        under: dict[tuple[str, str], Account] = {}
+        for account in visible.filter(lowered__in=names).order_by("path"):
+            key = (account.path[: -Account.steplen], account.name.lower())
+            under.setdefault(key, account)
+        keys = {blocking.account_match_key(line.text("name")) for line in batch} - {""}
+        domains = {blocking.web_domain(line.parsed["website"]) for line in batch} - {""}
+        alike: dict[str, list[Account]] = {}
+        if keys or domains:
+            query = Q(match_key__in=keys) | Q(web_domain__in=domains)
+            for account in visible.filter(query, depth=1).order_by("pk")[: len(batch) * 10]:
+                for key in (account.match_key, account.web_domain):
+                    if key:
+                        alike.setdefault(key, []).append(account)
+        for line in batch:
+            name, parent = line.text("name"), line.parsed["parent"]
+            parent_ref = line.text("parent")
+            if not isinstance(parent, Line):
+                line.existing = under.get(("" if parent is None else parent.path, name.lower()))
+                if line.existing is not None:
+                    continue
+            earlier = [
+                o
+                for o in by_name.get(name.lower(), [])
+                if o.number < line.number and o.text("parent") == parent_ref and not o.errors
+            ]
+            if earlier:
+                line.duplicate = {
+                    "message": f"Same name and parent as row {earlier[0].number}.",
+                    "matches": [],
+                }
+                line.existing = earlier[0].existing if earlier[0].existing else earlier[0]
+                continue
+            if parent is not None:
+                continue
+            found: dict[int, list[str]] = {}
+            for account in alike.get(blocking.account_match_key(name), []):
+                found.setdefault(account.pk, []).append("similar name")
+            website = blocking.web_domain(line.parsed["website"])
+            for account in alike.get(website, []) if website else []:
+                found.setdefault(account.pk, []).append(f"same web domain {website}")
+            if not found:
+                continue
+            by_pk = {a.pk: a for accounts in alike.values() for a in accounts}
+            matches = []
+            for pk, why in list(found.items())[: self.MATCHES]:
+                score = round(0.6 + 0.15 * min(len(why), 2), 2)
+                matches.append({"id": pk, "label": by_pk[pk].name, "score": score, "reasons": why})
+                line.review.append((by_pk[pk], score, why))
+            line.duplicate = {
+                "message": "Looks like an account we have.",
+                "matches": matches,
+                "review": True,
+            }
 
     def write(self, *, actor: User, lines: list[Line], progress: Progress) -> Counts:
+        access.ensure_can_write(actor)
         counts = Counts()
-        for done, line in enumerate(lines, start=1):
-            _guarded(line, self.service_fields, partial(self._write, actor, line, counts))
-            if done % CHUNK == 0:
-                progress(done)
-        return counts
-
-    def _write(self, actor: User, line: Line, counts: Counts) -> None:
-        parsed = line.parsed
-        parent = parsed["parent"]
-        if isinstance(parent, Line):
-            if parent.record is None:
-                raise _refused("parent", f"Its parent (row {parent.number}) was not imported.")
-            parent = parent.record
-        fields = {
-            name: parsed.get(name)
-            for name in (
-                "industry",
-                "website",
-                "country",
-                "city",
-                "description",
-                "employees",
-                "manager",
-            )
-            if parsed.get(name) not in ("", None)
-        }
-        if line.existing is not None:
-            account = line.existing
-            changes = _changes(account, {**fields, "kind": parsed.get("kind")})
+        now = timezone.now()
+        creating = [line for line in lines if line.existing is None]
+        # New accounts are born knowing how many new units they get (numchild).
+        children: dict[int, int] = {}
+        for line in creating:
+            parent = _resolved(line.parsed["parent"])
+            if isinstance(parent, Line):
+                children[id(parent)] = children.get(id(parent), 0) + 1
+        levels: dict[int, list[Line]] = {}
+        for line in creating:
+            levels.setdefault(self._level(line), []).append(line)
+        done = 0
+        made: set[int] = set()
+        for level in sorted(levels):
+            self._create_level(actor, levels[level], children, made, now, counts)
+            done += len(levels[level])
+            progress(done)
+        updates = [line for line in lines if line.existing is not None]
+        changed: dict[int, Account] = {}
+        changed_fields: set[str] = set()
+        for line in updates:
+            target = line.existing
+            account = target.record if isinstance(target, Line) else target
+            line.record = account
+            values = {n: line.parsed.get(n) for n in self.OWN}
+            changes = _changes(account, values)
             if changes:
-                account = account_services.account_update(actor=actor, account=account, **changes)
+                for name, value in changes.items():
+                    setattr(account, name, value)
+                account.match_key = blocking.account_match_key(account.name)
+                account.web_domain = blocking.web_domain(account.website)
+                account.updated_at = now
+                changed[account.pk] = account
+                changed_fields.update(changes)
                 counts.updated += 1
             else:
                 counts.unchanged += 1
-        else:
-            extra = {}
-            if parsed.get("lifecycle_stage"):
-                extra["lifecycle_stage"] = parsed["lifecycle_stage"]
-            account = account_services.account_create(
-                actor=actor,
-                name=line.text("name"),
-                parent=parent,
-                kind=parsed.get("kind"),
-                **{**extra, **fields},
+        if changed:
+            bulk_update_with_history(
+                list(changed.values()),
+                Account,
+                [*sorted(changed_fields), "match_key", "web_domain", "updated_at"],
+                batch_size=BATCH,
+                default_user=actor,
             )
-            counts.created += 1
-        line.record = account
-        external_id = parsed.get("external_id")
-        if external_id and not AccountKey.objects.filter(external_id=external_id).exists():
-            AccountKey.objects.create(account=account, external_id=external_id)
+        progress(len(lines))
+        keys = {
+            line.parsed["external_id"]: line.record
+            for line in lines
+            if line.parsed.get("external_id") and line.record is not None
+        }
+        taken: set[str] = set()
+        for start in range(0, len(keys), BATCH):
+            batch = list(keys)[start : start + BATCH]
+            taken.update(
+                AccountKey.objects.filter(external_id__in=batch).values_list(
+                    "external_id", flat=True
+                )
+            )
+        AccountKey.objects.bulk_create(
+            [
+                AccountKey(account=account, external_id=key, created_at=now, updated_at=now)
+                for key, account in keys.items()
+                if key not in taken
+            ],
+            batch_size=BATCH,
+        )
+        pairs = [
+            (line.record, other, score, {"import": "; ".join(why)})
+            for line in lines
+            if line.flagged and line.record is not None
+            for other, score, why in line.review
+        ]
+        if pairs:
+            resolution_services.pairs_open(actor=actor, kind="account", pairs=pairs)
+        return counts
+
+    def _level(self, line: Line) -> int:
+        parent = line.parsed["parent"]
+        return self._level(parent) + 1 if isinstance(parent, Line) else 0
+
+    def _create_level(
+        self,
+        actor: User,
+        lines: list[Line],
+        children: dict[int, int],
+        made: set[int],
+        now: Any,
+        counts: Counts,
+    ) -> None:
+        """Insert one level of new accounts, each after its parent's last child."""
+        parents: dict[str, Account | None] = {}  # path of the parent ("" for the top) -> parent
+        for line in lines:
+            parent = _resolved(line.parsed["parent"])
+            if isinstance(parent, Line):
+                parent = parent.record
+            line.parsed["parent_account"] = parent
+            parents["" if parent is None else parent.path] = parent
+        last = self._last_children(parents)
+        grown: dict[int, int] = {}
+        accounts: list[Account] = []
+        for line in lines:
+            parent = line.parsed["parent_account"]
+            base = "" if parent is None else parent.path
+            step = last.get(base, 0) + 1
+            last[base] = step
+            depth = 1 if parent is None else parent.depth + 1
+            parsed = line.parsed
+            kind = parsed["kind"] or (
+                AccountKind.LEGAL_ENTITY if parent is None else AccountKind.DIVISION
+            )
+            stage = (
+                parent.lifecycle_stage
+                if parent is not None
+                else parsed["lifecycle_stage"] or LifecycleStage.PROSPECT
+            )
+            account = Account(
+                name=line.text("name"),
+                kind=kind,
+                lifecycle_stage=stage,
+                path=Account._get_path(base, depth, step),
+                depth=depth,
+                numchild=children.get(id(line), 0),
+                customer_id=None if parent is None else parent.customer_pk,
+                match_key=blocking.account_match_key(line.text("name")),
+                web_domain=blocking.web_domain(parsed["website"]),
+                created_at=now,
+                updated_at=now,
+                **{
+                    n: parsed[n]
+                    for n in (*self.TEXT, "employees", "manager")
+                    if parsed.get(n) not in ("", None)
+                },
+            )
+            accounts.append(account)
+            line.record = account
+            if parent is not None and parent.pk not in made:
+                grown[parent.pk] = grown.get(parent.pk, 0) + 1
+        bulk.objects_insert(accounts)
+        roots = [a for a in accounts if a.depth == 1]
+        if roots:
+            Account.objects.filter(pk__in=[a.pk for a in roots]).update(customer_id=F("pk"))
+            for account in roots:
+                account.customer_id = account.pk
+            bulk.objects_insert(
+                [
+                    LifecycleChange(
+                        account=account,
+                        customer=account,
+                        stage=account.lifecycle_stage,
+                        changed_by=actor,
+                        changed_at=now,
+                        reason="Account created",
+                    )
+                    for account in roots
+                ]
+            )
+        bulk.history_insert(accounts, user=actor, at=now)
+        made.update(account.pk for account in accounts)
+        # Parents we had before this import count their new units.
+        by_growth: dict[int, list[int]] = {}
+        for pk, extra in grown.items():
+            by_growth.setdefault(extra, []).append(pk)
+        for extra, pks in by_growth.items():
+            Account.objects.filter(pk__in=pks).update(numchild=F("numchild") + extra)
+        counts.created += len(accounts)
+        counts.flagged += sum(1 for line in lines if line.flagged)
+
+    def _last_children(self, parents: dict[str, Account | None]) -> dict[str, int]:
+        """The step of the last child under each parent path ("" for the top level)."""
+        last: dict[str, int] = {}
+        steplen = Account.steplen
+        if "" in parents:
+            top = Account.objects.filter(depth=1).order_by("-path").values_list("path", flat=True)
+            path = top.first()
+            last[""] = Account._str2int(path) if path else 0
+        by_depth: dict[int, list[str]] = {}
+        for base, parent in parents.items():
+            if parent is not None:
+                by_depth.setdefault(parent.depth, []).append(base)
+        for depth, bases in by_depth.items():
+            for start in range(0, len(bases), BATCH):
+                rows = (
+                    Account.objects.filter(depth=depth + 1)
+                    .annotate(base=Substr("path", 1, depth * steplen))
+                    .filter(base__in=bases[start : start + BATCH])
+                    .values("base")
+                    .annotate(last=Max("path"))
+                    .values_list("base", "last")
+                )
+                for base, path in rows:
+                    last[base] = Account._str2int(path[-steplen:])
+        return last
 
 
-def _refused(name: str, message: str) -> ApplicationError:
-    from rapport.core.errors import InvalidInput
-
-    return InvalidInput(message, field=name)
+def _resolved(parent: Any) -> Any:
+    """A row's parent once repeats are followed: an account we have, or the row making it."""
+    while isinstance(parent, Line) and parent.existing is not None:
+        parent = parent.existing
+    return parent
 
 
 # --- contacts ------------------------------------------------------------------------
 
 
 class ContactImporter:
-    """People at an account, with their e-mails, phones, system ids and buying roles."""
+    """People at an account, with their address, e-mails, phones, system ids and buying roles.
+
+    Only an identity that names one person (a personal e-mail, an external or ERP id)
+    matches a row to someone we have; a shared phone or team mailbox, or a same-sounding
+    name at the same organisation, is weak evidence: the row is created and put up for
+    review with the people it may duplicate, never written over them. Checked and written
+    in batches: a few queries per batch, bulk inserts, history in bulk with the actor.
+    """
 
     kind = ImportKind.CONTACTS
     fields = (
@@ -388,13 +652,11 @@ class ContactImporter:
         Field(
             "first_name",
             "First name",
-            required=True,
             synonyms=("given name", "forename", "first", "vorname", "firstname"),
         ),
         Field(
             "last_name",
             "Last name",
-            required=True,
             synonyms=("surname", "family name", "last", "nachname", "lastname"),
         ),
         Field("title", "Job title", synonyms=("job title", "position", "role title", "function")),
@@ -402,13 +664,32 @@ class ContactImporter:
             "email",
             "E-mail",
             many=True,
-            synonyms=("e-mail", "email address", "e-mail address", "mail", "work email"),
+            synonyms=(
+                "e-mail",
+                "email address",
+                "e-mail address",
+                "mail",
+                "work email",
+                "business email",
+            ),
         ),
         Field(
             "phone",
             "Phone",
             many=True,
-            synonyms=("telephone", "tel", "mobile", "phone number", "cell", "direct line"),
+            synonyms=(
+                "telephone",
+                "tel",
+                "mobile",
+                "phone number",
+                "cell",
+                "direct line",
+                "mobile phone",
+                "business phone",
+                "work phone",
+                "direct phone",
+                "office phone",
+            ),
         ),
         Field(
             "external_id",
@@ -419,39 +700,77 @@ class ContactImporter:
         Field("erp_id", "ERP id", many=True, synonyms=("erp", "erp number", "sap id")),
         Field("buying_roles", "Buying roles", synonyms=("buying role", "roles", "role")),
         Field("notes", "Notes", synonyms=("comment", "comments", "remarks")),
+        Field(
+            "street",
+            "Street",
+            synonyms=("mailing street", "street address", "address", "address line 1", "strasse"),
+        ),
+        Field("city", "City", synonyms=("mailing city", "town", "ort")),
+        Field(
+            "postcode",
+            "Postcode",
+            synonyms=(
+                "mailing zip postal code",
+                "mailing postal code",
+                "zip",
+                "zip code",
+                "postal code",
+                "post code",
+                "zip postal code",
+                "plz",
+            ),
+        ),
+        Field(
+            "region",
+            "Region",
+            synonyms=(
+                "mailing state province",
+                "state province",
+                "state",
+                "province",
+                "county",
+                "mailing state",
+            ),
+        ),
+        Field("country", "Country", synonyms=("mailing country", "country code", "land")),
+        Field("date_of_birth", "Date of birth", synonyms=("birthdate", "birthday", "dob")),
     )
-    service_fields = {
-        "email": "email",
-        "phone": "phone",
-        "value": "row",
-        "first_name": "first_name",
-        "last_name": "last_name",
-        "title": "title",
-        "role": "buying_roles",
-        "account": "account",
-    }
     IDENTITIES = (
         ("email", IdentityKind.EMAIL),
         ("phone", IdentityKind.PHONE),
         ("external_id", IdentityKind.EXTERNAL_ID),
         ("erp_id", IdentityKind.ERP_ID),
     )
+    # A contact's own fields a row may set (or change, where the row gives a value).
+    OWN = ("first_name", "last_name", "title", *PLACE, "date_of_birth")
+    # At most this many people a row is put up for review with.
+    MATCHES = 3
 
     def check(self, *, actor: User, lines: list[Line], progress: Progress) -> list[str]:
         finder = AccountFinder(actor)
         seen: dict[tuple[str, str], Line] = {}
-        for start in range(0, len(lines), CHUNK):
-            chunk = lines[start : start + CHUNK]
-            for line in chunk:
-                self._parse(line, finder)
-            owners = self._owners(actor, chunk)
-            for line in chunk:
-                self._match(actor, line, owners, seen)
-            progress(start + len(chunk))
+        regions: dict[tuple[str, int], str | None] = {}
+        # A switchboard or team mailbox recurs on many rows: check each value once.
+        checked: dict[tuple[str, str, str | None], Any] = {}
+        for start in range(0, len(lines), BATCH):
+            batch = lines[start : start + BATCH]
+            finder.prefetch(line.text("account") for line in batch)
+            for line in batch:
+                self._parse(line, finder, regions, checked)
+            people = self._people(actor, batch)
+            for line in batch:
+                self._match(line, people, seen)
+            progress(start + len(batch))
         return []
 
-    def _parse(self, line: Line, finder: AccountFinder) -> None:
-        account = None
+    def _parse(
+        self,
+        line: Line,
+        finder: AccountFinder,
+        regions: dict[tuple[str, int], str | None],
+        checked: dict[tuple[str, str, str | None], Any],
+    ) -> None:
+        account: Account | None = None
         if not line.text("account"):
             line.error("account", "Name the account (its name or external id).")
         else:
@@ -460,30 +779,69 @@ class ContactImporter:
                 line.error("account", found)
             else:
                 account = found
-        for name_ in ("first_name", "last_name"):
-            if not line.text(name_):
-                line.error(name_, "Give the first and last name.")
-            elif len(line.text(name_)) > 100:
-                line.error(name_, "Keep it under 100 characters.")
-        if len(line.text("title")) > 200:
-            line.error("title", "Keep it under 200 characters.")
-        identities: list[tuple[str, str, str, str]] = []  # (field, kind, value, normalized)
+        own: dict[str, Any] = {name: line.text(name) for name in self.OWN}
+        place = {name: own[name] for name in (*PLACE, "date_of_birth") if own[name]}
+        if place.get("date_of_birth"):
+            born = parse_date(place["date_of_birth"])
+            if born is None and settings.RAPPORT_CONTACT_BIRTH_DATE:
+                line.error(
+                    "date_of_birth",
+                    f"{place['date_of_birth']!r} is not a date (use 1980-03-31 or 31.03.1980).",
+                )
+                place.pop("date_of_birth")
+            elif born is not None:
+                place["date_of_birth"] = born
+        try:
+            account_services.contact_place_check(place)
+        except ApplicationError as exc:
+            line.refused(exc)
+        own.update(place)
+        own["date_of_birth"] = place.get("date_of_birth") if not line.errors else None
+        # The model's own field rules (lengths, blanks), without a query per row.
+        for name, value in own.items():
+            if value not in ("", None) and name != "date_of_birth":
+                try:
+                    _CONTACT_FIELDS[name].clean(value, None)
+                except DjangoValidationError as exc:
+                    line.error(name, exc.messages[0])
+        region = None
+        if account is not None:
+            key = (own.get("country") or "", account.pk)
+            if key not in regions:
+                regions[key] = (
+                    contact_points.country_code(own["country"]) if own.get("country") else None
+                ) or account_services.phone_region(None, account)
+            region = regions[key]
+        identities: list[tuple[str, str, str, str, bool]] = []  # field, kind, value, normal, shared
+        held: set[tuple[str, str]] = set()
         for name_, kind in self.IDENTITIES:
-            for value in split_list(line.values.get(name_, [])):
-                if kind == IdentityKind.EMAIL:
+            for raw in split_list(line.values.get(name_, [])):
+                known = checked.get((kind, raw, region))
+                if known is None:
                     try:
-                        validate_email(value)
-                    except DjangoValidationError:
-                        line.error(name_, f"{value!r} is not an e-mail address.")
-                        continue
-                if kind == IdentityKind.PHONE and sum(c.isdigit() for c in value) < 6:
-                    line.error(name_, f"{value!r} is not a phone number.")
+                        value, normalized = account_services.identity_check(
+                            kind, raw, region=region
+                        )
+                    except ApplicationError as exc:
+                        known = checked[(kind, raw, region)] = exc
+                    else:
+                        shared = account_services.identity_is_shared(kind, value)
+                        known = checked[(kind, raw, region)] = (value, normalized, shared)
+                if isinstance(known, ApplicationError):
+                    line.error(name_, known.message)
                     continue
-                if len(value) > 254:
-                    line.error(name_, "Keep it under 254 characters.")
+                value, normalized, shared = known
+                if (kind, normalized) in held:
                     continue
-                normalized = account_services.identity_normalize(kind, value)
-                identities.append((name_, kind, value, normalized))
+                held.add((kind, normalized))
+                identities.append((name_, kind, value, normalized, shared))
+        if (
+            not own["first_name"]
+            and not own["last_name"]
+            and not any(i[1] == IdentityKind.EMAIL for i in identities)
+            and not line.errors
+        ):
+            line.error("last_name", "Give a first name, a last name or an e-mail address.")
         roles = []
         for value in split_list(line.text("buying_roles")):
             role = _choice(value, BuyingRoleKind)
@@ -493,178 +851,345 @@ class ContactImporter:
                     f"Unknown buying role {value!r}; use one of "
                     f"{', '.join(BuyingRoleKind.values)}.",
                 )
-            else:
+            elif role not in roles:
                 roles.append(role)
-        line.parsed = {"account": account, "identities": identities, "roles": roles}
+        line.parsed = {
+            "account": account,
+            "own": own,
+            "identities": identities,
+            "roles": roles,
+            "match_key": blocking.contact_match_key(own["first_name"], own["last_name"]),
+        }
 
-    def _owners(self, actor: User, lines: list[Line]) -> dict[tuple[str, str], Contact]:
-        """The contacts who already hold the identities these lines give."""
-        wanted: dict[str, set[str]] = {}
-        for line in lines:
-            for _, kind, _, normalized in line.parsed["identities"]:
-                wanted.setdefault(kind, set()).add(normalized)
-        owners: dict[tuple[str, str], Contact] = {}
-        for kind, values in wanted.items():
-            # Only identities that name one person may match a row to someone we have.
-            identities = ContactIdentity.objects.filter(
-                kind=kind,
-                normalized__in=values,
-                shared=False,
-                deleted_at__isnull=True,
-                contact__deleted_at__isnull=True,
-            ).select_related("contact")
-            for identity in identities:
-                owners[(kind, identity.normalized)] = identity.contact
-        return owners
+    def _people(self, actor: User, batch: list[Line]) -> _People:
+        """Everyone on file a batch's rows may be: by identity and by name, in a few queries."""
+        strong: dict[str, set[str]] = {}
+        weak: dict[str, set[str]] = {}
+        named: set[tuple[int, str]] = set()
+        for line in batch:
+            for _, kind, _, normalized, shared in line.parsed.get("identities", ()):
+                (weak if shared else strong).setdefault(kind, set()).add(normalized)
+            account = line.parsed.get("account")
+            if account is not None and line.parsed["match_key"]:
+                named.add((account.customer_pk, line.parsed["match_key"]))
+        people = _People()
+        live = ContactIdentity.objects.filter(
+            deleted_at__isnull=True, contact__deleted_at__isnull=True
+        )
+        for wanted, shared in ((strong, False), (weak, True)):
+            if not wanted:
+                continue
+            query = Q()
+            for kind, values in wanted.items():
+                query |= Q(kind=kind, normalized__in=values)
+            for kind, normalized, contact_id in live.filter(query, shared=shared).values_list(
+                "kind", "normalized", "contact_id"
+            ):
+                if shared:
+                    people.holders.setdefault((kind, normalized), []).append(contact_id)
+                else:
+                    people.owners[(kind, normalized)] = contact_id
+        if named:
+            for pk, customer_id, key in Contact.objects.filter(
+                customer_id__in={c for c, _ in named}, match_key__in={k for _, k in named}
+            ).values_list("pk", "customer_id", "match_key"):
+                if (customer_id, key) in named:
+                    people.named.setdefault((customer_id, key), []).append(pk)
+        ids = set(people.owners.values())
+        for holders in (*people.holders.values(), *people.named.values()):
+            ids.update(holders[: self.MATCHES])
+        if ids:
+            people.contacts = {c.pk: c for c in Contact.objects.filter(pk__in=ids)}
+            owners = set(people.owners.values())
+            if owners:
+                people.writable = set(
+                    access.scope(actor, Contact.objects.filter(pk__in=owners)).values_list(
+                        "pk", flat=True
+                    )
+                )
+        return people
 
-    def _match(
-        self,
-        actor: User,
-        line: Line,
-        owners: dict[tuple[str, str], Contact],
-        seen: dict[tuple[str, str], Line],
-    ) -> None:
-        account: Account | None = line.parsed["account"]
+    def _match(self, line: Line, people: _People, seen: dict[tuple[str, str], Line]) -> None:
+        account: Account | None = line.parsed.get("account")
+        if account is None or line.errors:
+            return
         holders: dict[int, Contact] = {}
-        for name_, kind, value, normalized in line.parsed["identities"]:
+        earlier: Line | None = None
+        for name_, kind, value, normalized, shared in line.parsed["identities"]:
+            if shared:
+                continue
             key = (kind, normalized)
-            earlier = seen.get(key)
-            if earlier is not None and earlier is not line and line.duplicate is None:
+            first = seen.setdefault(key, line)
+            if first is not line and earlier is None:
+                earlier = first
                 line.duplicate = {
-                    "message": f"Same {name_.replace('_', ' ')} as row {earlier.number} ({value}).",
+                    "message": f"Same {name_.replace('_', ' ')} as row {first.number} ({value}).",
                     "matches": [],
                 }
-            seen.setdefault(key, line)
-            owner = owners.get(key)
-            if owner is None:
+            owner_pk = people.owners.get(key)
+            if owner_pk is None:
                 continue
-            if account is not None and owner.customer_id != account.customer_pk:
+            owner = people.contacts[owner_pk]
+            if owner.customer_id != account.customer_pk:
                 line.error(
                     name_,
-                    f"{value} belongs to {owner.first_name} {owner.last_name} at "
-                    "another organisation.",
+                    f"{value} belongs to {owner.full_name} at another organisation.",
                 )
             holders[owner.pk] = owner
         if len(holders) > 1:
-            names = ", ".join(f"{c.first_name} {c.last_name}" for c in holders.values())
+            names = ", ".join(c.full_name for c in holders.values())
             line.error("row", f"Its identities belong to different people: {names}.")
-        if line.errors or account is None:
+        if earlier is not None and holders and earlier.existing not in holders.values():
+            line.error(
+                "row",
+                f"It names row {earlier.number}'s person and {next(iter(holders.values()))}.",
+            )
+        if line.errors:
             return
         if holders:
             line.existing = next(iter(holders.values()))
-            if not access.scope(actor, Contact.objects.filter(pk=line.existing.pk)).exists():
+            if line.existing.pk not in people.writable:
                 line.error("account", "That person is not one you may change.")
             return
-        if line.duplicate is not None:
+        if earlier is not None:
+            # The person the earlier row makes or updates (through the row it repeats).
+            line.existing = earlier.existing if earlier.existing is not None else earlier
             return
-        # The same name at the same account earlier in the file (no shared identity).
-        named = (
-            "name",
-            f"{account.pk}:{line.text('first_name').lower()}:{line.text('last_name').lower()}",
-        )
-        if named in seen:
-            line.duplicate = {
-                "message": f"Same name and account as row {seen[named].number}.",
-                "matches": [],
-            }
+        self._weak(line, account, people, seen)
+
+    def _weak(
+        self, line: Line, account: Account, people: _People, seen: dict[tuple[str, str], Line]
+    ) -> None:
+        """Flag a new person who may be someone we have, or an earlier row, on weak evidence."""
+        reasons: dict[tuple[str, int], list[str]] = {}  # ("contact", pk) or ("row", number)
+        rows: dict[int, Line] = {}
+
+        def found(other: int | Line, why: str) -> None:
+            if isinstance(other, Line):
+                rows[other.number] = other
+                reasons.setdefault(("row", other.number), []).append(why)
+            else:
+                reasons.setdefault(("contact", other), []).append(why)
+
+        for _, kind, value, normalized, shared in line.parsed["identities"]:
+            if not shared:
+                continue
+            what = "phone" if kind == IdentityKind.PHONE else "team mailbox"
+            for pk in people.holders.get((kind, normalized), [])[: self.MATCHES]:
+                found(pk, f"same {what} {value}")
+            first = seen.setdefault((kind, normalized), line)
+            if first is not line:
+                found(first, f"same {what} {value}")
+        key = line.parsed["match_key"]
+        if key:
+            for pk in people.named.get((account.customer_pk, key), [])[: self.MATCHES]:
+                found(pk, "similar name at the same organisation")
+            first = seen.setdefault(("name", f"{account.customer_pk}:{key}"), line)
+            if first is not line:
+                found(first, "similar name at the same organisation")
+        if not reasons:
             return
-        seen[named] = line
-        emails = [v for n, _, v, _ in line.parsed["identities"] if n == "email"]
-        phones = [v for n, _, v, _ in line.parsed["identities"] if n == "phone"]
-        matches = _duplicates_of_contact(
-            actor,
-            first_name=line.text("first_name"),
-            last_name=line.text("last_name"),
-            email=emails[0] if emails else "",
-            phone=phones[0] if phones else "",
-            account_id=account.pk,
+        matches: list[dict[str, Any]] = []
+        for (what, number), why in list(reasons.items())[: self.MATCHES]:
+            score = round(0.6 + 0.1 * min(len(why), 3), 2)
+            if what == "row":
+                other: Contact | Line = rows[number]
+                matches.append(
+                    {"row": number, "label": _line_name(rows[number]), "score": score,
+                     "reasons": why}
+                )  # fmt: skip
+            else:
+                other = people.contacts[number]
+                matches.append(
+                    {"id": number, "label": other.full_name, "score": score, "reasons": why}
+                )
+            line.review.append((other, score, why))
+        in_file = [m["row"] for m in matches if "row" in m]
+        message = (
+            f"Looks like the person of row {in_file[0]}."
+            if len(in_file) == len(matches)
+            else "Looks like a person we have."
         )
-        if matches:
-            line.duplicate = {"message": "Looks like a person we have.", "matches": matches}
+        line.duplicate = {"message": message, "matches": matches, "review": True}
 
     def write(self, *, actor: User, lines: list[Line], progress: Progress) -> Counts:
+        access.ensure_can_write(actor)
         counts = Counts()
-        for done, line in enumerate(lines, start=1):
-            _guarded(line, self.service_fields, partial(self._write, actor, line, counts))
-            if done % CHUNK == 0:
-                progress(done)
+        lines = sorted(lines, key=lambda line: line.number)
+        for start in range(0, len(lines), BATCH):
+            self._write_batch(actor, lines[start : start + BATCH], counts)
+            progress(start + min(BATCH, len(lines) - start))
+        self._open_pairs(actor, lines)
         return counts
 
-    def _write(self, actor: User, line: Line, counts: Counts) -> None:
-        parsed = line.parsed
-        identities = list(parsed["identities"])
-        contact: Contact | None = line.existing
-        changed = False
-        if contact is None and line.duplicate is not None:
-            # An earlier line of this file may have made the person (the same e-mail twice).
-            held = [
-                i.contact
-                for (_, kind, _, normalized) in identities
-                for i in ContactIdentity.objects.filter(
-                    kind=kind, normalized=normalized, shared=False
-                ).select_related("contact")[:1]
-            ]
-            contact = held[0] if held else None
-        if contact is None:
-            first: dict[str, str] = {}
-            for name_, kind, value, _ in identities:
-                if kind in (IdentityKind.EMAIL, IdentityKind.PHONE) and name_ not in first:
-                    first[name_] = value
-            contact = account_services.contact_create(
-                actor=actor,
-                account=parsed["account"],
-                first_name=line.text("first_name"),
-                last_name=line.text("last_name"),
-                title=line.text("title"),
+    def _write_batch(self, actor: User, batch: list[Line], counts: Counts) -> None:
+        now = timezone.now()
+        today = timezone.localdate()
+        new = [line for line in batch if line.existing is None]
+        for line in new:
+            account = line.parsed["account"]
+            own = line.parsed["own"]
+            line.record = Contact(
+                customer_id=account.customer_pk,
+                account=account,
                 notes=line.text("notes"),
-                email=first.get("email", ""),
-                phone=first.get("phone", ""),
+                match_key=line.parsed["match_key"],
+                created_at=now,
+                updated_at=now,
+                **{n: v for n, v in own.items() if v not in ("", None)},
             )
-            holding = {(i[1], i[3]) for i in identities if first.get(i[0]) == i[2]}
-            identities = [i for i in identities if first.get(i[0]) != i[2]]
-            roles: set[str] = set()
-            counts.created += 1
-            created = True
-        else:
-            created = False
-            changes = _changes(
-                contact,
+        _inserted([line.record for line in new], actor, now)
+        bulk.rows_insert(
+            Employment,
+            [
                 {
-                    "first_name": line.text("first_name"),
-                    "last_name": line.text("last_name"),
-                    "title": line.text("title"),
-                },
+                    "contact_id": line.record.pk,
+                    "account_id": line.record.account_id,
+                    "customer_id": line.record.customer_id,
+                    "title": line.record.title,
+                    "started_on": today,
+                }
+                for line in new
+            ],
+            history_user=actor,
+            at=now,
+        )
+        counts.created += len(new)
+        counts.flagged += sum(1 for line in new if line.flagged)
+        # Rows naming someone we have (or an earlier row's person): add what is new.
+        updates = [line for line in batch if line.existing is not None]
+        for line in list(updates):
+            target = line.existing
+            line.record = target.record if isinstance(target, Line) else target
+            if line.record is None:  # the row it repeats was not imported
+                line.error("row", f"Row {target.number}, the same person, was not imported.")
+                updates.remove(line)
+        people = {line.record.pk: line.record for line in updates}
+        held: set[tuple[int, str, str]] = set()
+        roles_held: set[tuple[int, str]] = set()
+        if people:
+            held = set(
+                ContactIdentity.objects.filter(contact_id__in=people).values_list(
+                    "contact_id", "kind", "normalized"
+                )
             )
-            if changes:
-                contact = account_services.contact_update(actor=actor, contact=contact, **changes)
-                changed = True
-            holding = set(
-                ContactIdentity.objects.filter(contact=contact).values_list("kind", "normalized")
+            roles_held = {
+                (contact_id, role)
+                for contact_id, role, account_id in BuyingRole.objects.filter(
+                    contact_id__in=people
+                ).values_list("contact_id", "role", "account_id")
+                if account_id == people[contact_id].account_id
+            }
+        kinds_held = {(pk, kind) for pk, kind, _ in held}
+        identities: list[dict[str, Any]] = []
+        roles: list[dict[str, Any]] = []
+        changed_fields: set[str] = set()
+        changed: dict[int, Contact] = {}
+        for line in new + updates:
+            contact = line.record
+            touched = False
+            if line.existing is not None:
+                changes = _changes(contact, line.parsed["own"])
+                if changes:
+                    for name, value in changes.items():
+                        setattr(contact, name, value)
+                    contact.match_key = blocking.contact_match_key(
+                        contact.first_name, contact.last_name
+                    )
+                    contact.updated_at = now
+                    changed_fields.update(changes)
+                    changed[contact.pk] = contact
+                    touched = True
+            for _, kind, value, normalized, shared in line.parsed["identities"]:
+                if (contact.pk, kind, normalized) in held:
+                    continue
+                held.add((contact.pk, kind, normalized))
+                identities.append(
+                    {
+                        "contact_id": contact.pk,
+                        "customer_id": contact.customer_id,
+                        "kind": kind,
+                        "value": value,
+                        "normalized": normalized,
+                        "shared": shared,
+                        "is_primary": (contact.pk, kind) not in kinds_held,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
+                kinds_held.add((contact.pk, kind))
+                touched = True
+            for role in line.parsed["roles"]:
+                if (contact.pk, role) in roles_held:
+                    continue
+                roles_held.add((contact.pk, role))
+                roles.append(
+                    {
+                        "contact_id": contact.pk,
+                        "account_id": contact.account_id,
+                        "customer_id": contact.customer_id,
+                        "role": role,
+                        "last_engaged_at": contact.last_engaged_at,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
+                touched = True
+            if line.existing is not None:
+                if touched:
+                    counts.updated += 1
+                else:
+                    counts.unchanged += 1
+        if changed:
+            bulk_update_with_history(
+                list(changed.values()),
+                Contact,
+                [*sorted(changed_fields), "match_key", "updated_at"],
+                batch_size=BATCH,
+                default_user=actor,
             )
-            roles = set(
-                BuyingRole.objects.filter(
-                    contact=contact, account_id=contact.account_id
-                ).values_list("role", flat=True)
-            )
-        for name_, kind, value, normalized in identities:
-            if (kind, normalized) in holding:
+        bulk.rows_insert(ContactIdentity, identities, history_user=actor, at=now)
+        bulk.rows_insert(BuyingRole, roles, history_user=actor, at=now)
+
+    def _open_pairs(self, actor: User, lines: list[Line]) -> None:
+        """Put each created row flagged on weak evidence up for review with whom it may be."""
+        pairs = []
+        for line in lines:
+            if not line.flagged or line.existing is not None:
                 continue
-            try:
-                account_services.identity_add(actor=actor, contact=contact, kind=kind, value=value)
-            except ApplicationError as exc:
-                raise _refused(name_, exc.message) from None
-            holding.add((kind, normalized))
-            changed = True
-        for role in parsed["roles"]:
-            if role not in roles:
-                account_services.buying_role_set(actor=actor, contact=contact, role=role)
-                changed = True
-        if not created:
-            if changed:
-                counts.updated += 1
-            else:
-                counts.unchanged += 1
-        line.record = contact
+            for other, score, why in line.review:
+                record = other.record if isinstance(other, Line) else other
+                if record is not None:
+                    pairs.append((line.record, record, score, {"import": "; ".join(why)}))
+        if pairs:
+            resolution_services.pairs_open(actor=actor, kind="contact", pairs=pairs)
+
+
+def _inserted(objects: list[Any], actor: User, at: Any) -> None:
+    """Insert new rows of one model and their history, the actor as its user."""
+    bulk.objects_insert(objects)
+    bulk.history_insert(objects, user=actor, at=at)
+
+
+_CONTACT_FIELDS = {f.name: f for f in Contact._meta.concrete_fields}
+
+
+@dataclass
+class _People:
+    """Who a batch of contact rows may be: owners of identities naming one person,
+    holders of shared ones, namesakes at the same organisation (ids), and the contacts."""
+
+    owners: dict[tuple[str, str], int] = field(default_factory=dict)
+    holders: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    named: dict[tuple[int, str], list[int]] = field(default_factory=dict)
+    contacts: dict[int, Contact] = field(default_factory=dict)
+    writable: set[int] = field(default_factory=set)
+
+
+def _line_name(line: Line) -> str:
+    own = line.parsed.get("own", {})
+    name = f"{own.get('first_name', '')} {own.get('last_name', '')}".strip()
+    return name or next((i[2] for i in line.parsed.get("identities", ())), f"row {line.number}")
 
 
 # --- interactions (through the ingestion of interactions) -----------------------------------
@@ -751,7 +1276,7 @@ class InteractionImporter:
         )
         if run.status != IngestionStatus.DONE:
             problems = "; ".join(e["message"] for e in run.errors[:3])
-            raise _refused("file", f"The interactions could not be logged: {problems}")
+            raise InvalidInput(f"The interactions could not be logged: {problems}", field="file")
         counts.created = run.created
         counts.unchanged = run.duplicates
         if run.queued_for_review:

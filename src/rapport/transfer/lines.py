@@ -3,12 +3,13 @@ account a line names, and writing one line so a refusal is reported, not lost.""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models.functions import Lower
 
 from rapport.accounts.models import (
     Account,
@@ -21,6 +22,8 @@ from rapport.transfer.models import AccountKey
 
 Progress = Callable[[int], None]
 CHUNK = 500
+# Rows checked and written together by the bulk importers: a few queries per batch.
+BATCH = 2000
 
 
 @dataclass
@@ -30,7 +33,12 @@ class Line:
     number: int
     values: dict[str, Any]
     errors: list[tuple[str, str]] = field(default_factory=list)  # (field, message)
-    duplicate: dict[str, Any] | None = None  # {"message", "matches": [{id, label, score}]}
+    # A repeat of an earlier row (same personal e-mail, same name under the same parent):
+    # {"message", "matches": []}, left out unless the user keeps duplicates. Or, with
+    # "review": True, a probable duplicate on weak evidence (shared phone or mailbox, a
+    # similar name): always created, and a review pair opened with each of `review`.
+    duplicate: dict[str, Any] | None = None
+    review: list[Any] = field(default_factory=list)  # records or earlier lines it may duplicate
     existing: Any = None  # the record this line updates
     parsed: dict[str, Any] = field(default_factory=dict)
     record: Any = None  # what the write made or updated
@@ -43,6 +51,26 @@ class Line:
     def error(self, name: str, message: str) -> None:
         self.errors.append((name, message))
 
+    def refused(self, exc: ApplicationError, fields: dict[str, str] | None = None) -> None:
+        """A service's refusal as this line's errors, by the line's field names."""
+        fields = fields or {}
+        named = False
+        for name, messages in exc.errors.items():
+            self.error(fields.get(name, name), messages[0] if messages else exc.message)
+            named = True
+        if not named:
+            self.error("row", exc.message)
+
+    @property
+    def flagged(self) -> bool:
+        """A probable duplicate on weak evidence: created, and put up for review."""
+        return self.duplicate is not None and bool(self.duplicate.get("review"))
+
+    @property
+    def repeat(self) -> bool:
+        """The same record as an earlier row of the file (skipped unless kept)."""
+        return self.duplicate is not None and not self.duplicate.get("review")
+
 
 @dataclass
 class Counts:
@@ -51,6 +79,7 @@ class Counts:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    flagged: int = 0  # created but put up for review as probable duplicates
     notes: list[str] = field(default_factory=list)
 
 
@@ -100,6 +129,40 @@ class AccountFinder:
     def __init__(self, actor: User) -> None:
         self.actor = actor
         self._by_ref: dict[str, Account | str] = {}
+
+    def prefetch(self, refs: Iterable[str]) -> None:
+        """Look up many references at once: a few queries, not one per reference."""
+        wanted = {ref.strip() for ref in refs if ref and ref.strip()} - set(self._by_ref)
+        if not wanted:
+            return
+        visible = access.visible_accounts(self.actor).select_related("customer")
+        ordered = sorted(wanted)
+        for start in range(0, len(ordered), BATCH):
+            batch = ordered[start : start + BATCH]
+            keyed = dict(
+                AccountKey.objects.filter(external_id__in=batch).values_list(
+                    "external_id", "account_id"
+                )
+            )
+            by_pk = {a.pk: a for a in visible.filter(pk__in=set(keyed.values()))}
+            named: dict[str, list[Account]] = {}
+            lowered = {ref.lower() for ref in batch}
+            for account in visible.annotate(lowered=Lower("name")).filter(lowered__in=lowered):
+                named.setdefault(account.name.lower(), []).append(account)
+            for ref in batch:
+                account = by_pk.get(keyed.get(ref, -1))
+                if account is not None:
+                    self._by_ref[ref] = account
+                    continue
+                same = named.get(ref.lower(), [])
+                if not same:
+                    self._by_ref[ref] = f"No account named {ref!r} (or with that external id)."
+                elif len(same) > 1:
+                    self._by_ref[ref] = (
+                        f"Several accounts are named {ref!r}: give its external id instead."
+                    )
+                else:
+                    self._by_ref[ref] = same[0]
 
     def find(self, ref: str) -> Account | str:
         """The account an external id or a unique name names, or the reason there is none."""

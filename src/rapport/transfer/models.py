@@ -66,12 +66,18 @@ class ImportRun(TimeStamped):
     updated = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
+    flagged = models.PositiveIntegerField(
+        default=0, help_text="Rows created and put up for review as probable duplicates."
+    )
     failed = models.PositiveIntegerField(default=0, help_text="Rows with at least one error.")
     errors = models.JSONField(
         default=list, blank=True, help_text="[{row, column, field, message}], every bad row."
     )
     duplicates = models.JSONField(
-        default=list, blank=True, help_text="[{row, message, matches: [{id, label, score}]}]"
+        default=list,
+        blank=True,
+        help_text="[{row, message, matches: [{id, label, score}], review}]: review when created "
+        "and put up for review, else a repeat of an earlier row",
     )
     notes = models.JSONField(default=list, blank=True, help_text="What the run will also do.")
     created_by = models.ForeignKey(
@@ -97,6 +103,15 @@ class ImportRun(TimeStamped):
     @property
     def processed(self) -> int:
         return self.run.done if self.run is not None else 0
+
+    @property
+    def rows_per_second(self) -> int | None:
+        """Rows checked per second so far (from the run's start to its last report)."""
+        run = self.run
+        if run is None or not run.done or run.started_at is None or run.heartbeat_at is None:
+            return None
+        seconds = (run.heartbeat_at - run.started_at).total_seconds()
+        return round(run.done / seconds) if seconds > 0 else None
 
     @property
     def started_at(self) -> datetime | None:
@@ -190,6 +205,15 @@ class IngestionRun(TimeStamped):
     @property
     def processed(self) -> int:
         return self.run.done if self.run is not None else 0
+
+    @property
+    def rows_per_second(self) -> int | None:
+        """Rows checked per second so far (from the run's start to its last report)."""
+        run = self.run
+        if run is None or not run.done or run.started_at is None or run.heartbeat_at is None:
+            return None
+        seconds = (run.heartbeat_at - run.started_at).total_seconds()
+        return round(run.done / seconds) if seconds > 0 else None
 
     @property
     def started_at(self) -> datetime | None:

@@ -136,15 +136,18 @@ class ImportRunner(runs.Runner):
             return {"problem": checked.problem}
         lines, skip = checked.lines, detail.skip_duplicates
         ready = [line for line in lines if not line.errors and not line.done]
-        skipped = [line for line in ready if line.duplicate is not None and skip]
-        to_write = [line for line in ready if not (line.duplicate is not None and skip)]
+        # Only a repeat of an earlier row may be left out; a probable duplicate on weak
+        # evidence is created and put up for review.
+        skipped = [line for line in ready if line.repeat and skip]
+        to_write = [line for line in ready if not (line.repeat and skip)]
         unchanged_before = sum(1 for line in lines if line.done and not line.errors)
-        bad = [line for line in lines if line.errors]
-        keep = not detail.dry_run and not (detail.mode == ImportMode.ALL and bad)
         with transaction.atomic():
             counts: Counts = importer_for(detail.kind).write(
-                actor=detail.created_by, lines=to_write, progress=lambda done: None
+                actor=detail.created_by, lines=to_write, progress=lambda done: self.beat()
             )
+            # A row the write refused counts as bad too: all-or-nothing keeps nothing then.
+            bad = [line for line in lines if line.errors]
+            keep = not detail.dry_run and not (detail.mode == ImportMode.ALL and bad)
             if not keep:
                 transaction.set_rollback(True)
         values = {
@@ -169,6 +172,7 @@ class ImportRunner(runs.Runner):
             created=counts.created if written else 0,
             updated=counts.updated if written else 0,
             unchanged=counts.unchanged + unchanged_before if written else 0,
+            flagged=counts.flagged if written else 0,
             **values,
         )
         return {"status": status, "created": detail.created, "failed": len(bad)}

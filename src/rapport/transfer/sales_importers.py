@@ -15,6 +15,7 @@ from rapport.core.errors import ApplicationError
 from rapport.core.models import User
 from rapport.core.tabular import Field, parse_date, parse_decimal
 from rapport.transfer.lines import (
+    BATCH,
     CHUNK,
     AccountFinder,
     Counts,
@@ -179,15 +180,28 @@ class _TransactionImporter:
     def write(self, *, actor: User, lines: list[Line], progress: Progress) -> Counts:
         counts = Counts()
         made: dict[str, Any] = {}
+        # A category new to the catalog is made once, by the first row naming it; a refusal
+        # is that row's error and every other row naming it shares it.
+        refused: dict[str, list[tuple[str, str]]] = {}
         todo: list[Line] = []
         for line in lines:
-            if _guarded(line, {}, partial(self._categorised, actor, line, made)):
-                todo.append(line)
-        for start in range(0, len(todo), CHUNK):
-            chunk = todo[start : start + CHUNK]
+            if line.parsed["category"] is None:
+                key = line.parsed["category_name"].lower()
+                if key in refused:
+                    line.errors.extend(refused[key])
+                    continue
+                if key not in made and not _guarded(
+                    line, {}, partial(self._categorised, actor, line, made)
+                ):
+                    refused[key] = list(line.errors)
+                    continue
+                line.parsed["category"] = made[key]
+            todo.append(line)
+        for start in range(0, len(todo), BATCH):
+            chunk = todo[start : start + BATCH]
             while chunk:
                 chunk = self._write_chunk(actor, chunk, counts)
-            progress(start + CHUNK)
+            progress(min(start + BATCH, len(todo)))
         return counts
 
     def _write_chunk(self, actor: User, chunk: list[Line], counts: Counts) -> list[Line]:

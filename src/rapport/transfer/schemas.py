@@ -54,7 +54,8 @@ class ImportErrorOut(Schema):
 
 
 class DuplicateMatchOut(Schema):
-    id: int
+    id: int | None = Field(None, description="the record we have it may duplicate")
+    row: int | None = Field(None, description="or the earlier row of the file it may duplicate")
     label: str
     score: float
     reasons: list[str] = []
@@ -64,6 +65,11 @@ class ImportDuplicateOut(Schema):
     row: int
     message: str
     matches: list[DuplicateMatchOut]
+    review: bool = Field(
+        False,
+        description="true: created and put up for review (weak evidence); "
+        "false: a repeat of an earlier row",
+    )
 
 
 class ImportRunOut(Schema):
@@ -86,7 +92,9 @@ class ImportRunOut(Schema):
     created: int
     updated: int
     unchanged: int
-    skipped: int = Field(description="probable duplicates left out")
+    skipped: int = Field(description="repeats of an earlier row left out")
+    flagged: int = Field(description="rows created and put up for review as probable duplicates")
+    rows_per_second: int | None = Field(description="rows checked per second so far")
     failed: int = Field(description="rows with at least one error")
     errors: list[ImportErrorOut]
     duplicates: list[ImportDuplicateOut]

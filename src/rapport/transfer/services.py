@@ -116,6 +116,7 @@ def import_check(
     mapping: list[str] | None = None,
     skip_duplicates: bool | None = None,
     background: bool | None = None,
+    progress: runs.Progress | None = None,
 ) -> ImportRun:
     """Save the column mapping (and the choice about duplicates) and start the dry run."""
     _ensure_may_import(actor)
@@ -136,7 +137,9 @@ def import_check(
             )
     if skip_duplicates is not None:
         run.skip_duplicates = skip_duplicates
-    return _queue(run, status=ImportStatus.CHECKING, dry_run=True, background=background)
+    return _queue(
+        run, status=ImportStatus.CHECKING, dry_run=True, background=background, progress=progress
+    )
 
 
 def import_confirm(
@@ -146,6 +149,7 @@ def import_confirm(
     mode: str,
     skip_duplicates: bool | None = None,
     background: bool | None = None,
+    progress: runs.Progress | None = None,
 ) -> ImportRun:
     """Import a dry-run file for real: every line, or only the good ones."""
     _ensure_may_import(actor)
@@ -157,10 +161,19 @@ def import_confirm(
     run.mode = mode
     if skip_duplicates is not None:
         run.skip_duplicates = skip_duplicates
-    return _queue(run, status=ImportStatus.QUEUED, dry_run=False, background=background)
+    return _queue(
+        run, status=ImportStatus.QUEUED, dry_run=False, background=background, progress=progress
+    )
 
 
-def _queue(run: ImportRun, *, status: str, dry_run: bool, background: bool | None) -> ImportRun:
+def _queue(
+    run: ImportRun,
+    *,
+    status: str,
+    dry_run: bool,
+    background: bool | None,
+    progress: runs.Progress | None = None,
+) -> ImportRun:
     run.status = status
     run.dry_run = dry_run
     run.save()
@@ -174,7 +187,7 @@ def _queue(run: ImportRun, *, status: str, dry_run: bool, background: bool | Non
         assert core_run is not None
         transaction.on_commit(lambda: runs.run_enqueue(core_run))
         return run
-    return import_process(run=run)
+    return import_process(run=run, progress=progress)
 
 
 ERROR_COLUMN = "error"
