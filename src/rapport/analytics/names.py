@@ -201,3 +201,56 @@ def date_digits(value: object) -> str | None:
         return value.strftime("%Y%m%d")
     digits = _NON_DIGIT.sub("", str(value))
     return digits or None
+
+
+# Mailboxes of a function, not a person: several people read them.
+ROLE_MAILBOXES = frozenset(
+    [
+        "accounts",
+        "admin",
+        "billing",
+        "contact",
+        "enquiries",
+        "hello",
+        "info",
+        "mail",
+        "marketing",
+        "office",
+        "orders",
+        "purchasing",
+        "reception",
+        "sales",
+        "service",
+        "support",
+        "team",
+    ]
+)
+# Free mail providers: sharing one says nothing about sharing an employer.
+PUBLIC_MAIL_DOMAINS = frozenset(
+    [
+        "aol.com",
+        "bigpond.com",
+        "gmail.com",
+        "gmx.de",
+        "gmx.net",
+        "googlemail.com",
+        "hotmail.com",
+        "icloud.com",
+        "live.com",
+        "mail.com",
+        "me.com",
+        "msn.com",
+        "outlook.com",
+        "proton.me",
+        "protonmail.com",
+        "web.de",
+        "yahoo.com",
+        "yahoo.co.uk",
+    ]
+)
+
+
+def is_role_mailbox(value: object) -> bool:
+    """Whether an e-mail address is a function's (info@, sales@) rather than a person's."""
+    address = email_address(value)
+    return bool(address) and address.split("@", 1)[0].split("+", 1)[0] in ROLE_MAILBOXES  # type: ignore[union-attr]
