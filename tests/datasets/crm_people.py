@@ -879,3 +879,24 @@ def _duplicate(
     if kind in ("re-entered", "legal form", "missing first name", "initial") and bare:
         changes["Email"] = original["Email"] if rng.random() < 0.5 else ""
     return make(person, **{**noise, **changes})  # type: ignore[operator]
+
+
+@dataclass(frozen=True)
+class KindScore:
+    """How many true pairs of one kind there are and how many were found."""
+
+    kind: str
+    true: int
+    found: int
+
+    @property
+    def recall(self) -> float:
+        return self.found / self.true if self.true else 1.0
+
+
+def recall_by_kind(people: CrmPeople, found: set[tuple[str, str]]) -> dict[str, KindScore]:
+    """Per kind of planted duplicate, how many of its pairs are among `found`."""
+    return {
+        kind: KindScore(kind, len(people.pairs_of(kind)), len(people.pairs_of(kind) & found))
+        for kind in KINDS
+    }

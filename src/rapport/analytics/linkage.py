@@ -372,7 +372,8 @@ def _moved(has: set[str]) -> list[dict[str, Any]]:
 
 
 # The workplace levels as evidence for people of no organisation (see `prepare`).
-_ALONE_LABELS = {
+_ALONE_LABELS: dict[str, str | None] = {
+    "same organisation": None,
     "same organisation and street": "same street",
     "same organisation, street alike": "street alike",
     "same organisation and postcode": "same postcode",
@@ -416,20 +417,33 @@ def _workplace_levels(has: set[str]) -> list[dict[str, Any]]:
             f" AND {missing}",
             "label_for_charts": "missing",
             "is_null_level": True,
-        },
-        {
-            "sql_condition": f'{same_org} AND "street_l" = "street_r"',
-            "label_for_charts": "same organisation and street",
-        },
-        _custom(
-            f'{same_org} AND jaro_winkler_similarity("street_l", "street_r") >= 0.88',
-            "same organisation, street alike",
-        ),
-        _custom(f'{same_org} AND "postcode_l" = "postcode_r"', "same organisation and postcode"),
-        _custom(f'{same_org} AND "city_l" = "city_r"', "same organisation and city"),
-        _custom(f"{same_org} AND {missing}", "same organisation, no address to compare"),
-        _custom(same_org, "same organisation, another address"),
+        }
     ]
+    # Only the address fields the records hold: a level no pair can reach would keep an
+    # m of its own and take it from the others.
+    if "street" in has:
+        levels.append(
+            _custom(f'{same_org} AND "street_l" = "street_r"', "same organisation and street")
+        )
+        levels.append(
+            _custom(
+                f'{same_org} AND jaro_winkler_similarity("street_l", "street_r") >= 0.88',
+                "same organisation, street alike",
+            )
+        )
+    if "postcode" in has:
+        levels.append(
+            _custom(f'{same_org} AND "postcode_l" = "postcode_r"', "same organisation and postcode")
+        )
+    if "city" in has:
+        levels.append(_custom(f'{same_org} AND "city_l" = "city_r"', "same organisation and city"))
+    if has & {"street", "postcode", "city"}:
+        levels.append(
+            _custom(f"{same_org} AND {missing}", "same organisation, no address to compare")
+        )
+        levels.append(_custom(same_org, "same organisation, another address"))
+    else:
+        levels.append(_custom(same_org, "same organisation"))
     if "organisation" in has:
         levels.append(
             _custom(
@@ -437,9 +451,12 @@ def _workplace_levels(has: set[str]) -> list[dict[str, Any]]:
                 "organisation name alike",
             )
         )
-    levels.append(
-        _custom('"street_l" = "street_r" AND "postcode_l" = "postcode_r"', "same street elsewhere")
-    )
+    if {"street", "postcode"} <= has:
+        levels.append(
+            _custom(
+                '"street_l" = "street_r" AND "postcode_l" = "postcode_r"', "same street elsewhere"
+            )
+        )
     levels.append({"sql_condition": "ELSE", "label_for_charts": _ANOTHER_ORGANISATION})
     return levels
 
@@ -562,6 +579,11 @@ _ORGANISATION_BLOCKING: tuple[tuple[str, ...], ...] = (
 # Rules for EM training: each trains every comparison not in it.
 _PERSON_TRAINING: tuple[tuple[str, ...], ...] = (
     ("given_name", "surname", "organisation_key"),
+    # colleagues and duplicates sharing a surname (or a given name) at one organisation:
+    # where the product keeps every e-mail and phone one contact's only, the names have
+    # no block of shared identities to be trained on
+    ("organisation_key", "surname"),
+    ("organisation_key", "given_name"),
     ("email",),
     ("phone",),
     ("date_of_birth",),
@@ -927,6 +949,7 @@ _TEXTBOOK_LEVELS: dict[str, tuple[float, float]] = {
     "same organisation and postcode": (0.1, 0.01),
     "same organisation and city": (0.1, 0.03),
     "same organisation, no address to compare": (0.3, 0.3),
+    "same organisation": (0.5, 0.5),
     "same organisation, another address": (0.05, 0.1),
     "organisation name alike": (0.05, 0.005),
     "same street elsewhere": (0.01, 0.001),
@@ -1049,6 +1072,22 @@ def _id_pairs(table: Any) -> list[tuple[str, str]]:
     return [(str(a), str(b)) for a, b in table.select(left, right).fetchall()]
 
 
+# Ways of writing one name that happen whether or not the training pairs showed them: a
+# level's m is kept at least this share of its textbook m. EM learns names from the
+# pairs a block admits (all alike when they share a number written two ways).
+_NAME_VARIANTS = frozenset(["nickname", "Jaro-Winkler ≥ 0.92", "swapped with surname", "initial"])
+_VARIANT_FLOOR_SHARE = 0.5
+
+
+def _m_floor(level: Any) -> float:
+    label = level.label_for_charts
+    if label == _ANOTHER_ORGANISATION:
+        return _JOB_MOVES
+    if label in _NAME_VARIANTS:
+        return _VARIANT_FLOOR_SHARE * _TEXTBOOK_LEVELS[label][0]
+    return _M_FLOOR
+
+
 def _settle(linker: Any, u_max_pairs: float) -> None:
     """Make the trained m and u usable everywhere, including levels training never saw.
 
@@ -1061,13 +1100,7 @@ def _settle(linker: Any, u_max_pairs: float) -> None:
         for level in levels:
             if level.u_probability is None or float(level.u_probability) <= 0:
                 level.u_probability = 1 / u_max_pairs
-        raised = [
-            max(
-                float(level.m_probability or 0.0),
-                _JOB_MOVES if level.label_for_charts == _ANOTHER_ORGANISATION else _M_FLOOR,
-            )
-            for level in levels
-        ]
+        raised = [max(float(level.m_probability or 0.0), _m_floor(level)) for level in levels]
         total = sum(raised)
         for level, m in zip(levels, raised, strict=True):
             level.m_probability = m / total
