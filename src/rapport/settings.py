@@ -186,6 +186,12 @@ TASKS = {
 }
 
 # A running run whose heartbeat is older than this lost its worker and is marked failed.
+# Identify: whether contacts keep a date of birth (off: most B2B deployments have no
+# reason to hold it), and the country a phone number without a country code is read in
+# when neither the contact nor its account names one (ISO code, e.g. "GB"; empty: keep
+# such numbers as typed digits).
+RAPPORT_CONTACT_BIRTH_DATE = env.bool("RAPPORT_CONTACT_BIRTH_DATE", default=False)
+RAPPORT_PHONE_REGION = env.str("RAPPORT_PHONE_REGION", default="")
 RAPPORT_RUN_LEASE_SECONDS = env.int("RAPPORT_RUN_LEASE_SECONDS", default=120)
 
 NINJA_PAGINATION_PER_PAGE = 50

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from rapport.accounts import selectors, services
@@ -111,22 +113,110 @@ def test_account_delete_is_soft_and_restorable(world):
     assert Account.objects.filter(pk=world.acme_plant.pk, deleted_at__isnull=True).exists()
 
 
-def test_identities_are_unique_within_kind_whatever_the_spelling(world):
-    services.identity_add(
-        actor=world.admin, contact=world.acme_cfo, kind="phone", value="+49 40 1234-567"
-    )
+def test_a_personal_email_or_system_id_names_one_person_whatever_the_spelling(world):
     with pytest.raises(Conflict) as error:
-        services.identity_add(
-            actor=world.admin, contact=world.globex_cto, kind="phone", value="+49 (40) 1234567"
-        )
-    assert error.value.field == "value"
-    with pytest.raises(Conflict):
         services.identity_add(
             actor=world.admin,
             contact=world.globex_cto,
             kind="email",
             value=world.acme_cfo.identities.first().value.upper(),
         )
+    assert error.value.field == "value"
+    services.identity_add(actor=world.admin, contact=world.acme_cfo, kind="erp_id", value="c-100")
+    with pytest.raises(Conflict):
+        services.identity_add(
+            actor=world.admin, contact=world.globex_cto, kind="erp_id", value="C-100 "
+        )
+
+
+def test_a_phone_is_kept_in_e164_and_may_be_shared_by_several_people(world):
+    # Given a switchboard number written two ways at two companies
+    first = services.identity_add(
+        actor=world.admin, contact=world.acme_cfo, kind="phone", value="+49 40 1234-567"
+    )
+    second = services.identity_add(
+        actor=world.admin, contact=world.globex_cto, kind="phone", value="0049 (40) 1234567"
+    )
+    # Then both people hold it, as one normalised number, marked shared
+    assert (first.normalized, second.normalized) == ("+49401234567", "+49401234567")
+    assert first.shared
+    assert second.shared
+    # But one person cannot hold the same number twice
+    with pytest.raises(Conflict, match="already belongs to this contact"):
+        services.identity_add(
+            actor=world.admin, contact=world.acme_cfo, kind="phone", value="+49401234567"
+        )
+
+
+def test_a_phone_without_country_code_is_read_in_the_contacts_country(world):
+    contact = services.contact_create(
+        actor=world.admin, account=world.acme, first_name="Ada", last_name="Byron", country="AU"
+    )
+    identity = services.identity_add(
+        actor=world.admin, contact=contact, kind="phone", value="(02) 9876 5432"
+    )
+    assert contact.country == "Australia"
+    assert identity.normalized == "+61298765432"
+
+
+def test_a_team_mailbox_is_shared_and_a_personal_one_is_not(world):
+    team = services.identity_add(
+        actor=world.admin, contact=world.acme_cfo, kind="email", value="Sales@Acme.example"
+    )
+    again = services.identity_add(
+        actor=world.admin, contact=world.globex_cto, kind="email", value="sales@acme.example"
+    )
+    assert team.shared
+    assert again.shared
+
+
+def test_a_contact_needs_a_name_or_an_email_and_either_name_may_be_empty(world):
+    only_surname = services.contact_create(
+        actor=world.admin, account=world.acme, last_name="Okafor"
+    )
+    only_email = services.contact_create(
+        actor=world.admin, account=world.acme, email="k.okafor@acme.example"
+    )
+    assert (only_surname.full_name, only_email.full_name) == ("Okafor", "(no name)")
+    with pytest.raises(InvalidInput) as error:
+        services.contact_create(actor=world.admin, account=world.acme, first_name="  ")
+    assert error.value.field == "last_name"
+
+
+def test_a_contacts_place_is_normalised_and_an_unknown_country_names_the_field(world):
+    contact = services.contact_create(
+        actor=world.admin,
+        account=world.acme,
+        first_name="Jo",
+        last_name="Lee",
+        street=" 1 Main St ",
+        city="Sydney",
+        postcode="2000",
+        region="NSW",
+        country="au",
+    )
+    assert (contact.street, contact.country) == ("1 Main St", "Australia")
+    with pytest.raises(InvalidInput) as error:
+        services.contact_update(actor=world.admin, contact=contact, country="Atlantis")
+    assert error.value.field == "country"
+    contact.refresh_from_db()
+    assert contact.country == "Australia"
+
+
+def test_a_date_of_birth_is_refused_unless_the_deployment_keeps_it(world, settings):
+    with pytest.raises(InvalidInput) as error:
+        services.contact_create(
+            actor=world.admin,
+            account=world.acme,
+            last_name="Lee",
+            date_of_birth=date(1980, 1, 2),
+        )
+    assert error.value.field == "date_of_birth"
+    settings.RAPPORT_CONTACT_BIRTH_DATE = True
+    contact = services.contact_create(
+        actor=world.admin, account=world.acme, last_name="Lee", date_of_birth=date(1980, 1, 2)
+    )
+    assert contact.date_of_birth == date(1980, 1, 2)
 
 
 @pytest.mark.parametrize(

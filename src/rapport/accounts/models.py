@@ -66,8 +66,11 @@ class Account(MP_Node, TimeStamped, SoftDeletable):
     )
     industry = models.CharField(max_length=100, blank=True)
     website = models.CharField(max_length=200, blank=True, validators=[validate_web_address])
-    country = models.CharField(max_length=100, blank=True)
+    street = models.CharField(max_length=200, blank=True)
     city = models.CharField(max_length=100, blank=True)
+    postcode = models.CharField(max_length=20, blank=True)
+    region = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=100, blank=True)
     employees = models.PositiveIntegerField(null=True, blank=True)
     description = models.TextField(blank=True)
     manager = models.ForeignKey(
@@ -169,9 +172,18 @@ class Contact(TimeStamped, SoftDeletable):
 
     customer = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="contacts")
-    first_name = models.CharField(max_length=100)
-    last_name = models.CharField(max_length=100)
+    # Either name may be empty: a contact known only by a surname or an e-mail is real.
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
     title = models.CharField(max_length=200, blank=True)
+    # Where the person works (their site), not where they live.
+    street = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    postcode = models.CharField(max_length=20, blank=True)
+    region = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=100, blank=True)
+    # Kept only where a deployment turns on RAPPORT_CONTACT_BIRTH_DATE.
+    date_of_birth = models.DateField(null=True, blank=True)
     reports_to = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="direct_reports"
     )
@@ -207,11 +219,11 @@ class Contact(TimeStamped, SoftDeletable):
 
     @property
     def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()
+        return f"{self.first_name} {self.last_name}".strip() or "(no name)"
 
     @property
     def initials(self) -> str:
-        return f"{self.first_name[:1]}{self.last_name[:1]}".upper()
+        return f"{self.first_name[:1]}{self.last_name[:1]}".upper() or "?"
 
 
 class IdentityKind(models.TextChoices):
@@ -222,7 +234,12 @@ class IdentityKind(models.TextChoices):
 
 
 class ContactIdentity(TimeStamped, SoftDeletable):
-    """One way to recognise a contact: an e-mail, phone or system id, unique within its kind."""
+    """One way to recognise a contact: an e-mail, phone or system id.
+
+    A personal e-mail or a system id names one person and is unique within its kind; a
+    phone (a switchboard serves a whole site) or a team mailbox (info@, sales@) is
+    `shared`: many people may hold it, and it is never proof that two records are one.
+    """
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="identities")
     customer = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
@@ -230,6 +247,7 @@ class ContactIdentity(TimeStamped, SoftDeletable):
     value = models.CharField(max_length=254)
     normalized = models.CharField(max_length=254, editable=False)
     is_primary = models.BooleanField(default=False)
+    shared = models.BooleanField(default=False, editable=False)
 
     objects = LiveManager()
     all_objects = models.Manager()
@@ -240,9 +258,14 @@ class ContactIdentity(TimeStamped, SoftDeletable):
         constraints = [
             models.UniqueConstraint(
                 fields=["kind", "normalized"],
-                condition=Q(deleted_at__isnull=True),
+                condition=Q(deleted_at__isnull=True, shared=False),
                 name="identity_unique_within_kind",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["contact", "kind", "normalized"],
+                condition=Q(deleted_at__isnull=True),
+                name="identity_once_per_contact",
+            ),
         ]
         indexes = [models.Index(fields=["normalized"])]
 

@@ -6,10 +6,10 @@ runs in one transaction and leaves an audit trail (django-simple-history).
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -33,23 +33,34 @@ from rapport.accounts.models import (
     PartnerLink,
     PartnerRole,
 )
+from rapport.analytics import contact_points
 from rapport.core import access
 from rapport.core.errors import ApplicationError, Conflict, InvalidInput
 from rapport.core.models import User
 from rapport.core.services import soft_delete, soft_restore, validated_save
 
+PLACE_FIELDS = {"street", "city", "postcode", "region", "country"}
 ACCOUNT_FIELDS = {
     "name",
     "kind",
     "industry",
     "website",
-    "country",
-    "city",
+    *PLACE_FIELDS,
     "employees",
     "description",
     "manager",
 }
-CONTACT_FIELDS = {"first_name", "last_name", "title", "reports_to", "notes", "status", "account"}
+CONTACT_FIELDS = {
+    "first_name",
+    "last_name",
+    "title",
+    "reports_to",
+    "notes",
+    "status",
+    "account",
+    *PLACE_FIELDS,
+    "date_of_birth",
+}
 PARTNER_FIELDS = {"name", "kind", "website", "country", "notes"}
 
 
@@ -59,12 +70,39 @@ def _reject_unknown(changes: dict[str, Any], allowed: set[str]) -> None:
         raise InvalidInput(f"Unknown field {unknown[0]!r}.", field=unknown[0])
 
 
+_NULLABLE = {"employees", "manager", "reports_to", "date_of_birth"}
+
+
 def _apply(obj: Any, changes: dict[str, Any]) -> None:
     for name, value in changes.items():
-        setattr(
-            obj,
-            name,
-            "" if value is None and name not in {"employees", "manager", "reports_to"} else value,
+        if isinstance(value, str):
+            value = value.strip()
+        setattr(obj, name, "" if value is None and name not in _NULLABLE else value)
+
+
+def place_normalize(fields: dict[str, Any]) -> None:
+    """Put the postal fields among `fields` in their one stored form, in place.
+
+    The country becomes its English short name (from a name, alias or ISO code) and the
+    postcode upper case; an unknown country is an error on the field.
+    """
+    if fields.get("country"):
+        name = contact_points.country_name(fields["country"])
+        if name is None:
+            raise InvalidInput(
+                f"Unknown country {str(fields['country']).strip()!r}; give its name or ISO code.",
+                field="country",
+            )
+        fields["country"] = name
+    if fields.get("postcode"):
+        fields["postcode"] = contact_points.postcode_normalized(fields["postcode"])
+
+
+def _birth_date_allowed(fields: dict[str, Any]) -> None:
+    if fields.get("date_of_birth") and not settings.RAPPORT_CONTACT_BIRTH_DATE:
+        raise InvalidInput(
+            "This deployment does not keep dates of birth (RAPPORT_CONTACT_BIRTH_DATE).",
+            field="date_of_birth",
         )
 
 
@@ -92,6 +130,7 @@ def account_create(
         parent = access.get_visible(
             Account.objects.filter(deleted_at__isnull=True), actor, via="", pk=parent.pk
         )
+    place_normalize(fields)
     account = Account(name=(name or "").strip(), kind=kind, **fields)
     account.lifecycle_stage = parent.lifecycle_stage if parent else lifecycle_stage
     _validate_account(account)
@@ -133,6 +172,7 @@ def account_update(*, actor: User, account: Account, **changes: Any) -> Account:
     """Change an account's own fields (not its place in the tree)."""
     access.ensure_can_write(actor)
     _reject_unknown(changes, ACCOUNT_FIELDS)
+    place_normalize(changes)
     _apply(account, changes)
     _validate_account(account)
     account._history_user = actor
@@ -225,55 +265,72 @@ def lifecycle_change(
 
 # --- identities -----------------------------------------------------------------------
 
-_NON_DIGITS = re.compile(r"[^\d]")
+
+def phone_region(contact: Contact | None = None, account: Account | None = None) -> str | None:
+    """The country a number without a country code is read in: the contact's, the account's."""
+    for place in (contact, account or (contact.account if contact is not None else None)):
+        if place is not None and place.country:
+            code = contact_points.country_code(place.country)
+            if code:
+                return code
+    return settings.RAPPORT_PHONE_REGION or None
 
 
-def identity_normalize(kind: str, value: str) -> str:
-    """The canonical form an identity is matched and kept unique by."""
+def identity_normalize(kind: str, value: str, *, region: str | None = None) -> str:
+    """The canonical form an identity is matched by: e-mail lower case, phone E.164."""
     value = (value or "").strip()
     if kind == IdentityKind.EMAIL:
-        return value.lower()
+        return contact_points.email_normalized(value) or value.lower()
     if kind == IdentityKind.PHONE:
-        digits = _NON_DIGITS.sub("", value)
-        if value.startswith("00"):
-            digits = digits[2:]
-            return "+" + digits
-        return ("+" if value.startswith("+") else "") + digits
+        try:
+            return contact_points.phone_e164(value, region)
+        except contact_points.PhoneError:
+            return value
     return value.upper()
 
 
-def _validate_identity(kind: str, value: str) -> str:
+def identity_is_shared(kind: str, value: str) -> bool:
+    """Whether many people may hold this identity (a phone, a team mailbox)."""
+    if kind == IdentityKind.PHONE:
+        return True
+    return kind == IdentityKind.EMAIL and contact_points.is_shared_mailbox(value)
+
+
+def identity_check(kind: str, value: str, *, region: str | None = None) -> tuple[str, str]:
+    """A valid identity's value (trimmed) and its normalised form, or a field error."""
     if kind not in IdentityKind.values:
         raise InvalidInput(f"Unknown identity kind {kind!r}.", field="kind")
     value = (value or "").strip()
     if not value:
         raise InvalidInput("Enter a value.", field="value")
+    if len(value) > 254:
+        raise InvalidInput("Keep it under 254 characters.", field="value")
     if kind == IdentityKind.EMAIL:
         try:
             validate_email(value)
         except DjangoValidationError:
             raise InvalidInput(f"{value!r} is not a valid e-mail address.", field="value") from None
-    if kind == IdentityKind.PHONE and len(_NON_DIGITS.sub("", value)) < 6:
-        raise InvalidInput(f"{value!r} is not a phone number.", field="value")
-    return value
+    if kind == IdentityKind.PHONE:
+        try:
+            return value, contact_points.phone_e164(value, region)
+        except contact_points.PhoneError as exc:
+            raise InvalidInput(str(exc), field="value") from None
+    return value, identity_normalize(kind, value)
 
 
 @transaction.atomic
 def identity_add(
     *, actor: User, contact: Contact, kind: str, value: str, is_primary: bool = False
 ) -> ContactIdentity:
-    """Give a contact another identity; each is unique within its kind across everyone."""
+    """Give a contact another identity; one that names a person is unique across everyone."""
     access.ensure_can_write(actor)
-    value = _validate_identity(kind, value)
-    normalized = identity_normalize(kind, value)
-    clash = (
-        ContactIdentity.objects.filter(kind=kind, normalized=normalized)
-        .select_related("contact")
-        .first()
-    )
-    if clash is not None:
-        owner = "this contact" if clash.contact_id == contact.pk else "another contact"
-        raise Conflict(f"{value} already belongs to {owner}.", field="value")
+    value, normalized = identity_check(kind, value, region=phone_region(contact))
+    shared = identity_is_shared(kind, value)
+    holders = ContactIdentity.objects.filter(kind=kind, normalized=normalized)
+    if holders.filter(contact=contact).exists():
+        raise Conflict(f"{value} already belongs to this contact.", field="value")
+    if not shared and holders.filter(shared=False).exists():
+        raise Conflict(f"{value} already belongs to another contact.", field="value")
     if is_primary:
         ContactIdentity.objects.filter(contact=contact, kind=kind, is_primary=True).update(
             is_primary=False
@@ -287,6 +344,7 @@ def identity_add(
         value=value,
         normalized=normalized,
         is_primary=is_primary,
+        shared=shared,
     )
     validated_save(identity, actor=actor)
     return identity
@@ -324,17 +382,25 @@ def contact_create(
     *,
     actor: User,
     account: Account,
-    first_name: str,
-    last_name: str,
+    first_name: str = "",
+    last_name: str = "",
     title: str = "",
     reports_to: Contact | None = None,
     notes: str = "",
     email: str = "",
     phone: str = "",
     started_on: date | None = None,
+    **place: Any,
 ) -> Contact:
-    """Add a person to an organisation unit, with their first identities and employment."""
+    """Add a person to an organisation unit, with their first identities and employment.
+
+    `place` holds the work address (street, city, postcode, region, country) and, where
+    the deployment keeps it, date_of_birth. A contact needs a name or an e-mail address.
+    """
     access.ensure_can_write(actor)
+    _reject_unknown(place, PLACE_FIELDS | {"date_of_birth"})
+    _birth_date_allowed(place)
+    place_normalize(place)
     contact = Contact(
         customer_id=account.customer_pk,
         account=account,
@@ -343,7 +409,12 @@ def contact_create(
         title=(title or "").strip(),
         reports_to=reports_to,
         notes=notes or "",
+        **{k: (v.strip() if isinstance(v, str) else v) for k, v in place.items()},
     )
+    if not contact.first_name and not contact.last_name and not (email or "").strip():
+        raise InvalidInput(
+            "Give a first name, a last name or an e-mail address.", field="last_name"
+        )
     _check_reports_to(contact, reports_to)
     validated_save(contact, actor=actor)
     Employment.objects.create(
@@ -387,7 +458,17 @@ def contact_update(*, actor: User, contact: Contact, **changes: Any) -> Contact:
         raise InvalidInput(f"Unknown status {changes['status']!r}.", field="status")
     if "reports_to" in changes:
         _check_reports_to(contact, changes["reports_to"])
+    _birth_date_allowed(changes)
+    place_normalize(changes)
     _apply(contact, changes)
+    if (
+        not contact.first_name
+        and not contact.last_name
+        and not contact.identities.filter(kind=IdentityKind.EMAIL).exists()
+    ):
+        raise InvalidInput(
+            "Give a first name, a last name or an e-mail address.", field="last_name"
+        )
     validated_save(contact, actor=actor, update_fields=[*changes, "updated_at"])
     return contact
 

@@ -29,6 +29,7 @@ from rapport.accounts.models import (
     IdentityKind,
     LifecycleStage,
 )
+from rapport.analytics import contact_points
 from rapport.core import access
 from rapport.core.errors import ApplicationError
 from rapport.core.models import User
@@ -155,6 +156,11 @@ class AccountImporter:
         for name_, size in (("industry", 100), ("website", 200), ("country", 100), ("city", 100)):
             if len(parsed[name_]) > size:
                 line.error(name_, f"Keep it under {size} characters.")
+        if parsed["country"]:
+            country = contact_points.country_name(parsed["country"])
+            if country is None:
+                line.error("country", f"Unknown country {parsed['country']!r}.")
+            parsed["country"] = country or ""
         if parsed["website"] and web_href(parsed["website"]) is None:
             line.error("website", "Give a web address such as acme.com (http or https only).")
         if line.text("kind"):
@@ -499,9 +505,11 @@ class ContactImporter:
                 wanted.setdefault(kind, set()).add(normalized)
         owners: dict[tuple[str, str], Contact] = {}
         for kind, values in wanted.items():
+            # Only identities that name one person may match a row to someone we have.
             identities = ContactIdentity.objects.filter(
                 kind=kind,
                 normalized__in=values,
+                shared=False,
                 deleted_at__isnull=True,
                 contact__deleted_at__isnull=True,
             ).select_related("contact")
@@ -593,7 +601,7 @@ class ContactImporter:
                 i.contact
                 for (_, kind, _, normalized) in identities
                 for i in ContactIdentity.objects.filter(
-                    kind=kind, normalized=normalized
+                    kind=kind, normalized=normalized, shared=False
                 ).select_related("contact")[:1]
             ]
             contact = held[0] if held else None
