@@ -13,30 +13,16 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from rapport.accounts import keys
 from rapport.accounts.models import Account, Contact, ContactIdentity, IdentityKind
-from rapport.accounts.services import identity_normalize
-from rapport.analytics.names import is_role_mailbox
+from rapport.accounts.services import identity_is_shared, identity_normalize
+from rapport.analytics import contact_points
 from rapport.core.tabular import split_list
-
-# Contact fields the model may have (the address and birth date arrive with a migration).
-_PLACE = {
-    "Street": "street",
-    "City": "city",
-    "Postcode": "postcode",
-    "Region": "region",
-    "Country": "country",
-    "Date of birth": "date_of_birth",
-}
-
-
-def _shared(kind: str, value: str) -> bool:
-    """Phones and role mailboxes are shared identities (a switchboard, info@)."""
-    return kind == IdentityKind.PHONE or (kind == IdentityKind.EMAIL and is_role_mailbox(value))
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -59,8 +45,11 @@ def load_accounts(path: Path) -> dict[str, Account]:
                 depth=1,
                 numchild=0,
                 website=row.get("Website", ""),
+                street=row.get("Street", ""),
                 city=row.get("City", ""),
-                country=row.get("Country", ""),
+                postcode=row.get("Postcode", ""),
+                region=row.get("Region", ""),
+                country=contact_points.country_name(row.get("Country")) or "",
                 match_key=keys.account_match_key(row["Company"]),
                 web_domain=keys.web_domain(row.get("Website", "")),
                 created_at=now,
@@ -86,8 +75,11 @@ def load_accounts(path: Path) -> dict[str, Account]:
                 depth=2,
                 numchild=0,
                 customer_id=parent.pk,
+                street=row.get("Street", ""),
                 city=row.get("City", ""),
-                country=row.get("Country", ""),
+                postcode=row.get("Postcode", ""),
+                region=row.get("Region", ""),
+                country=contact_points.country_name(row.get("Country")) or "",
                 match_key=keys.account_match_key(row["Company"]),
                 created_at=now,
             )
@@ -102,60 +94,69 @@ def load_accounts(path: Path) -> dict[str, Account]:
 def load_contacts(path: Path, accounts: dict[str, Account]) -> int:
     """Contacts of the file at the accounts their `Company` names; returns how many.
 
-    A personal e-mail address is one contact's only (as the product keeps it): a row
-    giving one already held at the same organisation is that contact (its other values
-    are added to it, as `rapport import` does); one held at another organisation is left
-    off the row's new contact. Phones and role mailboxes (info@) are shared: several
-    contacts hold them where the product can mark an identity shared, otherwise the
-    first contact to give one keeps it.
+    As the product keeps identities: a personal e-mail or an external id is one contact's
+    only, so a row giving one already held at the same organisation is that contact (its
+    other values are added to it, as `rapport import` does) and one held at another
+    organisation is left off the row's new contact; phones and team mailboxes are shared,
+    held by every contact that gives them. Phones are read in the row's country.
     """
     rows = _rows(path)
     now = timezone.now()
-    can_share = "shared" in {field.name for field in ContactIdentity._meta.get_fields()}
-    have = {field.name for field in Contact._meta.get_fields()}
-    place = {column: name for column, name in _PLACE.items() if name in have}
     contacts: list[Contact] = []
-    held: dict[tuple[str, str], int] = {}  # (kind, normalized) -> index in contacts
-    values: list[list[tuple[str, str, str]]] = []  # per contact: (kind, value, normalized)
+    held: dict[tuple[str, str], int] = {}  # unshared (kind, normalized) -> contact index
+    values: list[list[tuple[str, str, str, bool]]] = []  # per contact
     for row in rows:
         unit = accounts[row["Company"]]
+        country = contact_points.country_name(row.get("Country")) or ""
+        region = contact_points.country_code(country) if country else unit_region(unit)
         given = [(IdentityKind.EXTERNAL_ID, row["Contact ID"])]
         given += [(IdentityKind.EMAIL, v) for v in split_list(row.get("Email", ""))]
         given += [(IdentityKind.PHONE, v) for v in split_list(row.get("Phone", ""))]
-        normalised = [(kind, value, identity_normalize(kind, value)) for kind, value in given]
-        owners = [held[(k, n)] for k, v, n in normalised if (k, n) in held and not _shared(k, v)]
+        normalised = [
+            (
+                kind,
+                value,
+                identity_normalize(kind, value, region=region),
+                identity_is_shared(kind, value),
+            )
+            for kind, value in given
+        ]
+        owners = [held[(k, n)] for k, _, n, shared in normalised if not shared and (k, n) in held]
         same = [i for i in owners if contacts[i].customer_id == unit.customer_id]
         if same:
             index = same[0]
         else:
-            extra = {name: row[column] or None for column, name in place.items() if column in row}
-            if "date_of_birth" not in extra:
-                extra = {name: value or "" for name, value in extra.items()}
+            birth = row.get("Date of birth") or None
             contacts.append(
                 Contact(
                     first_name=row["First name"],
                     last_name=row["Last name"],
                     title=row.get("Title", ""),
+                    street=row.get("Street", ""),
+                    city=row.get("City", ""),
+                    postcode=row.get("Postcode", ""),
+                    region=row.get("Region", ""),
+                    country=country,
+                    date_of_birth=birth if settings.RAPPORT_CONTACT_BIRTH_DATE else None,
                     account_id=unit.pk,
                     customer_id=unit.customer_id,
                     match_key=keys.contact_match_key(row["First name"], row["Last name"]),
                     created_at=now,
-                    **extra,
                 )
             )
             values.append([])
             index = len(contacts) - 1
-        for kind, value, normalized in normalised:
-            if (kind, normalized) not in held or (can_share and _shared(kind, value)):
-                held.setdefault((kind, normalized), index)
-                if (kind, value, normalized) not in values[index]:
-                    values[index].append((kind, value, normalized))
+        for kind, value, normalized, shared in normalised:
+            if shared or (kind, normalized) not in held:
+                if not shared:
+                    held[(kind, normalized)] = index
+                if all((k, n) != (kind, normalized) for k, _, n, _ in values[index]):
+                    values[index].append((kind, value, normalized, shared))
     created = Contact.all_objects.bulk_create(contacts, batch_size=2000)
     identities = []
     for contact, own in zip(created, values, strict=True):
         primary: set[str] = set()
-        for kind, value, normalized in own:
-            shared = {"shared": _shared(kind, value)} if can_share else {}
+        for kind, value, normalized, shared in own:
             identities.append(
                 ContactIdentity(
                     contact_id=contact.pk,
@@ -163,11 +164,16 @@ def load_contacts(path: Path, accounts: dict[str, Account]) -> int:
                     kind=kind,
                     value=value,
                     normalized=normalized,
+                    shared=shared,
                     is_primary=kind not in primary,
                     created_at=now,
-                    **shared,
                 )
             )
             primary.add(kind)
     ContactIdentity.all_objects.bulk_create(identities, batch_size=5000)
     return len(created)
+
+
+def unit_region(unit: Account) -> str | None:
+    """The country code an account's numbers are read in."""
+    return contact_points.country_code(unit.country) if unit.country else None

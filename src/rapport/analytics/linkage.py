@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from rapport.analytics import names
+from rapport.analytics import contact_points, names
 
 MODEL_NAME = "splink-fs"
 MODEL_VERSION = "1"
@@ -107,7 +107,7 @@ def _personal_local(address: str) -> str | None:
     One-part names (jane@, jdoe@) are too common across organisations to block on.
     """
     local = address.split("@", 1)[0].split("+", 1)[0]
-    if not re.search(r"[a-z][._-][a-z]", local) or names.is_role_mailbox(address):
+    if not re.search(r"[a-z][._-][a-z]", local) or contact_points.is_shared_mailbox(address):
         return None
     return re.sub(r"[._-]", "", local)
 
@@ -211,7 +211,8 @@ def _drop_shared(rows: list[dict[str, Any]]) -> None:
             kept = [
                 v
                 for v in values
-                if holders[v] < _SHARED_AT and not (column == "emails" and names.is_role_mailbox(v))
+                if holders[v] < _SHARED_AT
+                and not (column == "emails" and contact_points.is_shared_mailbox(v))
             ]
             row[column] = kept or None
 

@@ -203,28 +203,6 @@ def date_digits(value: object) -> str | None:
     return digits or None
 
 
-# Mailboxes of a function, not a person: several people read them.
-ROLE_MAILBOXES = frozenset(
-    [
-        "accounts",
-        "admin",
-        "billing",
-        "contact",
-        "enquiries",
-        "hello",
-        "info",
-        "mail",
-        "marketing",
-        "office",
-        "orders",
-        "purchasing",
-        "reception",
-        "sales",
-        "service",
-        "support",
-        "team",
-    ]
-)
 # Free mail providers: sharing one says nothing about sharing an employer.
 PUBLIC_MAIL_DOMAINS = frozenset(
     [
@@ -248,9 +226,3 @@ PUBLIC_MAIL_DOMAINS = frozenset(
         "yahoo.co.uk",
     ]
 )
-
-
-def is_role_mailbox(value: object) -> bool:
-    """Whether an e-mail address is a function's (info@, sales@) rather than a person's."""
-    address = email_address(value)
-    return bool(address) and address.split("@", 1)[0].split("+", 1)[0] in ROLE_MAILBOXES  # type: ignore[union-attr]

@@ -15,7 +15,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from rapport.accounts.models import Account, Contact, ContactIdentity, IdentityKind
@@ -34,20 +33,16 @@ from rapport.resolution.models import (
 log = logging.getLogger(__name__)
 
 
-def _fields_of(model: type, names: tuple[str, ...]) -> list[str]:
-    """The fields of `names` the model has (the address fields arrive with a migration)."""
-    have = {field.name for field in model._meta.get_fields()}  # type: ignore[attr-defined]
-    return [name for name in names if name in have]
-
-
 _CONTACT_PLACE = ("street", "city", "postcode", "region", "country")
 
 
 def contact_records() -> tuple[list[dict[str, Any]], dict[int, int]]:
     """Every live contact as a person record, and each contact's unit.
 
-    Every e-mail address and phone number a contact has is in its record, except those
-    marked shared (a switchboard, a role mailbox): several people hold them.
+    Every e-mail address and phone number a contact has is in its record, except team
+    mailboxes (info@): several people read them. Phones are all marked shared (a
+    switchboard serves a site) but most are one person's line or mobile; the engine
+    leaves out the numbers that several records hold.
     """
     emails: dict[int, list[str]] = {}
     phones: dict[int, list[str]] = {}
@@ -56,19 +51,14 @@ def contact_records() -> tuple[list[dict[str, Any]], dict[int, int]]:
         contact__deleted_at__isnull=True,
         deleted_at__isnull=True,
     )
-    if _fields_of(ContactIdentity, ("shared",)):
-        identities = identities.exclude(Q(("shared", True)))  # the field arrives from main
+    identities = identities.exclude(kind=IdentityKind.EMAIL, shared=True)
     rows = identities.order_by("contact_id", "-is_primary", "id").values_list(
         "contact_id", "kind", "normalized"
     )
     for contact_id, kind, value in rows.iterator(chunk_size=5000):
         (emails if kind == IdentityKind.EMAIL else phones).setdefault(contact_id, []).append(value)
-    place = _fields_of(Contact, _CONTACT_PLACE)
-    birth = (
-        _fields_of(Contact, ("date_of_birth",))
-        if getattr(settings, "RAPPORT_CONTACT_BIRTH_DATE", False)
-        else []
-    )
+    place = list(_CONTACT_PLACE)
+    birth = ["date_of_birth"] if settings.RAPPORT_CONTACT_BIRTH_DATE else []
     columns = [
         "pk",
         "first_name",
@@ -106,7 +96,7 @@ def contact_records() -> tuple[list[dict[str, Any]], dict[int, int]]:
 
 def account_records() -> tuple[list[dict[str, Any]], dict[int, int]]:
     """Every live account as an organisation record (each is its own unit)."""
-    place = _fields_of(Account, ("street", "city", "postcode", "region", "country"))
+    place = ["street", "city", "postcode", "region", "country"]
     rows = (
         Account.objects.filter(deleted_at__isnull=True)
         .order_by("pk")
