@@ -34,7 +34,7 @@ pytestmark = pytest.mark.django_db
 # Recall each kind must reach. A job move is found when the person's mobile goes along;
 # when only a name and a private address link the two (the address stays with the first
 # contact, personal e-mails being one contact's only) it is a pair for review at best.
-RECALL = {kind: 0.9 for kind in KINDS} | {"job move": 0.4}
+RECALL = dict.fromkeys(KINDS, 0.9) | {"job move": 0.4}
 
 
 def _files(tmp_path, size: int, seed: int):
