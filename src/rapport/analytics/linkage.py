@@ -1080,6 +1080,16 @@ _NAME_VARIANTS = frozenset(["nickname", "Jaro-Winkler ≥ 0.92", "swapped with s
 _VARIANT_FLOOR_SHARE = 0.5
 
 
+# A person's given name or surname seldom differs outright between two of their records
+# (a swap, an initial, a nickname have levels of their own): EM, meeting colleagues who
+# share a surname at one organisation in its block, put a quarter of matches there, and
+# two colleagues on one switchboard became one person.
+_NAME_DIFFERENT_MAX = 0.05
+# A person has several numbers and addresses (desk, mobile, private): records of one
+# person differing on them is ordinary, however alike EM's training pairs were.
+_CHANNEL_DIFFERENT_MIN = 0.05
+
+
 def _m_floor(level: Any) -> float:
     label = level.label_for_charts
     if label == _ANOTHER_ORGANISATION:
@@ -1102,6 +1112,16 @@ def _settle(linker: Any, u_max_pairs: float) -> None:
             if level.u_probability is None or float(level.u_probability) <= 0:
                 level.u_probability = 1 / u_max_pairs
         raised = [max(float(level.m_probability or 0.0), _m_floor(level)) for level in levels]
+        if comparison.output_column_name in ("given_name", "surname"):
+            raised = [
+                min(m, _NAME_DIFFERENT_MAX) if level.label_for_charts == "different" else m
+                for level, m in zip(levels, raised, strict=True)
+            ]
+        if comparison.output_column_name in ("emails", "phones"):
+            raised = [
+                max(m, _CHANNEL_DIFFERENT_MIN) if level.label_for_charts == "different" else m
+                for level, m in zip(levels, raised, strict=True)
+            ]
         total = sum(raised)
         for level, m in zip(levels, raised, strict=True):
             level.m_probability = m / total
