@@ -1084,7 +1084,7 @@ _VARIANT_FLOOR_SHARE = 0.5
 # (a swap, an initial, a nickname have levels of their own): EM, meeting colleagues who
 # share a surname at one organisation in its block, put a quarter of matches there, and
 # two colleagues on one switchboard became one person.
-_NAME_DIFFERENT_MAX = 0.05
+_NAME_DIFFERENT_MAX = 0.1
 # A person has several numbers and addresses (desk, mobile, private): records of one
 # person differing on them is ordinary, however alike EM's training pairs were.
 _CHANNEL_DIFFERENT_MIN = 0.05
