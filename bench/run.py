@@ -135,22 +135,26 @@ def main() -> int:
         )
         report["dedupe"] = json.loads(dedupe_out.read_text())
     if args.online_check:
-        env = dict(
-            os.environ,
-            OPENBLAS_NUM_THREADS="1",
-            DATABASE_URL=f"sqlite:///{ROOT / 'var' / 'bench-online.sqlite3'}",
-        )
-        print("\n## online check: bench/online_check.py", flush=True)
-        done = subprocess.run(
-            [sys.executable, str(HERE / "online_check.py")],
-            env=env,
-            check=True,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-        )
-        print(done.stdout, flush=True)
-        report["online_check"] = json.loads(done.stdout[done.stdout.index("{") :])
+        report["online_check"] = []
+        for database in [d.strip() for d in args.databases.split(",") if d.strip()]:
+            if database == "postgres":
+                ensure_pg_database("rapport_bench_online")
+                url = f"{PG_ADMIN_URL}/rapport_bench_online"
+            else:
+                url = f"sqlite:///{ROOT / 'var' / 'bench-online.sqlite3'}"
+            env = dict(os.environ, OPENBLAS_NUM_THREADS="1", DATABASE_URL=url)
+            print(f"\n## online check ({database}): bench/online_check.py", flush=True)
+            done = subprocess.run(
+                [sys.executable, str(HERE / "online_check.py")],
+                env=env,
+                check=True,
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+            )
+            print(done.stdout, flush=True)
+            report["online_check"].append(json.loads(done.stdout[done.stdout.index("{") :]))
+        print_online_table(report["online_check"])
     stamp = time.strftime("%Y%m%d-%H%M%S")
     target = HERE / "results" / f"{args.scale}-{stamp}.json"
     target.write_text(json.dumps(report, indent=2))
@@ -186,6 +190,28 @@ def print_table(results: list[dict]) -> None:
         if load is not None:
             print(f"{run['database']:<9} {'data load (s)':<36} {load:>9.1f}")
         print(f"{run['database']:<9} counts: {run['counts']}")
+
+
+def print_online_table(results: list[dict]) -> None:
+    """The duplicate check on entry: top-1 of typed variants (overall, per kind) and speed."""
+    header = f"{'database':<9} {'online check':<36} {'top-1':>9} {'p50 ms':>8} {'p95 ms':>8}"
+    print("\n" + header)
+    print("-" * len(header))
+    for run in results:
+        check = run["contact_check"]
+        db = run["database"]
+        label = f"contact, {check['cases']} typed variants"
+        print(
+            f"{db:<9} {label:<36} {check['top1']:>9.1%} {check['p50_ms']:>8.1f} {check['p95_ms']:>8.1f}"
+        )
+        for kind, row in check["kinds"].items():
+            name = f"  {kind} ({row['cases']})"
+            print(f"{db:<9} {name:<36} {row['top1']:>9.1%}")
+        account = run["account_check"]
+        print(
+            f"{db:<9} {'account, typo in the name':<36} {'':>9} {account['p50_ms']:>8.1f} {account['p95_ms']:>8.1f}"
+        )
+        print(f"{db:<9} size: {run['accounts']} accounts, {run['contacts']} contacts")
 
 
 if __name__ == "__main__":

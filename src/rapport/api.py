@@ -53,6 +53,8 @@ _ERROR_RESPONSES = {
     "404": "Missing, deleted, or not visible to you (deliberately alike).",
     "409": "Clashes with what is stored.",
 }
+# Writes of versioned records: If-Match names a version other than the stored one.
+_STALE_RESPONSE = ("412", "Changed since the version your If-Match names; read it again.")
 
 
 class RapportAPI(NinjaAPI):
@@ -63,8 +65,11 @@ class RapportAPI(NinjaAPI):
         error_ref = {"$ref": "#/components/schemas/ErrorOut"}
         schema["components"].setdefault("schemas", {})["ErrorOut"] = ErrorOut.json_schema()
         for methods in schema["paths"].values():
-            for operation in methods.values():
-                for status, description in _ERROR_RESPONSES.items():
+            for method, operation in methods.items():
+                errors = dict(_ERROR_RESPONSES)
+                if method in {"patch", "put"}:
+                    errors[_STALE_RESPONSE[0]] = _STALE_RESPONSE[1]
+                for status, description in errors.items():
                     operation["responses"].setdefault(
                         status,
                         {

@@ -192,6 +192,8 @@ TASKS = {
 # such numbers as typed digits).
 RAPPORT_CONTACT_BIRTH_DATE = env.bool("RAPPORT_CONTACT_BIRTH_DATE", default=False)
 RAPPORT_PHONE_REGION = env.str("RAPPORT_PHONE_REGION", default="")
+# The one currency order lines, wallets and values are kept and shown in (ISO 4217).
+RAPPORT_CURRENCY = env.str("RAPPORT_CURRENCY", default="EUR")
 RAPPORT_RUN_LEASE_SECONDS = env.int("RAPPORT_RUN_LEASE_SECONDS", default=120)
 
 NINJA_PAGINATION_PER_PAGE = 50

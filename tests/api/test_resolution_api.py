@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from rapport.accounts.models import Contact
 from rapport.resolution import services
 from rapport.resolution.models import DuplicatePair, PairStatus
+from tests.datasets import crm_online
+from tests.datasets.crm_people import generate
 from tests.factories import make_account, make_contact
 
 pytestmark = pytest.mark.django_db
@@ -158,3 +162,22 @@ def test_a_run_started_through_the_api_reports_progress(world, rep_api, monkeypa
     assert response.status_code == 202
     run = rep_api.get(f"/duplicates/runs/{response.json()['id']}").json()
     assert (run["status"], run["progress"], run["records"]) == ("done", 100, 5)
+
+
+def test_typed_variants_of_crm_shaped_people_find_the_right_person_first(world, api_as):
+    people = generate(2_000, seed=3)
+    planted = crm_online.held_back(people, 120, seed=5)
+    crm_online.load(people, skip={p.duplicate for p in planted})
+    admin_api = api_as(world.admin)
+
+    def check(**typed):
+        response = admin_api.get("/duplicates/contacts", typed)
+        assert response.status_code == 200
+        return [
+            SimpleNamespace(record=SimpleNamespace(pk=m["contact"]["id"])) for m in response.json()
+        ]
+
+    report = crm_online.evaluate(check, crm_online.typed(people, planted))
+
+    assert report["cases"] == 120
+    assert report["top1"] >= 0.90

@@ -86,6 +86,6 @@ def test_a_rep_adds_an_order_line_and_pages_through_the_orders(page, live_server
     page.wait_for_url(f"{live_server.url}/accounts/{world.acme.pk}/orders/")
     assert "Hamburg pump" in page.locator("#order-rows tr").first.inner_text()
     revenue = sum(100 + n for n in range(30)) + 10000
-    assert page.locator("[data-kpi=revenue]").inner_text() == f"{revenue:,}"
-    assert page.locator("[data-kpi=margin]").inner_text() == f"{revenue - 30 * 60 - 6000:,}"
+    assert page.locator("[data-kpi=revenue]").inner_text() == f"€{revenue:,}"
+    assert page.locator("[data-kpi=margin]").inner_text() == f"€{revenue - 30 * 60 - 6000:,}"
     _shot(page, "orders-after-add")

@@ -60,7 +60,7 @@ def test_a_manager_reads_an_accounts_value_and_records_a_judgement_beside_the_mo
     page.wait_for_url(f"{live_server.url}/accounts/{world.acme.pk}/value/")
 
     # Then the past margin, the share chart (drawn), the tier and its reasons are there
-    assert page.inner_text("[data-kpi=margin]") == "1,800"  # half of 3 x (1,000 + 200)
+    assert page.inner_text("[data-kpi=margin]") == "€1,800"  # half of 3 x (1,000 + 200)
     page.wait_for_selector("[data-chart=chart-shares] canvas")
     rows = page.locator("#share-table tbody tr")
     assert rows.count() == 2

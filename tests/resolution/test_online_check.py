@@ -47,12 +47,44 @@ def test_a_person_typed_differently_is_found_with_the_reason(world, robert, firs
 
 
 @pytest.mark.parametrize("phone", ["020 7946 0018", "+44 (0)20 7946 0018", "0044 20 7946 0018"])
-def test_a_phone_number_in_any_format_finds_its_owner(world, robert, phone):
+def test_a_phone_number_in_any_format_tells_namesakes_apart(world, robert, phone):
+    namesake = make_contact(world.admin, world.globex, first_name="Robert", last_name="Johnson")
+
     matches = selectors.contact_duplicates(
-        user=world.rep, first_name="Someone", last_name="Else", phone=phone
+        user=world.rep, first_name="R.", last_name="Johnson", phone=phone
     )
-    assert _names(matches) == ["Robert Johnson"]
-    assert matches[0].reasons[0].startswith("same phone number")
+
+    assert [m.record.pk for m in matches] == [robert.pk, namesake.pk]
+    assert f"same phone number {phone}" in matches[0].reasons
+
+
+def test_a_phone_alone_is_no_match_for_many_may_share_it(world, robert):
+    matches = selectors.contact_duplicates(
+        user=world.rep, first_name="Someone", last_name="Else", phone="020 7946 0018"
+    )
+
+    assert matches == []
+
+
+def test_a_number_typed_nationally_is_read_in_the_country_of_the_account(world):
+    sydney = make_account(world.admin, "Harbour Foods Pty Ltd", country="Australia")
+    kim = make_contact(
+        world.admin, sydney, first_name="Kim", last_name="Nguyen", phone="+61 2 9876 5432"
+    )
+
+    matches = selectors.contact_duplicates(
+        user=world.rep,
+        first_name="",
+        last_name="Nguyen",
+        phone="(02) 9876 5432",
+        account_id=sydney.pk,
+    )
+
+    assert [m.record for m in matches] == [kim]
+    assert matches[0].reasons == (
+        "same phone number (02) 9876 5432",
+        "same organisation (Harbour Foods Pty Ltd)",
+    )
 
 
 def test_the_same_email_is_found_whatever_the_name(world, robert):

@@ -783,9 +783,9 @@ def test_the_orders_page_shows_lines_contracts_and_twelve_month_totals(
     assert "Hamburg pump" in page
     assert "Globex server" not in page
     assert "Pump care" in page
-    assert 'data-kpi="revenue">1,234<' in page
-    assert 'data-kpi="margin">1,000<' in page
-    assert 'data-kpi="arr">3,000<' in page
+    assert 'data-kpi="revenue">€1,234<' in page
+    assert 'data-kpi="margin">€1,000<' in page
+    assert 'data-kpi="arr">€3,000<' in page
     detail = client.get(reverse("accounts:account_detail", args=[world.acme.pk])).content.decode()
     assert reverse("valuation:account_orders", args=[world.acme.pk]) in detail
 

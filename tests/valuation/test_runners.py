@@ -288,7 +288,7 @@ def test_tiers_from_values_with_judgement_beside_the_model(base):
     assert initech.tier == "below_zero"
     assert initech.recommendation == "shed"
     assert initech.reasons[0] == (
-        "Margin after cost to serve was -475 over the last 12 months (cost to serve 675)."
+        "Margin after cost to serve was -€475 over the last 12 months (cost to serve €675)."
     )
     # Acme is the most valuable of the two others (top 20 %, at least one)
     assert tiers[base.acme.pk].tier == "most_valuable"

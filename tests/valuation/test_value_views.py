@@ -67,7 +67,7 @@ def test_the_value_tab_shows_margin_prediction_shares_wallets_tier_and_judgement
     assert response.status_code == 200
     page = response.content.decode()
     assert "Value of Acme Industries" in page
-    assert 'data-kpi="margin">1,200<' in page  # 2 x (1,000 - 400)
+    assert 'data-kpi="margin">€1,200<' in page  # 2 x (1,000 - 400)
     assert "bgnbd-gammagamma-sbg v1, run" in page
     # shares: 1,000 of 4,000 in each category, the rep's estimate labelled
     assert 'data-chart="chart-shares"' in page

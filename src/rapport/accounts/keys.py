@@ -73,6 +73,30 @@ def contact_key_prefixes(first_name: str, last_name: str) -> list[str]:
     return prefixes
 
 
+# One letter of each Soundex class and a vowel: enough to reach every code a one-letter
+# slip can give, without trying the whole alphabet.
+_CLASS_LETTERS = "abcdlmr"
+
+
+def surname_code_slips(last_name: str) -> list[str]:
+    """Codes of the surnames one keyboard slip away (a letter dropped, added, changed or two
+    swapped after the first), their own code first: "Jonhson" (J552) reaches Johnson (J525)."""
+    word = (plain(last_name) or "").replace(" ", "")
+    if len(word) < 2:
+        return [surname_code(word)] if word else []
+    head, tail = word[0], word[1:]
+    spellings: set[str] = set()
+    for i in range(len(tail) + 1):
+        spellings.update(head + tail[:i] + ch + tail[i:] for ch in _CLASS_LETTERS)
+        if i < len(tail):
+            spellings.add(head + tail[:i] + tail[i + 1 :])
+            spellings.update(head + tail[:i] + ch + tail[i + 1 :] for ch in _CLASS_LETTERS)
+        if i < len(tail) - 1:
+            spellings.add(head + tail[:i] + tail[i + 1] + tail[i] + tail[i + 2 :])
+    own = soundex(word)
+    return [own, *sorted({soundex(s) for s in spellings} - {own, ""})]
+
+
 def account_words(name: str) -> list[str]:
     """The significant words of a company name (legal forms and 'and' dropped)."""
     return (organisation_name(name) or "").split()

@@ -28,6 +28,7 @@ the same share of their value.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -89,8 +90,12 @@ def assign_tiers(
     top_share: float = TOP_SHARE,
     retention_share: float = RETENTION_SHARE,
     judgement_threshold: float = JUDGEMENT_THRESHOLD,
+    money: Callable[[float], str] = money,
 ) -> list[TierDecision]:
-    """Tier every organisation by the rules above; `judgement` is NaN where there is none."""
+    """Tier every organisation by the rules above; `judgement` is NaN where there is none.
+
+    `money` writes an amount in the reasons (the caller's currency; plain by default).
+    """
     net = np.asarray(net_margin_12m, dtype=float)
     cts = np.asarray(cost_to_serve_12m, dtype=float)
     predicted = np.asarray(predicted_value, dtype=float)

@@ -48,6 +48,22 @@ def fields_renamed(**names: str) -> Iterator[None]:
         raise
 
 
+def if_match(request: HttpRequest) -> int | None:
+    """The version an If-Match header names ('"3"', 'W/"3"'); None without one or for '*'."""
+    raw = request.headers.get("If-Match", "").strip()
+    if not raw or raw == "*":
+        return None
+    tag = raw.split(",", 1)[0].strip().removeprefix("W/").strip('"')
+    if not tag.isdigit() or len(tag) > 9:
+        raise InvalidInput('Send in If-Match the ETag you read, such as "3".', field="If-Match")
+    return int(tag)
+
+
+def etag(response: HttpResponse, record: Any) -> None:
+    """Tell the caller which version of `record` it holds (send it back in If-Match)."""
+    response["ETag"] = f'"{record.version}"'
+
+
 @overload
 def referenced(field: str, find: Callable[..., T], /, *, pk: int, **kwargs: Any) -> T: ...
 @overload

@@ -58,6 +58,48 @@ class Conflict(ApplicationError):
     code = "conflict"
 
 
+class StaleWrite(ApplicationError):
+    """The record changed since the writer read it: saving would overwrite someone's work.
+
+    Says who changed it and when, and, per field the writer meant to change, what is
+    stored now beside what they wanted. The API answers it as 412 Precondition Failed
+    (the writer's If-Match named an older version); a form shows it on its fields.
+    """
+
+    status = 412
+    code = "stale"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        current_version: int,
+        changed_by: str = "",
+        changed_at: object = None,
+        fields: dict[str, tuple[object, object]] | None = None,
+    ) -> None:
+        self.fields = dict(fields or {})
+        super().__init__(
+            message,
+            errors={
+                "non_field": [message],
+                **{
+                    name: [f"Now {_shown(theirs)}; you wanted {_shown(yours)}."]
+                    for name, (theirs, yours) in self.fields.items()
+                },
+            },
+        )
+        self.current_version = current_version
+        self.changed_by = changed_by
+        self.changed_at = changed_at
+
+
+def _shown(value: object) -> str:
+    if value in (None, ""):
+        return "empty"
+    return repr(str(value))
+
+
 def from_django_validation(exc: DjangoValidationError) -> InvalidInput:
     """Turn Django's ValidationError (from full_clean) into our InvalidInput with fields."""
     if hasattr(exc, "error_dict"):

@@ -32,6 +32,19 @@ class TimeStamped(models.Model):
         abstract = True
 
 
+class Versioned(models.Model):
+    """An editable record whose every save counts up `version`, so a stale save is caught.
+
+    Forms carry the version they were opened at and the API speaks it as an ETag; a
+    write that names an older version is refused (core.services.validated_save).
+    """
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+
 class LiveManager(models.Manager):
     """Hides soft-deleted rows; `all_objects` still sees them."""
 

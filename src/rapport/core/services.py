@@ -11,20 +11,36 @@ from typing import Any
 from axes.models import AccessAttempt
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, models, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from rapport.core import access
-from rapport.core.errors import Conflict, InvalidInput, NotFound, from_django_validation
-from rapport.core.models import ApiToken, Role, User
+from rapport.core.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    StaleWrite,
+    from_django_validation,
+)
+from rapport.core.models import ApiToken, Role, User, Versioned
 
 TOKEN_PREFIX = "rpt_"
 security_log = logging.getLogger("rapport.security")
 
 
-def validated_save(obj: models.Model, *, actor: Any = None, **save_kwargs: Any) -> None:
+def validated_save(
+    obj: models.Model,
+    *,
+    actor: Any = None,
+    expected_version: int | None = None,
+    **save_kwargs: Any,
+) -> None:
     """full_clean() then save, turning validation failures into InvalidInput with fields.
 
-    The actor is attached so the audit history records who made the change.
+    The actor is attached so the audit history records who made the change. A Versioned
+    record counts its version up on every update; with `expected_version` (the version
+    a form or an If-Match named) an update of a record changed since is refused with
+    StaleWrite, by one conditional UPDATE, so two racing writers cannot both win.
     """
     try:
         obj.full_clean()
@@ -34,11 +50,57 @@ def validated_save(obj: models.Model, *, actor: Any = None, **save_kwargs: Any) 
         obj._history_user = actor  # type: ignore[attr-defined]
     try:
         with transaction.atomic():
+            if isinstance(obj, Versioned) and obj.pk is not None and not obj._state.adding:
+                version_claim(obj, expected_version, save_kwargs.get("update_fields"))
+                if save_kwargs.get("update_fields") is not None:
+                    save_kwargs["update_fields"] = [*save_kwargs["update_fields"], "version"]
             obj.save(**save_kwargs)
     except IntegrityError as exc:
         raise Conflict(
             f"{obj._meta.verbose_name} conflicts with an existing record: {exc}"
         ) from None
+
+
+def version_claim(
+    obj: Versioned, expected_version: int | None, fields: list[str] | None = None
+) -> None:
+    """Count the stored version up, refusing with StaleWrite if it is not `expected_version`.
+
+    Call it inside the write's transaction, before saving; `fields` are those the writer
+    changes (for the message). Without `expected_version` the version only counts up.
+    """
+    rows = type(obj)._base_manager.filter(pk=obj.pk)
+    if expected_version is not None:
+        rows = rows.filter(version=expected_version)
+    if not rows.update(version=F("version") + 1):
+        raise _stale(obj, fields)
+    obj.version = type(obj)._base_manager.filter(pk=obj.pk).values_list("version", flat=True)[0]
+
+
+def _stale(obj: Versioned, fields: list[str] | None) -> StaleWrite:
+    """What changed under a writer: who, when, and the stored value beside theirs."""
+    stored = type(obj)._base_manager.get(pk=obj.pk)
+    names = [
+        f for f in (fields or [f.name for f in obj._meta.concrete_fields]) if f != "updated_at"
+    ]
+    differ = {}
+    for name in names:
+        attname = getattr(obj._meta.get_field(name), "attname", name)
+        theirs, yours = getattr(stored, attname), getattr(obj, attname)
+        if theirs != yours and name != "version":
+            differ[name] = (theirs, yours)
+    last = getattr(stored, "history", None)
+    record = last.select_related("history_user").first() if last is not None else None
+    who = str(getattr(record.history_user, "full_name", "") or "someone") if record else "someone"
+    when = record.history_date if record else getattr(stored, "updated_at", None)
+    at = f" at {timezone.localtime(when):%d %b %Y %H:%M}" if when else ""
+    return StaleWrite(
+        f"Changed by {who}{at} since you opened it: look at the values now kept, then save again.",
+        current_version=stored.version,
+        changed_by=who,
+        changed_at=when,
+        fields=differ,
+    )
 
 
 def soft_delete(obj: Any, *, actor: Any, at: datetime | None = None) -> None:

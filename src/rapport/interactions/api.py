@@ -6,14 +6,22 @@ from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
 from rapport.accounts import selectors as account_selectors
 from rapport.accounts.models import Contact
 from rapport.accounts.schemas import PageFilters
 from rapport.core import access
-from rapport.core.api import caller, chosen, chosen_one, fields_renamed, referenced
+from rapport.core.api import (
+    caller,
+    chosen,
+    chosen_one,
+    etag,
+    fields_renamed,
+    if_match,
+    referenced,
+)
 from rapport.core.errors import InvalidInput, NotFound
 from rapport.core.models import User
 from rapport.core.pagination import Page
@@ -154,14 +162,18 @@ def interaction_log_arguments(user: User, payload: InteractionLogIn) -> dict[str
 
 
 @router.get("/interactions/{interaction_id}", response=InteractionOut)
-def interaction_detail(request: HttpRequest, interaction_id: int) -> Interaction:
-    """One interaction with its people."""
-    return selectors.interaction_get(user=caller(request), pk=interaction_id)
+def interaction_detail(
+    request: HttpRequest, interaction_id: int, response: HttpResponse
+) -> Interaction:
+    """One interaction with its people; its ETag is the version to send back in If-Match."""
+    interaction = selectors.interaction_get(user=caller(request), pk=interaction_id)
+    etag(response, interaction)
+    return interaction
 
 
 @router.patch("/interactions/{interaction_id}", response=InteractionOut)
 def interaction_update(
-    request: HttpRequest, interaction_id: int, payload: InteractionUpdateIn
+    request: HttpRequest, interaction_id: int, payload: InteractionUpdateIn, response: HttpResponse
 ) -> Interaction:
     """Correct an interaction; only the fields sent change, contact_ids replaces the list."""
     user = caller(request)
@@ -176,9 +188,15 @@ def interaction_update(
         )
     with fields_renamed(**INTERACTION_FIELDS):
         services.interaction_update(
-            actor=user, interaction=interaction, contacts=contacts, **changes
+            actor=user,
+            interaction=interaction,
+            contacts=contacts,
+            expected_version=if_match(request),
+            **changes,
         )
-    return selectors.interaction_get(user=user, pk=interaction.pk)
+    interaction = selectors.interaction_get(user=user, pk=interaction.pk)
+    etag(response, interaction)
+    return interaction
 
 
 @router.delete("/interactions/{interaction_id}", response={204: None})
@@ -344,14 +362,18 @@ def commitment_create(request: HttpRequest, payload: CommitmentCreateIn) -> Stat
 
 
 @router.get("/commitments/{commitment_id}", response=CommitmentOut, tags=["commitments"])
-def commitment_detail(request: HttpRequest, commitment_id: int) -> Commitment:
-    """One commitment."""
-    return selectors.commitment_get(user=caller(request), pk=commitment_id)
+def commitment_detail(
+    request: HttpRequest, commitment_id: int, response: HttpResponse
+) -> Commitment:
+    """One commitment; its ETag is the version to send back in If-Match."""
+    commitment = selectors.commitment_get(user=caller(request), pk=commitment_id)
+    etag(response, commitment)
+    return commitment
 
 
 @router.patch("/commitments/{commitment_id}", response=CommitmentOut, tags=["commitments"])
 def commitment_update(
-    request: HttpRequest, commitment_id: int, payload: CommitmentUpdateIn
+    request: HttpRequest, commitment_id: int, payload: CommitmentUpdateIn, response: HttpResponse
 ) -> Commitment:
     """Change an open commitment's wording, due date or owner; only the fields sent change."""
     user = caller(request)
@@ -371,8 +393,12 @@ def commitment_update(
             pk=changes.pop("owner_contact_id"),
         )
     with fields_renamed(**COMMITMENT_FIELDS):
-        services.commitment_update(actor=user, commitment=commitment, **changes)
-    return selectors.commitment_get(user=user, pk=commitment.pk)
+        services.commitment_update(
+            actor=user, commitment=commitment, expected_version=if_match(request), **changes
+        )
+    commitment = selectors.commitment_get(user=user, pk=commitment.pk)
+    etag(response, commitment)
+    return commitment
 
 
 @router.post("/commitments/{commitment_id}/complete", response=CommitmentOut, tags=["commitments"])

@@ -23,7 +23,7 @@ from rapport.interactions.models import (
     Thread,
 )
 from rapport.interactions.services import CommitmentSpec
-from rapport.web.kit import ObjectChoiceField
+from rapport.web.kit import ObjectChoiceField, VersionField, version_refreshed
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -138,6 +138,7 @@ class InteractionForm(forms.Form):
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
     partner = ObjectChoiceField(required=False, empty_label="— none —", label="Via partner")
+    version = VersionField()
 
     def __init__(
         self,
@@ -155,6 +156,7 @@ class InteractionForm(forms.Form):
             del self.fields["account"]
             del self.fields["users"]
         else:
+            del self.fields["version"]
             cast(ObjectChoiceField, self.fields["account"]).set_objects(units, _unit_label)
             cast(ObjectMultipleChoiceField, self.fields["users"]).set_objects(colleagues)
             self.fields["occurred_at"].initial = timezone.localtime().replace(
@@ -181,16 +183,18 @@ class InteractionForm(forms.Form):
             "next_step": interaction.next_step,
             "partner": interaction.partner,
             "contacts": [p.contact for p in interaction.participants.all() if p.contact_id],
+            "version": interaction.version,
         }
 
-    def add_application_error(self, error: ApplicationError) -> None:
-        """Show a service's refusal next to the field it names (or above the form)."""
+    def add_application_error(self, error: ApplicationError) -> int:
+        """Show a service's refusal next to the field it names (or above the form); the status."""
         fields = error.errors or {"non_field": [error.message]}
         for name, messages in fields.items():
             name = self.field_for(name)
             target = name if name in self.fields else None
             for message in messages:
                 self.add_error(target, message)
+        return version_refreshed(self, error)
 
     def field_for(self, name: str) -> str:
         """The form field of a service error's field (a commitment's names its row's)."""

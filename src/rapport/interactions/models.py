@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from rapport.core.models import LiveManager, SoftDeletable, TimeStamped
+from rapport.core.models import LiveManager, SoftDeletable, TimeStamped, Versioned
 
 
 class Channel(models.TextChoices):
@@ -38,7 +38,7 @@ class Outcome(models.TextChoices):
     NO_RESPONSE = "no_response", "No response"
 
 
-class Interaction(TimeStamped, SoftDeletable):
+class Interaction(TimeStamped, SoftDeletable, Versioned):
     """One exchange with a customer: who, when, on which channel, what came of it."""
 
     customer = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="+")
@@ -195,7 +195,7 @@ class CommitmentStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-class Commitment(TimeStamped):
+class Commitment(TimeStamped, Versioned):
     """Who owes what to whom, by when: promised on an interaction, kept or not."""
 
     customer = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="+")

@@ -32,6 +32,7 @@ Channels = Annotated[list[Channel], BeforeValidator(_split_commas)]
 
 class InteractionOut(Schema):
     id: int
+    version: int = Field(description="counts up on every change; send it back in If-Match")
     account: AccountRef = Field(description="the unit the interaction was with")
     customer_id: int = Field(description="the organisation")
     channel: str
@@ -209,6 +210,7 @@ class ThreadCreateIn(Input):
 
 class CommitmentOut(Schema):
     id: int
+    version: int = Field(description="counts up on every change; send it back in If-Match")
     account: AccountRef
     customer_id: int
     interaction_id: int | None

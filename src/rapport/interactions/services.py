@@ -181,6 +181,7 @@ def interaction_update(
     actor: User,
     interaction: Interaction,
     contacts: Sequence[Contact] | None = None,
+    expected_version: int | None = None,
     **changes: Any,
 ) -> Interaction:
     """Correct an interaction; the previous version stays in its audit history."""
@@ -198,7 +199,7 @@ def interaction_update(
     )
     for name, value in changes.items():
         setattr(interaction, name, value if value is not None or name == "partner" else "")
-    validated_save(interaction, actor=actor)
+    validated_save(interaction, actor=actor, expected_version=expected_version)
     if contacts is not None:
         _check_participants(interaction.account, contacts)
         interaction.participants.filter(side=Side.CUSTOMER).delete()
@@ -552,7 +553,13 @@ COMMITMENT_FIELDS = {"description", "due_on", "owner_user", "owner_contact"}
 
 
 @transaction.atomic
-def commitment_update(*, actor: User, commitment: Commitment, **changes: Any) -> Commitment:
+def commitment_update(
+    *,
+    actor: User,
+    commitment: Commitment,
+    expected_version: int | None = None,
+    **changes: Any,
+) -> Commitment:
     """Change an open commitment's wording, due date or owner; history keeps the old values."""
     access.ensure_can_write(actor)
     unknown = sorted(set(changes) - COMMITMENT_FIELDS)
@@ -576,7 +583,7 @@ def commitment_update(*, actor: User, commitment: Commitment, **changes: Any) ->
         )
         commitment.owner_user = owner_user
         commitment.owner_contact = owner_contact
-    validated_save(commitment, actor=actor)
+    validated_save(commitment, actor=actor, expected_version=expected_version)
     return commitment
 
 

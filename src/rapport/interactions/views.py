@@ -166,20 +166,26 @@ def interaction_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             data = dict(form.cleaned_data)
             contacts = data.pop("contacts")
+            version = data.pop("version")
             try:
                 services.interaction_update(
-                    actor=request.user, interaction=interaction, contacts=contacts, **data
+                    actor=request.user,
+                    interaction=interaction,
+                    contacts=contacts,
+                    expected_version=version,
+                    **data,
                 )
             except PermissionDenied:
                 raise
             except ApplicationError as error:
-                form.add_application_error(error)
+                status = form.add_application_error(error)
             else:
                 messages.success(request, "Interaction updated.")
                 return redirect(
                     safe_next(request) or reverse("interactions:interaction_detail", args=[pk])
                 )
-        status = 400
+        else:
+            status = 400
     else:
         form = InteractionForm(initial=InteractionForm.initial_for(interaction), **form_kwargs)
     context = {

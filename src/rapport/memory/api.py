@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from ninja import Query, Router, Status
@@ -15,7 +15,7 @@ from ninja import Query, Router, Status
 from rapport.accounts import selectors as account_selectors
 from rapport.accounts.models import Contact
 from rapport.core import access
-from rapport.core.api import caller, fields_renamed, referenced
+from rapport.core.api import caller, etag, fields_renamed, if_match, referenced
 from rapport.core.errors import InvalidInput, NotFound
 from rapport.core.models import User
 from rapport.core.pagination import Page
@@ -127,11 +127,17 @@ def attribute_create(request: HttpRequest, payload: AttributeCreateIn) -> Status
 
 
 @router.patch("/attributes/{key}", response=AttributeOut)
-def attribute_update(request: HttpRequest, key: str, payload: AttributeUpdateIn) -> Attribute:
-    """Change a catalogue entry (admins); only the fields sent change."""
+def attribute_update(
+    request: HttpRequest, key: str, payload: AttributeUpdateIn, response: HttpResponse
+) -> Attribute:
+    """Change a catalogue entry (admins); only the fields sent change; If-Match is honoured."""
     attribute = selectors.attribute_get(key=key)
     changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
-    return services.attribute_update(actor=caller(request), attribute=attribute, **changes)
+    attribute = services.attribute_update(
+        actor=caller(request), attribute=attribute, expected_version=if_match(request), **changes
+    )
+    etag(response, attribute)
+    return attribute
 
 
 @router.delete("/attributes/{key}", response={204: None})

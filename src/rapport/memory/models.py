@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from rapport.core.models import LiveManager, SoftDeletable, TimeStamped
+from rapport.core.models import LiveManager, SoftDeletable, TimeStamped, Versioned
 
 
 class AttributeKind(models.TextChoices):
@@ -42,7 +42,7 @@ class SubjectLevel(models.TextChoices):
     CONTACT = "contact", "Contact"
 
 
-class Attribute(TimeStamped, SoftDeletable):
+class Attribute(TimeStamped, SoftDeletable, Versioned):
     """Something a customer can teach us, with the question that asks for it."""
 
     key = models.SlugField(max_length=64, unique=True)

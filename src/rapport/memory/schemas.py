@@ -34,6 +34,7 @@ class AttributeRef(Schema):
 
 class AttributeOut(Schema):
     id: int
+    version: int = Field(description="counts up on every change; send it back in If-Match")
     key: str
     label: str
     kind: str

@@ -96,7 +96,9 @@ def attribute_create(*, actor: User, key: str, **fields: Any) -> Attribute:
 
 
 @transaction.atomic
-def attribute_update(*, actor: User, attribute: Attribute, **changes: Any) -> Attribute:
+def attribute_update(
+    *, actor: User, attribute: Attribute, expected_version: int | None = None, **changes: Any
+) -> Attribute:
     """Change a catalogue entry; facts already recorded keep their values (admins only)."""
     access.ensure_admin(actor)
     unknown = sorted(set(changes) - ATTRIBUTE_FIELDS)
@@ -111,7 +113,7 @@ def attribute_update(*, actor: User, attribute: Attribute, **changes: Any) -> At
     for name, value in changes.items():
         setattr(attribute, name, value)
     _check_attribute(attribute)
-    validated_save(attribute, actor=actor)
+    validated_save(attribute, actor=actor, expected_version=expected_version)
     return attribute
 
 

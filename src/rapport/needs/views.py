@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from rapport.accounts import selectors as account_selectors
+from rapport.core.money import currency, money_text
 from rapport.core.requests import AuthenticatedRequest
 from rapport.needs import pictures, selectors
 from rapport.valuation.models import Tier
@@ -26,8 +27,8 @@ GRID = {"left": 56, "right": 24, "top": 36, "bottom": 48, "containLabel": True}
 
 
 def money(value: float | None) -> str:
-    """A money figure as the UI shows it: whole units with thousands separators."""
-    return "—" if value is None else f"{value:,.0f}"
+    """A money figure as the UI shows it: whole units, thousands separators, the currency."""
+    return money_text(value)
 
 
 def _percent(share: float | None) -> str:
@@ -315,7 +316,7 @@ def value_needs_scatter(v: pictures.ValueByNeeds, measure_label: str) -> dict[st
             "jitterOverlap": False,
             "axisLabel": {"interval": 0, "width": 150, "overflow": "truncate"},
         },
-        "yAxis": {"type": "value", "name": measure_label, "scale": False},
+        "yAxis": {"type": "value", "name": f"{measure_label} ({currency()})", "scale": False},
         "series": series,
     }
 

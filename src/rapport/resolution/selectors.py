@@ -8,16 +8,19 @@ a few hundred at most, and only those are scored with rapidfuzz.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from rapidfuzz.distance import JaroWinkler
 from rapidfuzz.fuzz import token_set_ratio, token_sort_ratio
 
 from rapport.accounts import keys
+from rapport.accounts import services as account_services
 from rapport.accounts.models import Account, Contact, ContactIdentity, IdentityKind
 from rapport.accounts.services import identity_normalize
-from rapport.analytics.names import given_name_canonical, organisation_name, plain
+from rapport.analytics.names import NICKNAMES, given_name_canonical, organisation_name, plain
 from rapport.core import access, runs
 from rapport.core.errors import InvalidInput
 from rapport.core.models import User
@@ -31,9 +34,22 @@ from rapport.resolution.models import (
 )
 
 BLOCK_ROWS = 200
+# Rows per blocking-key lookup of a person: a common name has thousands; the organisation's
+# own people come from their own lookup, so these only need the best-keyed few.
+KEY_ROWS = 100
 SAME_ORGANISATION_ROWS = 300
 MIN_SCORE = 0.75
-# Country codes tried when a number is typed without one (and dropped when it has one).
+# Evidence beside the names, added to the name score (rank by the sum; show it capped).
+# A personal e-mail names one person; a phone or a team mailbox is shared by many and
+# only tips a close call, it never makes a match on its own.
+PERSONAL_EMAIL_FLOOR = 0.9
+PERSONAL_EMAIL = 0.1
+SHARED_EMAIL = 0.03
+PHONE = 0.04
+SAME_ORGANISATION = 0.06
+SAME_UNIT = 0.02
+SAME_DOMAIN = 0.03
+# Country codes tried when a number is typed without one and no country is known.
 _COUNTRY_CODES = (
     "1",
     "44",
@@ -68,8 +84,12 @@ _FREE_MAIL = frozenset(
         "web.de",
         "proton.me",
         "protonmail.com",
+        "bigpond.com",
     }
 )
+_NAME_FAMILY: dict[str, set[str]] = {}
+for _nickname, _full_name in NICKNAMES.items():
+    _NAME_FAMILY.setdefault(_full_name, {_full_name}).add(_nickname)
 
 
 @dataclass(frozen=True)
@@ -85,22 +105,15 @@ class DuplicateMatch:
         return round(self.score * 100)
 
 
-def phone_variants(raw: str) -> list[str]:
-    """The stored forms a phone number may have: with or without its country code."""
-    normalized = identity_normalize(IdentityKind.PHONE, raw)
-    digits = normalized.lstrip("+")
+def phone_variants(raw: str, region: str | None = None) -> list[str]:
+    """The stored forms a typed phone number may have: E.164 read in `region`, or, where no
+    country is known, the digits as typed and with each common country code."""
+    normalized = identity_normalize(IdentityKind.PHONE, raw, region=region)
+    digits = "".join(ch for ch in raw if ch.isdigit())
     if len(digits) < 6:
         return []
-    variants = {normalized, digits, "+" + digits}
-    if normalized.startswith("+"):
-        for length in (1, 2, 3):
-            national = digits[length:]
-            if len(national) >= 6:
-                variants.update({"0" + national, national})
-            if national.startswith("0"):  # +44 (0)20 …: the trunk zero written in
-                variants.add("+" + digits[:length] + national[1:])
-                variants.add(national)
-    else:
+    variants = {normalized, digits}  # a number saved where no country was known: its digits
+    if not normalized.startswith("+"):
         national = digits[1:] if digits.startswith("0") else digits
         variants.update("+" + code + national for code in _COUNTRY_CODES)
     return sorted(variants)
@@ -111,18 +124,48 @@ def _key_range(prefix: str) -> Q:
     return Q(match_key__gte=prefix, match_key__lt=prefix + "~")
 
 
+def _spellings(name: str) -> list[str]:
+    """The ways a name is stored (as typed, Capitalised, lower, UPPER): exact index lookups."""
+    name = name.strip()
+    return sorted({name, name.capitalize(), name.title(), name.lower(), name.upper()} - {""})
+
+
+def _given_family(first_name: str) -> list[str]:
+    """The typed given name and its nickname family (Bob, Rob, Robert), in stored spellings."""
+    canonical = given_name_canonical(first_name) or ""
+    names = {first_name, *_NAME_FAMILY.get(canonical, {canonical} if canonical else set())}
+    return [spelling for name in names for spelling in _spellings(name)]
+
+
+@lru_cache(maxsize=65_536)
+def _plain(name: str) -> str:
+    # Names repeat (a few thousand spellings cover most people): a check scores up to a
+    # thousand candidates, and normalising each afresh was most of its time.
+    return plain(name) or ""
+
+
+@lru_cache(maxsize=65_536)
+def _canonical(name: str) -> str:
+    return given_name_canonical(name) or ""
+
+
+@lru_cache(maxsize=16_384)
+def _organisation(name: str) -> str:
+    return organisation_name(name) or ""
+
+
 def _similar(a: str, b: str) -> float:
     return JaroWinkler.normalized_similarity(a, b) if a and b else 0.0
 
 
 def _given_names(typed: str, stored: str) -> tuple[float, str]:
     """How alike two given names are, and why (nickname, initial, typo)."""
-    a, b = plain(typed) or "", plain(stored) or ""
+    a, b = _plain(typed), _plain(stored)
     if not a or not b:
         return 0.0, ""
     if a == b:
         return 1.0, ""
-    if given_name_canonical(a) == given_name_canonical(b):
+    if _canonical(a) == _canonical(b):
         return 0.95, f"{typed.strip()} and {stored} are the same name (nickname)"
     first_a, first_b = a.split()[0], b.split()[0]
     if (len(first_a) == 1 or len(first_b) == 1) and first_a[0] == first_b[0]:
@@ -132,13 +175,34 @@ def _given_names(typed: str, stored: str) -> tuple[float, str]:
 
 
 def _surnames(typed: str, stored: str) -> tuple[float, str]:
-    a, b = plain(typed) or "", plain(stored) or ""
+    a, b = _plain(typed), _plain(stored)
     if not a or not b:
         return 0.0, ""
     if a.replace(" ", "") == b.replace(" ", ""):
         return 1.0, ""
     score = _similar(a, b)
     return score, f"last name {typed.strip()} ≈ {stored}" if score >= 0.85 else ""
+
+
+def _name_score(first_name: str, last_name: str, first: str, last: str) -> tuple[float, list[str]]:
+    """How alike the typed and the stored names are (0..1), and why."""
+    reasons: list[str] = []
+    last_score, last_why = _surnames(last_name, last)
+    first_score, first_why = _given_names(first_name, first)
+    if first_name and last_name:
+        score = (last_score + first_score) / 2
+        swapped = (_surnames(last_name, first)[0] + _given_names(first_name, last)[0]) / 2
+        if swapped > score and swapped >= 0.9:
+            return swapped, ["first and last names swapped"]
+    elif last_name:
+        score = last_score * 0.9  # a surname alone: colleagues may share it
+    else:
+        score = first_score * 0.6  # a given name alone says little
+    if score >= 0.8:
+        reasons.extend(r for r in (last_why, first_why) if r)
+        if last_score == 1 and first_score == 1:
+            reasons.insert(0, "same name")
+    return score, reasons
 
 
 def contact_duplicates(
@@ -152,113 +216,273 @@ def contact_duplicates(
     exclude_id: int | None = None,
     limit: int = 5,
 ) -> list[DuplicateMatch]:
-    """The people already on file who are probably this one, best first, with reasons."""
+    """The people already on file who are probably this one, best first, with reasons.
+
+    Candidates come from a fixed set of index lookups (the identities typed, blocking keys
+    of the name and of its one-slip misspellings, the organisation's people of that name),
+    sent as one statement; each is scored by name similarity plus the evidence around it
+    (personal e-mail strong; phone and team mailbox weak; organisation, e-mail domain).
+    Four queries whatever the data size.
+    """
     first_name, last_name = (first_name or "").strip(), (last_name or "").strip()
     email, phone = (email or "").strip(), (phone or "").strip()
-    if not (last_name or email or phone):
+    if not (first_name or last_name or email):
         return []
-    # Each retrieval is one index lookup returning the rows to score (no second query by a
-    # long list of ids: compiling it would cost more than the lookups themselves).
-    live = access.scope(user, Contact.objects.order_by()).values_list(
-        "pk", "first_name", "last_name", "customer_id"
+    # The account being entered into: its organisation, and the country a phone is read in.
+    unit_id: int | None = None
+    customer_id: int | None = None
+    typed_organisation, country = "", ""
+    entered_into = (
+        access.visible_accounts(user)
+        .filter(pk=account_id)
+        .values_list("pk", "customer_id", "name", "customer__name", "country")
+        .first()
+        if account_id is not None
+        else None
     )
-    rows: dict[int, tuple[str, str, int]] = {}
-    why: dict[int, list[str]] = {}
-    boost: dict[int, float] = {}
-
-    def found(found_rows: Any, reason: str = "", score: float = 0.0) -> None:
-        for pk, first, last, customer_id in found_rows:
-            rows[pk] = (first, last, customer_id)
-            why.setdefault(pk, [])
-            if reason:
-                why[pk].append(reason)
-            boost[pk] = max(boost.get(pk, 0.0), score)
-
-    if "@" in email:
-        address = identity_normalize(IdentityKind.EMAIL, email)
-        owners = _owners(IdentityKind.EMAIL, [address])
-        found(live.filter(pk__in=owners) if owners else [], f"same e-mail {address}", 0.97)
-    variants = phone_variants(phone) if phone else []
-    if variants:
-        owners = _owners(IdentityKind.PHONE, variants)
-        found(live.filter(pk__in=owners) if owners else [], f"same phone number {phone}", 0.9)
-    if last_name:
-        for prefix in keys.contact_key_prefixes(first_name, last_name):
-            found(live.filter(_key_range(prefix)).order_by("match_key")[:BLOCK_ROWS])
-    organisation = None
-    if account_id is not None:
-        organisation = access.visible_accounts(user).filter(pk=account_id).first()
-        if organisation is not None and last_name:
-            found(live.filter(customer_id=organisation.customer_pk)[:SAME_ORGANISATION_ROWS])
+    if entered_into is not None:
+        unit_id, top_id, name, customer_name, country = entered_into
+        customer_id = top_id or unit_id
+        typed_organisation = organisation_name(customer_name or name) or ""
+    address = identity_normalize(IdentityKind.EMAIL, email) if "@" in email else ""
+    numbers: list[str] = []
+    if phone:
+        region = account_services.phone_region(account=Account(country=country or ""))
+        numbers = phone_variants(phone, region)
+    rows, held = _contact_candidates(
+        first_name=first_name,
+        last_name=last_name,
+        identities=[address, *numbers] if address else numbers,
+        customer_id=customer_id,
+    )
     rows.pop(exclude_id, None)  # type: ignore[arg-type]
     if not rows:
         return []
-    typed_domain = email.rsplit("@", 1)[1].lower() if "@" in email else ""
+    scored: dict[int, tuple[float, list[str], int]] = {}
+    for pk, (first, last, their_customer, their_unit) in rows.items():
+        score, reasons = _name_score(first_name, last_name, first, last)
+        evidence = (
+            {
+                kind if kind != IdentityKind.EMAIL or not shared else "shared email"
+                for kind, normalized, shared in held[pk]
+                if normalized == address or (kind == IdentityKind.PHONE and normalized in numbers)
+            }
+            if pk in held
+            else ()
+        )
+        if IdentityKind.EMAIL in evidence:
+            # One person's address: strong, and stronger still when the name agrees.
+            score = max(score, PERSONAL_EMAIL_FLOOR) + PERSONAL_EMAIL
+            reasons.insert(0, f"same e-mail {address}")
+        elif "shared email" in evidence:
+            score += SHARED_EMAIL
+            reasons.append(f"same shared mailbox {address}")
+        if IdentityKind.PHONE in evidence:
+            score += PHONE
+            reasons.append(f"same phone number {phone}")
+        place = 0
+        if customer_id is not None and their_customer == customer_id:
+            score += SAME_ORGANISATION + (SAME_UNIT if their_unit == unit_id else 0.0)
+            place = 1
+        if score >= MIN_SCORE - SAME_DOMAIN - SAME_ORGANISATION:
+            scored[pk] = (score, reasons, place)
+    # E-mail domains and organisation names only tip the close calls: ask for the few.
+    typed_domain = address.rsplit("@", 1)[1] if address else ""
     if typed_domain in _FREE_MAIL:
         typed_domain = ""
-    scored: list[tuple[float, int, list[str], bool]] = []
-    for pk, (first, last, customer_id) in rows.items():
-        reasons = list(why[pk])
-        last_score, last_why = _surnames(last_name, last)
-        first_score, first_why = _given_names(first_name, first)
-        if first_name:
-            name_score = (last_score + first_score) / 2
-            swapped = (_surnames(last_name, first)[0] + _given_names(first_name, last)[0]) / 2
-            if swapped > name_score and swapped >= 0.9:
-                name_score = swapped
-                reasons.append("first and last names swapped")
-        else:
-            name_score = last_score * 0.9
-        if name_score >= 0.8:
-            reasons.extend(r for r in (last_why, first_why) if r)
-            if last_score == 1 and first_score == 1:
-                reasons.insert(0, "same name")
-        score = max(name_score, boost.get(pk, 0.0))
-        same_organisation = organisation is not None and customer_id == organisation.customer_pk
-        if same_organisation:
-            score += 0.04
-        if score >= MIN_SCORE - 0.03:
-            scored.append((score, pk, reasons, same_organisation))
-    # The e-mail domain only tips the close calls: ask for the few that are.
-    domains = _email_domains([pk for _, pk, _, _ in scored]) if typed_domain and scored else {}
-    for i, (score, pk, reasons, same_organisation) in enumerate(scored):
-        if typed_domain in domains.get(pk, ()):
-            score += 0.03
-            reasons.append(f"same e-mail domain {typed_domain}")
-        scored[i] = (round(min(score, 0.99), 3), pk, reasons, same_organisation)
-    scored = [row for row in scored if row[0] >= MIN_SCORE]
-    scored.sort(key=lambda row: (-row[0], row[1]))
-    best = scored[:limit]
-    records = Contact.objects.select_related("account").in_bulk([pk for _, pk, _, _ in best])
+    organisations: dict[int, str] = {}
+    if scored and (typed_domain or typed_organisation):
+        # Only those that could still reach the first `limit` places with both bonuses.
+        floor = (
+            sorted((score for score, _, _ in scored.values()), reverse=True)[:limit][-1]
+            - SAME_DOMAIN
+            - SAME_ORGANISATION
+        )
+        close = [pk for pk, (score, _, _) in scored.items() if score >= floor]
+        domains, organisations = _contact_context(close)
+        for pk, (score, reasons, place) in scored.items():
+            if typed_domain and typed_domain in domains.get(pk, ()):
+                score += SAME_DOMAIN
+                reasons.append(f"same e-mail domain {typed_domain}")
+            if (
+                place == 0
+                and typed_organisation
+                and _organisation(organisations.get(pk, "")) == typed_organisation
+            ):
+                # The same company entered twice ("Acme" and "Acme Pty Ltd").
+                score += SAME_ORGANISATION
+                place = 2
+            scored[pk] = (score, reasons, place)
+    ranked = sorted(
+        ((score, pk) for pk, (score, _, _) in scored.items() if score >= MIN_SCORE),
+        key=lambda row: (-row[0], row[1]),
+    )
+    # Only now the user's view: what they may not see drops out of the ranking.
+    wanted = [pk for _, pk in (ranked if not access.sees_everything(user) else ranked[:limit])]
+    records = access.scope(user, Contact.objects.select_related("account")).in_bulk(wanted)
     matches = []
-    for score, pk, reasons, same_organisation in best:
-        contact = records[pk]
-        if same_organisation:
+    for score, pk in ranked:
+        contact = records.get(pk)
+        if contact is None:
+            continue
+        _, reasons, place = scored[pk]
+        if place == 1:
             reasons.append(f"same organisation ({contact.account.name})")
-        matches.append(DuplicateMatch(contact, score, tuple(dict.fromkeys(reasons))))
+        elif place == 2:
+            reasons.append(f"same organisation under another name ({organisations[pk]})")
+        matches.append(
+            DuplicateMatch(contact, round(min(score, 0.99), 3), tuple(dict.fromkeys(reasons)))
+        )
+        if len(matches) == limit:
+            break
     return matches
 
 
-def _owners(kind: str, normalized: list[str]) -> list[int]:
-    """Who holds one of these identities (by the `normalized` index alone; deleted people
-    drop out with the final, scoped query)."""
-    rows = ContactIdentity.objects.filter(normalized__in=normalized).values_list(
-        "contact_id", "kind"
-    )
-    return [contact_id for contact_id, found_kind in rows if found_kind == kind][:BLOCK_ROWS]
+def _next_letter(name: str) -> tuple[str, str] | None:
+    initial = name.strip()[:1]
+    return (initial, chr(ord(initial) + 1)) if initial else None
 
 
-def _email_domains(contact_ids: list[int]) -> dict[int, set[str]]:
+def _contact_candidates(
+    *, first_name: str, last_name: str, identities: list[str], customer_id: int | None
+) -> tuple[dict[int, tuple[str, str, int, int]], dict[int, list[tuple[str, str, bool]]]]:
+    """Live people who may be this one, from every lookup at once, and the identities typed
+    that they hold.
+
+    One UNION ALL of index lookups, each with its own limit so that a common name cannot
+    crowd out the rest. Hand-written because compiling a dozen ORM querysets per keystroke
+    costs more than running them; the caller applies the user's scope to the winners.
+    """
+    contact, identity = Contact._meta.db_table, ContactIdentity._meta.db_table
+    columns = "c.id, c.first_name, c.last_name, c.customer_id, c.account_id"
+    parts: list[str] = []
+    params: list[Any] = []
+
+    def part(where: str, values: list[Any], rows: int, order: str = "") -> None:
+        parts.append(
+            f"SELECT * FROM (SELECT {columns}, NULL AS kind, NULL AS normalized, NULL AS shared"
+            f" FROM {contact} c WHERE c.deleted_at IS NULL AND {where}{order} LIMIT {rows}) AS p{len(parts)}"
+        )
+        params.extend(values)
+
+    def one_of(values: list[str]) -> str:
+        return ", ".join(["%s"] * len(values))
+
+    if identities:
+        parts.append(
+            f"SELECT * FROM (SELECT {columns}, i.kind, i.normalized, i.shared FROM {identity} i"
+            f" JOIN {contact} c ON c.id = i.contact_id WHERE i.normalized IN ({one_of(identities)})"
+            f" AND i.deleted_at IS NULL AND c.deleted_at IS NULL LIMIT {BLOCK_ROWS}) AS p{len(parts)}"
+        )
+        params.extend(identities)
+    surname, given = keys.surname_code(last_name), keys.given_code(first_name)
+    if last_name:
+        if given:
+            # Same-sounding names; then the surname misspelt by one slip, given name kept.
+            part("c.match_key = %s", [surname + given], KEY_ROWS)
+            slips = [code + given for code in keys.surname_code_slips(last_name)[1:]]
+            if slips:
+                part(f"c.match_key IN ({one_of(slips)})", slips, KEY_ROWS)
+        for prefix in keys.contact_key_prefixes(first_name, last_name):
+            part(
+                "c.match_key >= %s AND c.match_key < %s",
+                [prefix, prefix + "~"],
+                KEY_ROWS,
+                " ORDER BY c.match_key",
+            )
+    if customer_id is not None and (first_name or last_name):
+        # The organisation's people of this name however common it is elsewhere, by the
+        # (customer, last_name, first_name) index.
+        surnames, family = _spellings(last_name), _given_family(first_name)
+        if last_name:
+            where, values = (
+                f"c.customer_id = %s AND c.last_name IN ({one_of(surnames)})",
+                [
+                    customer_id,
+                    *surnames,
+                ],
+            )
+            if first_name:
+                initial = _next_letter(first_name)
+                ranges = " OR ".join(["(c.first_name >= %s AND c.first_name < %s)"] * 2)
+                where += f" AND ({ranges} OR c.first_name IN ({one_of(family)}))"
+                assert initial is not None
+                values += [initial[0].upper(), initial[1].upper()]
+                values += [initial[0].lower(), initial[1].lower(), *family]
+            part(where, values, SAME_ORGANISATION_ROWS)
+            if first_name:
+                # Whatever the given name (Carla typed, Karla on file), a few of them.
+                part(
+                    f"c.customer_id = %s AND c.last_name IN ({one_of(surnames)})",
+                    [customer_id, *surnames],
+                    KEY_ROWS,
+                )
+        if first_name and last_name:
+            # A slip in the surname with the given name as on file; or the names swapped.
+            initial = _next_letter(last_name)
+            assert initial is not None
+            ranges = " OR ".join(["(c.last_name >= %s AND c.last_name < %s)"] * 2)
+            part(
+                f"c.customer_id = %s AND ({ranges}) AND c.first_name IN ({one_of(family)})",
+                [
+                    customer_id,
+                    initial[0].upper(),
+                    initial[1].upper(),
+                    initial[0].lower(),
+                    initial[1].lower(),
+                    *family,
+                ],
+                SAME_ORGANISATION_ROWS,
+            )
+            swapped_last, swapped_first = _spellings(first_name), _spellings(last_name)
+            part(
+                f"c.customer_id = %s AND c.last_name IN ({one_of(swapped_last)})"
+                f" AND c.first_name IN ({one_of(swapped_first)})",
+                [customer_id, *swapped_last, *swapped_first],
+                BLOCK_ROWS,
+            )
+        elif first_name:
+            given_names = _spellings(first_name)
+            part(
+                f"c.customer_id = %s AND c.first_name IN ({one_of(given_names)})",
+                [customer_id, *given_names],
+                BLOCK_ROWS,
+            )
+    rows: dict[int, tuple[str, str, int, int]] = {}
+    held: dict[int, list[tuple[str, str, bool]]] = {}
+    if not parts:
+        return rows, held
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for pk, first, last, customer, unit, kind, normalized, shared in cursor.fetchall():
+            rows[pk] = (first, last, customer, unit)
+            if kind is not None:
+                held.setdefault(pk, []).append((kind, normalized, bool(shared)))
+    return rows, held
+
+
+def _contact_context(contact_ids: list[int]) -> tuple[dict[int, set[str]], dict[int, str]]:
+    """The e-mail domains and the organisation name of each of a few candidates (one query)."""
+    contact, identity = Contact._meta.db_table, ContactIdentity._meta.db_table
+    account = Account._meta.db_table
+    marks = ", ".join(["%s"] * len(contact_ids))
     domains: dict[int, set[str]] = {}
-    # By contact only (the contact index); the kind is sorted out here, as filtering on it
-    # in SQL tempts the planner into scanning the (kind, normalized) index instead.
-    rows = ContactIdentity.objects.filter(contact_id__in=contact_ids).values_list(
-        "contact_id", "kind", "normalized"
-    )
-    for contact_id, kind, address in rows:
-        if kind == IdentityKind.EMAIL:
-            domains.setdefault(contact_id, set()).add(address.rsplit("@", 1)[-1])
-    return domains
+    organisations: dict[int, str] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT i.contact_id, 'e', i.normalized FROM {identity} i"
+            f" WHERE i.contact_id IN ({marks}) AND i.kind = %s AND i.deleted_at IS NULL"
+            f" UNION ALL SELECT c.id, 'o', a.name FROM {contact} c JOIN {account} a"
+            f" ON a.id = c.customer_id WHERE c.id IN ({marks})",
+            [*contact_ids, IdentityKind.EMAIL, *contact_ids],
+        )
+        rows = cursor.fetchall()
+    for pk, what, value in rows:
+        if what == "e":
+            domains.setdefault(pk, set()).add(value.rsplit("@", 1)[-1])
+        else:
+            organisations[pk] = value
+    return domains, organisations
 
 
 def account_duplicates(

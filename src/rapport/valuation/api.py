@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
 from rapport.accounts import selectors as account_selectors
 from rapport.accounts.models import Account
 from rapport.core import access
 from rapport.core.access import Capability
-from rapport.core.api import caller, fields_renamed, referenced
+from rapport.core.api import caller, etag, fields_renamed, if_match, referenced
 from rapport.core.models import User
 from rapport.core.pagination import Page
 from rapport.core.schemas import Id
@@ -157,20 +157,28 @@ def order_line_create(request: HttpRequest, payload: OrderLineCreateIn) -> Statu
 
 
 @router.get("/order-lines/{line_id}", response=OrderLineOut)
-def order_line_detail(request: HttpRequest, line_id: int) -> OrderLine:
-    """One order line."""
-    return selectors.order_line_get(user=caller(request), pk=line_id)
+def order_line_detail(request: HttpRequest, line_id: int, response: HttpResponse) -> OrderLine:
+    """One order line; its ETag is the version to send back in If-Match."""
+    line = selectors.order_line_get(user=caller(request), pk=line_id)
+    etag(response, line)
+    return line
 
 
 @router.patch("/order-lines/{line_id}", response=OrderLineOut)
-def order_line_update(request: HttpRequest, line_id: int, payload: OrderLineUpdateIn) -> OrderLine:
+def order_line_update(
+    request: HttpRequest, line_id: int, payload: OrderLineUpdateIn, response: HttpResponse
+) -> OrderLine:
     """Correct an order line; only the fields sent change."""
     user = writer(request)
     line = selectors.order_line_get(user=user, pk=line_id)
     changes = _resolved(user, payload.dict(exclude_unset=True))
     with fields_renamed(**RENAMED):
-        services.order_line_update(actor=user, line=line, **changes)
-    return selectors.order_line_get(user=user, pk=line.pk)
+        services.order_line_update(
+            actor=user, line=line, expected_version=if_match(request), **changes
+        )
+    line = selectors.order_line_get(user=user, pk=line.pk)
+    etag(response, line)
+    return line
 
 
 @router.delete("/order-lines/{line_id}", response={204: None})
@@ -217,22 +225,33 @@ def subscription_create(
 
 
 @router.get("/subscriptions/{subscription_id}", response=SubscriptionOut)
-def subscription_detail(request: HttpRequest, subscription_id: int) -> Subscription:
-    """One subscription."""
-    return selectors.subscription_get(user=caller(request), pk=subscription_id)
+def subscription_detail(
+    request: HttpRequest, subscription_id: int, response: HttpResponse
+) -> Subscription:
+    """One subscription; its ETag is the version to send back in If-Match."""
+    subscription = selectors.subscription_get(user=caller(request), pk=subscription_id)
+    etag(response, subscription)
+    return subscription
 
 
 @router.patch("/subscriptions/{subscription_id}", response=SubscriptionOut)
 def subscription_update(
-    request: HttpRequest, subscription_id: int, payload: SubscriptionUpdateIn
+    request: HttpRequest,
+    subscription_id: int,
+    payload: SubscriptionUpdateIn,
+    response: HttpResponse,
 ) -> Subscription:
     """Change a subscription's terms (renew it by moving ends_on and renewal_on)."""
     user = writer(request)
     subscription = selectors.subscription_get(user=user, pk=subscription_id)
     changes = _resolved(user, payload.dict(exclude_unset=True))
     with fields_renamed(**RENAMED):
-        services.subscription_update(actor=user, subscription=subscription, **changes)
-    return selectors.subscription_get(user=user, pk=subscription.pk)
+        services.subscription_update(
+            actor=user, subscription=subscription, expected_version=if_match(request), **changes
+        )
+    subscription = selectors.subscription_get(user=user, pk=subscription.pk)
+    etag(response, subscription)
+    return subscription
 
 
 @router.post("/subscriptions/{subscription_id}/cancel", response=SubscriptionOut)

@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from rapport.core.models import LiveManager, SoftDeletable, TimeStamped
+from rapport.core.models import LiveManager, SoftDeletable, TimeStamped, Versioned
 
 if TYPE_CHECKING:
     # for annotations only: offers (the catalog) is a layer above valuation
@@ -42,7 +42,7 @@ class TransactionSource(models.TextChoices):
     DEMO = "demo", "Demo data"
 
 
-class OrderLine(TimeStamped, SoftDeletable):
+class OrderLine(TimeStamped, SoftDeletable, Versioned):
     """One line of one order: what an org unit bought, when, for how much, at what cost."""
 
     customer = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="+")
@@ -121,7 +121,7 @@ class SubscriptionStatus(models.TextChoices):
     EXPIRED = "expired", "Expired"
 
 
-class Subscription(TimeStamped, SoftDeletable):
+class Subscription(TimeStamped, SoftDeletable, Versioned):
     """A subscription or service contract: recurring revenue from start to end, renewed or not."""
 
     customer = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="+")

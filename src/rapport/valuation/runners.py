@@ -53,6 +53,7 @@ from rapport.analytics import tiers, wallets
 from rapport.core import access, runs
 from rapport.core.errors import InvalidInput
 from rapport.core.models import Run, User
+from rapport.core.money import money_text
 from rapport.valuation.costs import cost_per_hour, costs_to_serve, minutes_per_channel
 from rapport.valuation.models import (
     AccountValue,
@@ -509,6 +510,7 @@ class TiersRunner(Analysis):
             has_bought=(columns[:, 5] != 0) | (columns[:, 6] > 0),
             judgement=np.array([judged.get(pk, np.nan) for pk in ids], dtype=float),
             horizon_years=years,
+            money=money_text,
         )
         self.report(total // 2)
         return {**loaded, "ids": ids, "decisions": decisions, "years": years}

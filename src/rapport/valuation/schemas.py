@@ -69,6 +69,7 @@ class CategoryCreateIn(Input):
 
 class OrderLineOut(Schema):
     id: int
+    version: int = Field(description="counts up on every change; send it back in If-Match")
     account: AccountRef = Field(description="the unit that bought")
     customer_id: int = Field(description="the organisation")
     ordered_on: date
@@ -148,6 +149,7 @@ class OrderLineUpdateIn(Input):
 
 class SubscriptionOut(Schema):
     id: int
+    version: int = Field(description="counts up on every change; send it back in If-Match")
     account: AccountRef
     customer_id: int
     name: str

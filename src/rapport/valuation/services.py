@@ -171,7 +171,9 @@ def order_line_create(
 
 
 @transaction.atomic
-def order_line_update(*, actor: User, line: OrderLine, **changes: Any) -> OrderLine:
+def order_line_update(
+    *, actor: User, line: OrderLine, expected_version: int | None = None, **changes: Any
+) -> OrderLine:
     """Correct an order line; only the fields given change. A new account moves its customer."""
     access.ensure_can_write(actor)
     if line.deleted_at is not None:
@@ -189,7 +191,7 @@ def order_line_update(*, actor: User, line: OrderLine, **changes: Any) -> OrderL
         setattr(line, name, value)
     _check_signs(line, positive=["quantity"], not_negative=["cost", "discount"])
     _check_external_id(line)
-    validated_save(line, actor=actor)
+    validated_save(line, actor=actor, expected_version=expected_version)
     return line
 
 
@@ -295,7 +297,13 @@ def subscription_create(
 
 
 @transaction.atomic
-def subscription_update(*, actor: User, subscription: Subscription, **changes: Any) -> Subscription:
+def subscription_update(
+    *,
+    actor: User,
+    subscription: Subscription,
+    expected_version: int | None = None,
+    **changes: Any,
+) -> Subscription:
     """Change a subscription's terms (a renewal moves ends_on and renewal_on); status follows.
 
     A cancelled subscription is kept as it was when cancelled.
@@ -323,7 +331,7 @@ def subscription_update(*, actor: User, subscription: Subscription, **changes: A
         subscription.status = subscription_status_on(
             started_on=subscription.started_on, ends_on=subscription.ends_on
         )
-    validated_save(subscription, actor=actor)
+    validated_save(subscription, actor=actor, expected_version=expected_version)
     return subscription
 
 

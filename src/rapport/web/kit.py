@@ -22,12 +22,13 @@ from rapport.core.errors import (
     InvalidInput,
     NotFound,
     PermissionDenied,
+    StaleWrite,
 )
 
 T = TypeVar("T")
 
 # What a service raises that a form can show beside its fields (others are 403/404 pages).
-FORM_ERRORS = (InvalidInput, Conflict)
+FORM_ERRORS = (InvalidInput, Conflict, StaleWrite)
 
 
 def writer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -62,13 +63,35 @@ def id_param(raw: str, name: str) -> int | None:
         raise NotFound(f"{name} not found") from None
 
 
+class VersionField(forms.IntegerField):
+    """The version a record was opened at, sent back with the form so a stale save is caught."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, min_value=1, widget=forms.HiddenInput, **kwargs)
+
+
 def apply_error(form: forms.Form, error: ApplicationError) -> int:
     """Show a service's error on the form (on its field when it has one); returns the status."""
     messages = error.errors or {error.field or "non_field": [error.message]}
     for name, texts in messages.items():
         for text in texts:
             form.add_error(name if name in form.fields else None, text)
-    return error.status
+    return version_refreshed(form, error)
+
+
+def version_refreshed(form: forms.Form, error: ApplicationError) -> int:
+    """After a stale save, let the form carry the version now kept; the page's status.
+
+    The person's own input stays in the form beside what is kept now (on each field), so
+    saving again is a deliberate choice to overwrite, not an accident.
+    """
+    if not isinstance(error, StaleWrite):
+        return error.status
+    if "version" in form.fields and form.is_bound:
+        data = cast(Any, form.data).copy()
+        data["version"] = str(error.current_version)
+        form.data = data
+    return 409
 
 
 @dataclass(frozen=True)

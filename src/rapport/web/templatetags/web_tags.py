@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from rapport.core import validators
+from rapport.core.money import money_text
 from rapport.web import palette
 
 register = template.Library()
@@ -60,6 +61,17 @@ def _widget_class(widget: forms.Widget) -> str:
     if getattr(widget, "input_type", None) == "color":
         return "form-control form-control-color"
     return "form-control"
+
+
+@register.filter
+def money(value: object, places: int = 0) -> str:
+    """A money figure with the deployment's currency: {{ value|money }}, {{ value|money:2 }}."""
+    if value is None or value == "":
+        return "—"
+    try:
+        return money_text(float(value), int(places))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(value)
 
 
 @register.filter
