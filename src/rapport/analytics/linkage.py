@@ -943,14 +943,13 @@ _TEXTBOOK_LEVELS: dict[str, tuple[float, float]] = {
     "same mailbox name": (0.1, 0.001),
     "same address": (0.8, 1e-5),
     "same number": (0.6, 1e-5),
-    # The workplace levels (their m sum to 1). Same organisation but no address weighs
-    # about nothing: too few records to say how many share an employer.
+    # The workplace levels (their m sum to 1): one employer in ten pairs of a small list.
     "same organisation and street": (0.3, 0.002),
     "same organisation, street alike": (0.05, 0.003),
     "same organisation and postcode": (0.1, 0.01),
     "same organisation and city": (0.1, 0.03),
-    "same organisation, no address to compare": (0.3, 0.3),
-    "same organisation": (0.5, 0.5),
+    "same organisation, no address to compare": (0.3, 0.03),
+    "same organisation": (0.5, 0.05),
     "same organisation, another address": (0.05, 0.1),
     "organisation name alike": (0.05, 0.005),
     "same street elsewhere": (0.01, 0.001),
@@ -974,6 +973,9 @@ _TEXTBOOK_EXACT_U: dict[str, float] = {
 }
 
 
+_CHANNELS_DIFFERENT = (0.3, 0.95)
+
+
 def _use_textbook_values(linker: Any) -> None:
     """Fixed m/u and prior for inputs too small to train on (see `_SMALL`)."""
     linker._settings_obj._probability_two_random_records_match = _SMALL_PRIOR
@@ -982,6 +984,11 @@ def _use_textbook_values(linker: Any) -> None:
             if level.is_null_level:
                 continue
             m, u = _TEXTBOOK_LEVELS.get(level.label_for_charts, (0.05, 0.01))
+            if level.label_for_charts == "different" and comparison.output_column_name in (
+                "emails",
+                "phones",
+            ):
+                m, u = _CHANNELS_DIFFERENT  # a person has several addresses and numbers
             if level.label_for_charts == "exact":
                 u = _TEXTBOOK_EXACT_U.get(comparison.output_column_name, u)
             level.m_probability, level.u_probability = m, u
