@@ -417,6 +417,7 @@ class _Builder:
         self.target = contacts
         self.duplicate_share = duplicate_share
         self.used_numbers: set[str] = set()
+        self.used_emails: set[str] = set()
         self.used_org_names: set[str] = set()
         self.orgs: list[_Org] = []
         # (organisation number, given name, surname) of every person placed so far.
@@ -526,12 +527,29 @@ class _Builder:
         return f"({head}) {tail[:half]} {tail[half:]}" if len(head) <= 3 else f"{head} {tail}"
 
     def _email(self, org: _Org, given: str, surname: str, pattern: str | None = None) -> str:
+        """A personal work address in the organisation's pattern, one person's only."""
         local = {
             "first.last": f"{given}.{surname}",
             "flast": f"{given[0]}{surname}",
             "first": given,
         }[pattern or org.email_pattern]
-        return f"{local}@{org.domain}"
+        options = [local, f"{given}.{surname}", *(f"{given}.{surname}{n}" for n in range(2, 999))]
+        address = next(
+            f"{option}@{org.domain}"
+            for option in options
+            if f"{option}@{org.domain}" not in self.used_emails
+        )
+        self.used_emails.add(address)
+        return address
+
+    def _private_email(self, given: str, surname: str) -> str:
+        """A free-mail address of one person."""
+        domain = self.rng.choice(_PRIVATE_DOMAINS)
+        for option in (f"{given}.{surname}", *(f"{given}{surname}{n}" for n in range(1, 999))):
+            if f"{option}@{domain}" not in self.used_emails:
+                self.used_emails.add(f"{option}@{domain}")
+                return f"{option}@{domain}"
+        raise RuntimeError("no free address")  # pragma: no cover - 999 namesakes per domain
 
     def person(self, org: _Org, given: str | None = None, surname: str | None = None) -> _Person:
         rng = self.rng
@@ -783,7 +801,7 @@ def _duplicate(
         changes = {**channels, "First name": ""}
     elif kind == "second e-mail":
         if rng.random() < 0.5:
-            other = f"{given}.{surname}@{rng.choice(_PRIVATE_DOMAINS)}"
+            other = builder._private_email(given, surname)
         else:
             pattern = "flast" if person.org.email_pattern != "flast" else "first.last"
             other = builder._email(person.org, given, surname, pattern)
@@ -816,15 +834,26 @@ def _duplicate(
             return None
         builder.taken.add(key)
         moved = builder.person(new_org, given, surname)
-        # Most people take their mobile and their way of writing their name with them.
-        phone = ""
-        if person.mobile and rng.random() < 0.7:
-            phone = builder._written(new_org, person.mobile, international=True)
-        elif rng.random() < 0.5:
-            phone = moved.phone
         email = builder._email(new_org, given, surname, "first.last")
-        if rng.random() < 0.15:
-            email = f"{given}.{surname}@{rng.choice(_PRIVATE_DOMAINS)}"
+        phone = moved.phone if rng.random() < 0.5 else ""
+        link = rng.random()
+        if link < 0.45:
+            # The mobile goes with the person: both rows hold it (the old one beside the
+            # desk phone it had).
+            mobile = person.mobile or builder._number(person.org.country, person.org.country.mobile)
+            written = builder._written(person.org, mobile, international=True)
+            if person.phone_kind != "mobile":
+                as_before = builder._written(
+                    person.org, mobile, international=person.org.international
+                )
+                original["Phone"] = "; ".join(p for p in (original["Phone"], as_before) if p)
+            phone = "; ".join(p for p in (written, phone) if p)
+        elif link < 0.75:
+            # So does a private address, given to both employers' contacts.
+            private = builder._private_email(given, surname)
+            original["Email"] = "; ".join(e for e in (original["Email"], private) if e)
+            email = f"{email}; {private}"
+        # Otherwise only the name links the rows: such a pair is for a person to judge.
         changes = {
             "Company": moved.unit,
             "Email": email,
@@ -850,3 +879,24 @@ def _duplicate(
     if kind in ("re-entered", "legal form", "missing first name", "initial") and bare:
         changes["Email"] = original["Email"] if rng.random() < 0.5 else ""
     return make(person, **{**noise, **changes})  # type: ignore[operator]
+
+
+@dataclass(frozen=True)
+class KindScore:
+    """How many true pairs of one kind there are and how many were found."""
+
+    kind: str
+    true: int
+    found: int
+
+    @property
+    def recall(self) -> float:
+        return self.found / self.true if self.true else 1.0
+
+
+def recall_by_kind(people: CrmPeople, found: set[tuple[str, str]]) -> dict[str, KindScore]:
+    """Per kind of planted duplicate, how many of its pairs are among `found`."""
+    return {
+        kind: KindScore(kind, len(people.pairs_of(kind)), len(people.pairs_of(kind) & found))
+        for kind in KINDS
+    }

@@ -83,7 +83,8 @@ def test_the_cli_finds_the_people_entered_twice(world, people):
         if same_name:
             pair = found[frozenset((original.pk, twin.pk))]
             assert pair.probability >= 0.5
-            assert pair.evidence["phone"] == "exact"
+            assert not pair.not_sure
+            assert pair.evidence["phones"] == "same number"
             assert pair.cluster.startswith(f"{run.pk}-")
     assert run.pairs_found == len(found) >= 4
     assert run.seconds is not None

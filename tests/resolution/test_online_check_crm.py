@@ -33,7 +33,7 @@ def test_typed_variants_find_the_right_person_first(world, typed_in):
     assert set(report["kinds"]) == set(KINDS)
     assert report["top1"] >= 0.90
     surname_typos = [c for c in typed_in if c.kind == "typo"]
-    assert len(surname_typos) == report["kinds"]["typo"]["cases"] == 27
+    assert len(surname_typos) == report["kinds"]["typo"]["cases"] == 30
     assert report["kinds"]["typo"]["top1"] >= 0.90
 
 

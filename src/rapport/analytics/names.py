@@ -201,3 +201,28 @@ def date_digits(value: object) -> str | None:
         return value.strftime("%Y%m%d")
     digits = _NON_DIGIT.sub("", str(value))
     return digits or None
+
+
+# Free mail providers: sharing one says nothing about sharing an employer.
+PUBLIC_MAIL_DOMAINS = frozenset(
+    [
+        "aol.com",
+        "bigpond.com",
+        "gmail.com",
+        "gmx.de",
+        "gmx.net",
+        "googlemail.com",
+        "hotmail.com",
+        "icloud.com",
+        "live.com",
+        "mail.com",
+        "me.com",
+        "msn.com",
+        "outlook.com",
+        "proton.me",
+        "protonmail.com",
+        "web.de",
+        "yahoo.com",
+        "yahoo.co.uk",
+    ]
+)

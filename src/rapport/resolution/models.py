@@ -90,6 +90,11 @@ class DuplicatePair(TimeStamped):
     left_unit = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
     right_unit = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
     probability = models.FloatField()
+    not_sure = models.BooleanField(
+        default=False,
+        help_text="Below the match threshold, or the same name at the same organisation: "
+        "the fields could not decide, a person should.",
+    )
     evidence = models.JSONField(default=dict, blank=True, help_text="{field: how they compare}")
     cluster = models.CharField(
         max_length=64, blank=True, help_text="Pairs of one cluster share it."

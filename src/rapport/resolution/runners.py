@@ -13,6 +13,7 @@ import logging
 from functools import cached_property
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -32,56 +33,81 @@ from rapport.resolution.models import (
 log = logging.getLogger(__name__)
 
 
+_CONTACT_PLACE = ("street", "city", "postcode", "region", "country")
+
+
 def contact_records() -> tuple[list[dict[str, Any]], dict[int, int]]:
-    """Every live contact as a person record, and each contact's unit."""
-    primary: dict[tuple[int, str], str] = {}
-    identities = (
-        ContactIdentity.objects.filter(
-            kind__in=[IdentityKind.EMAIL, IdentityKind.PHONE], contact__deleted_at__isnull=True
-        )
-        .order_by("contact_id", "kind", "-is_primary", "id")
-        .values_list("contact_id", "kind", "value")
+    """Every live contact as a person record, and each contact's unit.
+
+    Every e-mail address and phone number a contact has is in its record, except team
+    mailboxes (info@): several people read them. Phones are all marked shared (a
+    switchboard serves a site) but most are one person's line or mobile; the engine
+    leaves out the numbers that several records hold.
+    """
+    emails: dict[int, list[str]] = {}
+    phones: dict[int, list[str]] = {}
+    identities = ContactIdentity.objects.filter(
+        kind__in=[IdentityKind.EMAIL, IdentityKind.PHONE],
+        contact__deleted_at__isnull=True,
+        deleted_at__isnull=True,
     )
-    for contact_id, kind, value in identities.iterator(chunk_size=5000):
-        primary.setdefault((contact_id, kind), value)
+    identities = identities.exclude(kind=IdentityKind.EMAIL, shared=True)
+    rows = identities.order_by("contact_id", "-is_primary", "id").values_list(
+        "contact_id", "kind", "normalized"
+    )
+    for contact_id, kind, value in rows.iterator(chunk_size=5000):
+        (emails if kind == IdentityKind.EMAIL else phones).setdefault(contact_id, []).append(value)
+    place = list(_CONTACT_PLACE)
+    birth = ["date_of_birth"] if settings.RAPPORT_CONTACT_BIRTH_DATE else []
+    columns = [
+        "pk",
+        "first_name",
+        "last_name",
+        "title",
+        "account_id",
+        "customer_id",
+        "customer__name",
+    ]
     records, units = [], {}
-    rows = Contact.objects.order_by("pk").values_list(
-        "pk", "first_name", "last_name", "account_id", "customer__name"
-    )
-    for pk, first, last, account_id, organisation in rows.iterator(chunk_size=5000):
-        units[pk] = account_id
-        records.append(
-            {
-                "id": str(pk),
-                "given_name": first,
-                "surname": last,
-                "email": primary.get((pk, IdentityKind.EMAIL)),
-                "phone": primary.get((pk, IdentityKind.PHONE)),
-                "organisation": organisation,
-            }
-        )
+    contacts = Contact.objects.order_by("pk").values_list(*columns, *place, *birth)
+    for pk, first, last, title, unit, customer, organisation, *more in contacts.iterator(
+        chunk_size=5000
+    ):
+        units[pk] = unit
+        record = {
+            "id": str(pk),
+            "given_name": first,
+            "surname": last,
+            "organisation": organisation,
+            "organisation_id": str(customer),
+            "unit_id": str(unit),
+            "emails": emails.get(pk, []),
+            "phones": phones.get(pk, []),
+            "title": title,
+        }
+        record.update(zip([*place, *birth], more, strict=True))
+        if birth:
+            record["date_of_birth"] = (
+                record["date_of_birth"] and record["date_of_birth"].isoformat()
+            )
+        records.append(record)
     return records, units
 
 
 def account_records() -> tuple[list[dict[str, Any]], dict[int, int]]:
     """Every live account as an organisation record (each is its own unit)."""
+    place = ["street", "city", "postcode", "region", "country"]
     rows = (
         Account.objects.filter(deleted_at__isnull=True)
         .order_by("pk")
-        .values_list("pk", "name", "web_domain", "city", "country")
+        .values_list("pk", "name", "web_domain", *place)
     )
     records, units = [], {}
-    for pk, name, domain, city, country in rows.iterator(chunk_size=5000):
+    for pk, name, domain, *more in rows.iterator(chunk_size=5000):
         units[pk] = pk
-        records.append(
-            {
-                "id": str(pk),
-                "name": name,
-                "domain": domain or None,
-                "city": city,
-                "country": country,
-            }
-        )
+        record = {"id": str(pk), "name": name, "domain": domain or None}
+        record.update(zip(place, more, strict=True))
+        records.append(record)
     return records, units
 
 
@@ -117,6 +143,7 @@ def _store(run: DedupeRun, linkage: Any, units: dict[int, int]) -> tuple[int, in
                     left_unit_id=units[left],
                     right_unit_id=units[right],
                     probability=probability,
+                    not_sure=linked.not_sure,
                     evidence=dict(linked.evidence),
                     cluster=cluster,
                     source=PairSource.BATCH,
@@ -128,6 +155,7 @@ def _store(run: DedupeRun, linkage: Any, units: dict[int, int]) -> tuple[int, in
                 DuplicatePair(
                     pk=known[0],
                     probability=probability,
+                    not_sure=linked.not_sure,
                     evidence=dict(linked.evidence),
                     cluster=cluster,
                     run=run,
@@ -140,7 +168,16 @@ def _store(run: DedupeRun, linkage: Any, units: dict[int, int]) -> tuple[int, in
         DuplicatePair.objects.bulk_create(new, batch_size=1000)
         DuplicatePair.objects.bulk_update(
             refreshed,
-            ["probability", "evidence", "cluster", "run", "left_unit", "right_unit", "updated_at"],
+            [
+                "probability",
+                "not_sure",
+                "evidence",
+                "cluster",
+                "run",
+                "left_unit",
+                "right_unit",
+                "updated_at",
+            ],
             batch_size=1000,
         )
     return len(new), len(refreshed)
@@ -154,7 +191,7 @@ def _auto_merge(run: DedupeRun, threshold: float) -> int:
         return 0
     merged = 0
     pairs = DuplicatePair.objects.filter(
-        kind=run.kind, status=PairStatus.PENDING, probability__gte=threshold
+        kind=run.kind, status=PairStatus.PENDING, not_sure=False, probability__gte=threshold
     ).order_by("-probability", "id")
     for pair in pairs.select_related(
         "left_contact", "right_contact", "left_account", "right_account"

@@ -74,6 +74,7 @@ class PairOut(Schema):
     left_name: str
     right_name: str
     probability: float
+    not_sure: bool
     evidence: dict[str, Any]
     cluster: str
     source: str
