@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('resolution', '0002_dedupe_run_details'),
+        ('resolution', '0003_pair_source_import'),
     ]
 
     operations = [
