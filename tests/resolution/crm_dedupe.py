@@ -26,15 +26,17 @@ def _ordered(a: str, b: str) -> tuple[str, str]:
 def found_pairs(*, not_sure: bool = False) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
     """The pairs of export ids the product holds as one person, and those flagged not sure.
 
-    One person: two rows the import made one contact, or a pending pair of the batch run
-    at or above the threshold (with `not_sure`, the pairs flagged so instead).
+    One person: two rows the import made one contact, or a pair the batch run found at
+    or above the threshold (with `not_sure`, the pairs flagged so instead). The pairs an
+    import opened on weak evidence alone (a shared number) are the import's flags, not
+    the batch run's findings, and are left out unless the run found them too.
     """
     ids = external_ids()
     merged = {
         _ordered(a, b) for values in ids.values() for a, b in itertools.combinations(values, 2)
     }
     sure, unsure = set(), set()
-    pairs = DuplicatePair.objects.filter(kind=RecordKind.CONTACT).values_list(
+    pairs = DuplicatePair.objects.filter(kind=RecordKind.CONTACT, run__isnull=False).values_list(
         "left_contact_id", "right_contact_id", "not_sure"
     )
     for left, right, flagged in pairs:

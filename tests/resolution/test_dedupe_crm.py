@@ -1,10 +1,8 @@
 """`rapport dedupe` on CRM-shaped contacts with planted duplicates of every kind a CRM meets.
 
 The data come from `tests.datasets.crm_people` as the two CSV files a CRM export gives
-(accounts, contacts). The small set goes through `rapport import accounts|contacts`; the
-10,000-contact set is loaded by `tests.datasets.crm_bulk` (the same files and mapping,
-bulk-written) because the row-by-row import takes about a second per ten contacts today.
-Found pairs are read back in the export's ids: two rows the import made one contact, or
+(accounts, contacts), brought in through `rapport import accounts|contacts` as a user
+would. Found pairs are read back in the export's ids: two rows the import made one contact, or
 a pending pair at or above the threshold; pairs flagged "not sure" are counted apart.
 
 This module holds the one 10k test of the suite (about 20 s).
@@ -17,7 +15,6 @@ from django.core.management import call_command
 
 from rapport.analytics.linkage import score_pairs
 from rapport.resolution.models import DedupeRun, DuplicatePair
-from tests.datasets.crm_bulk import load_accounts, load_contacts
 from tests.datasets.crm_people import (
     ACCOUNT_COLUMNS,
     CONTACT_COLUMNS,
@@ -48,7 +45,8 @@ def test_ten_thousand_crm_contacts_are_deduplicated_through_the_cli(tmp_path) ->
     # Given a CRM's 10,000 contacts at ~800 organisations, 1,200 of them planted twins
     make_user()
     people, accounts, contacts = _files(tmp_path, 10_000, seed=7)
-    load_contacts(contacts, load_accounts(accounts))
+    call_command("import", "accounts", str(accounts), "--mode", "good")
+    call_command("import", "contacts", str(contacts), "--mode", "good", "--keep-duplicates")
 
     # When the batch run goes over them with default settings
     call_command("dedupe", "--kind", "contacts")

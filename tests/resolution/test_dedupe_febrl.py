@@ -4,8 +4,8 @@ FEBRL's columns are mapped onto contact fields as an import mapping would map th
 given name and surname to the names, street number and address lines to the street,
 suburb to the city, state to the region, Australia as the country, all at one
 organisation; the date of birth only where a deployment keeps it (off by default). The
-file is written as a CRM export and loaded by `tests.datasets.crm_bulk` (5,000 rows
-through the row-by-row import would take minutes), then `rapport dedupe` runs.
+file is written as a CRM export and brought in with `rapport import`, then `rapport
+dedupe` runs.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import pytest
 from django.core.management import call_command
 
 from rapport.analytics.linkage import score_pairs
-from tests.datasets.crm_bulk import load_accounts, load_contacts
 from tests.datasets.crm_people import ACCOUNT_COLUMNS, CONTACT_COLUMNS, write_csv
 from tests.factories import make_user
 from tests.resolution.crm_dedupe import found_pairs
@@ -84,10 +83,11 @@ def test_febrl_dataset3_loaded_as_contacts_is_deduplicated(
     contacts, truth = febrl_as_export("dataset3.csv")
     assert (len(contacts), len(truth)) == (5_000, 6_538)
     accounts = [{"Account ID": "F1", "Company": "Febrl Pty Ltd", "Country": "Australia"}]
-    load_contacts(
-        write_csv(contacts, [*CONTACT_COLUMNS, "Date of birth"], tmp_path / "contacts.csv"),
-        load_accounts(write_csv(accounts, ACCOUNT_COLUMNS, tmp_path / "accounts.csv")),
-    )
+    columns = [*CONTACT_COLUMNS, "Date of birth"] if birth_dates else CONTACT_COLUMNS
+    accounts_csv = write_csv(accounts, ACCOUNT_COLUMNS, tmp_path / "accounts.csv")
+    contacts_csv = write_csv(contacts, columns, tmp_path / "contacts.csv")
+    call_command("import", "accounts", str(accounts_csv))
+    call_command("import", "contacts", str(contacts_csv), "--mode", "good", "--keep-duplicates")
 
     # When `rapport dedupe` runs with default settings
     call_command("dedupe", "--kind", "contacts")
