@@ -235,8 +235,8 @@ class Contact(TimeStamped, SoftDeletable):
 
     @property
     def short_name(self) -> str:
-        """How a sentence names the person: the first name, else the full name."""
-        return self.first_name or self.full_name
+        """How a sentence names the person: the first name, else the surname, else words."""
+        return self.first_name or self.last_name or "this person"
 
     @property
     def initials(self) -> str:

@@ -195,7 +195,7 @@ class ContactsMixin(DemoState):
             # A site's switchboard: one number that several of its people give as theirs.
             site = (u.street, u.postcode, u.city)
             if site not in switchboards:
-                switchboards[site] = self._phone(u)
+                switchboards[site] = self._phone(u, place_rng)
             loc = COUNTRIES[u.country][0]
             for j in range(u.n_lead + u.n_staff):
                 lead_no = j if j < u.n_lead else None
@@ -288,7 +288,7 @@ class ContactsMixin(DemoState):
                 )
                 direct = rnd() < 0.6
                 if direct:
-                    phone, norm = self._phone(u)
+                    phone, norm = self._direct_line(u)
                     iid = self._ids(ContactIdentity, 1)
                     self._i_rows.append(
                         (iid, ident_ts, ident_ts, cid, root_id, "phone", phone, norm, True, True)
@@ -378,19 +378,34 @@ class ContactsMixin(DemoState):
         self.emails.add(email)
         return email
 
-    def _phone(self, u: Unit) -> tuple[str, str]:
+    def _direct_line(self, u: Unit) -> tuple[str, str]:
+        """A person's own number. It takes the three draws of the main stream a number
+        always took (so that the rest of the seed's world stays as it was) and finds a
+        valid number of the unit's country from them."""
+        rng = self.rng
+        if COUNTRIES[u.country][2] == "1":
+            draws: tuple[float, ...] = (
+                rng.randint(201, 989),
+                rng.randint(200, 999),
+                rng.randint(0, 9999),
+            )
+        else:
+            draws = (rng.randint(2, 99), rng.random(), rng.randint(100_000, 9_999_999))
+        return self._phone(u, random.Random(repr(draws)))
+
+    def _phone(self, u: Unit, rng: random.Random) -> tuple[str, str]:
         """A new fixed-line number in the unit's country, written as people there write it
         (nationally, or internationally), and its E.164 form as identity_add keeps it."""
-        rng = self.place_rng
         region = contact_points.country_code(u.country) or "GB"
         example = phonenumbers.example_number_for_type(
             region, phonenumbers.PhoneNumberType.FIXED_LINE
         )
         if example is None:  # every country the demo places people in has one
             raise ValueError(f"no example phone number for {region}")
-        digits = str(example.national_number)
+        # The significant digits keep Italy's leading zero (+39 02 …), national_number not.
+        digits = phonenumbers.national_significant_number(example)
         keep = min(len(digits) - 4, 3)
-        while True:
+        for _ in range(10_000):
             tail = "".join(str(rng.randint(0, 9)) for _ in range(len(digits) - keep))
             number = phonenumbers.parse(f"+{example.country_code}{digits[:keep]}{tail}", None)
             if not phonenumbers.is_valid_number(number):
@@ -406,6 +421,7 @@ class ContactsMixin(DemoState):
             if norm not in self.phones:
                 self.phones.add(norm)
                 return value, norm
+        raise ValueError(f"no free phone number found for {region}")
 
     def _roles_for(self, c: Customer, members: list[tuple]) -> None:
         """Buying roles: decision maker and approver at the top, evaluators in the
