@@ -293,11 +293,13 @@ class ContactsMixin(DemoState):
                     self._i_rows.append(
                         (iid, ident_ts, ident_ts, cid, root_id, "phone", phone, norm, True, True)
                     )
-                if lead_no is None and place_rng.random() < (0.1 if direct else 0.35):
+                # Beside their own line, some give the site's switchboard (never primary:
+                # it reaches them, it does not name them).
+                if direct and lead_no is None and place_rng.random() < 0.4:
                     phone, norm = switchboards[site]
                     iid = self._ids(ContactIdentity, 1)
                     row = (iid, ident_ts, ident_ts, cid, root_id, "phone", phone, norm)
-                    self._i_rows.append((*row, not direct, True))
+                    self._i_rows.append((*row, False, True))
                 if rnd() < 0.3:
                     erp_k += 1
                     erp = f"{erp_prefix}{c.seq:05d}-{erp_k:04d}"
