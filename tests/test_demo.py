@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import itertools
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from django.core.management import call_command
 from django.db.models import Count, F, Max, Q, Sum
 from django.utils import timezone
 
+from rapport.accounts import services
 from rapport.accounts.models import (
     Account,
     BuyingRole,
@@ -61,6 +63,26 @@ def test_tiny_has_the_stated_counts(tiny: dict[str, int]) -> None:
     assert BuyingRole.all_objects.count() == tiny["buying_roles"]
     assert PartnerLink.all_objects.count() == tiny["partner_links"] >= 1
     assert LifecycleChange.objects.count() == tiny["lifecycle_changes"] >= TINY["accounts"]
+
+
+def test_people_have_work_addresses_and_some_lack_a_name(tiny: dict[str, int]) -> None:
+    contacts = list(Contact.all_objects.select_related("account"))
+    for contact in contacts:
+        # A person works at their unit's site.
+        unit = contact.account
+        assert (contact.street, contact.postcode, contact.city, contact.country) == (
+            unit.street,
+            unit.postcode,
+            unit.city,
+            unit.country,
+        )
+        assert all((contact.street, contact.postcode, contact.city))
+    assert {c.country for c in contacts} <= {a.country for a in Account.objects.all()}
+    surname_only = [c for c in contacts if not c.first_name and c.last_name]
+    email_only = [c for c in contacts if not c.first_name and not c.last_name]
+    assert surname_only
+    assert email_only
+    assert all(c.identities.filter(kind="email").exists() for c in email_only)
 
 
 def test_users_partner_and_portal(tiny: dict[str, int]) -> None:
@@ -147,15 +169,23 @@ def test_lifecycle_stage_is_the_latest_change(tiny: dict[str, int]) -> None:
 
 
 def test_identities_are_unique_and_normalised(tiny: dict[str, int]) -> None:
-    rows = list(ContactIdentity.objects.values_list("kind", "value", "normalized"))
-    assert len({(k, n) for k, _, n in rows}) == len(rows)
-    for kind, value, normalized in rows:
-        if kind == "email":
-            assert normalized == value.lower()
-        elif kind == "phone":
-            assert normalized == "+" + "".join(ch for ch in value if ch.isdigit())
-        elif kind == "erp_id":
-            assert normalized == value.upper()
+    identities = ContactIdentity.objects.select_related("contact__account")
+    personal = [(i.kind, i.normalized) for i in identities if not i.shared]
+    assert len(set(personal)) == len(personal)
+    for identity in identities:
+        # Exactly what identity_add would have stored, though the demo bulk-inserts.
+        region = services.phone_region(identity.contact)
+        assert services.identity_check(identity.kind, identity.value, region=region) == (
+            identity.value,
+            identity.normalized,
+        )
+        assert identity.shared == services.identity_is_shared(identity.kind, identity.value)
+    phones = [i for i in identities if i.kind == "phone"]
+    assert all(i.normalized.startswith("+") for i in phones)
+    assert {i.value.startswith("+") for i in phones} == {True, False}  # both ways of writing
+    # A site's switchboard is given by several of its people.
+    holders = Counter(i.normalized for i in phones)
+    assert max(holders.values()) >= 2
     assert Contact.all_objects.filter(status="left").exists() or TINY["contacts"] < 100
     roles = BuyingRole.objects.values_list("role", "influence")
     assert all(1 <= influence <= 5 for _, influence in roles)

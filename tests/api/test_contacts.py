@@ -53,7 +53,7 @@ def test_create_with_identities_and_manager(world, rep_api):
         "title": "CFO",
     }
     assert dora["email"] == "Dora.Diaz@Acme.example"
-    assert dora["phone"] == "+49 40 123456"
+    assert (dora["phone"], dora["phone_display"]) == ("+4940123456", "+49 40 123456")
     assert [e["account"]["id"] for e in dora["employments"]] == [world.acme_emea.pk]
     assert Contact.objects.filter(last_name="Diaz").count() == 1
 

@@ -12,6 +12,8 @@ from django.core.management import call_command
 from django.test import Client
 from openpyxl import load_workbook
 
+from rapport.accounts import services
+from rapport.accounts.models import Contact
 from rapport.offers.models import ProductCategory
 from rapport.valuation.models import OrderLine
 from tests.factories import make_account
@@ -64,7 +66,86 @@ def test_contacts_as_xlsx(world):
     rows = list(workbook.worksheets[0].iter_rows(values_only=True))
     assert rows[0][:3] == ("id", "first name", "last name")
     assert sorted(row[2] for row in rows[1:]) == ["Buyer", "Finch"]
-    assert {row[8] for row in rows[1:]} == {"Decision maker", "Purchasing / gatekeeper"}
+    roles = rows[0].index("buying roles")
+    assert {row[roles] for row in rows[1:]} == {"Decision maker", "Purchasing / gatekeeper"}
+
+
+def _contact_rows(user, url: str) -> list[dict[str, str]]:
+    rows = _csv(_get(user, url))
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+
+
+def test_contacts_export_carries_the_work_address_and_phone(world):
+    services.contact_update(
+        actor=world.admin,
+        contact=world.acme_buyer,
+        first_name="",
+        street="Elbchaussee 12",
+        postcode="22763",
+        city="Hamburg",
+        region="",
+        country="DE",
+    )
+    services.identity_add(
+        actor=world.admin, contact=world.acme_buyer, kind="phone", value="040 1234567"
+    )
+
+    rows = _contact_rows(world.rep, "/export/contacts/?format=csv&q=buyer")
+
+    assert list(rows[0]) == [
+        "id", "first name", "last name", "title", "account", "organisation", "status",
+        "e-mail", "phone", "street", "postcode", "city", "region", "country",
+        "buying roles", "last engaged",
+    ]  # fmt: skip
+    buyer = rows[0]
+    # E.164, with the quote that keeps a spreadsheet from reading "+49…" as a formula
+    assert (buyer["first name"], buyer["last name"], buyer["phone"]) == (
+        "",
+        "Buyer",
+        "'+49401234567",
+    )
+    assert [buyer[k] for k in ("street", "postcode", "city", "region", "country")] == [
+        "Elbchaussee 12",
+        "22763",
+        "Hamburg",
+        "",
+        "Germany",
+    ]
+
+
+def test_contacts_export_carries_the_birth_date_only_where_kept(world, settings):
+    Contact.objects.filter(pk=world.acme_cfo.pk).update(date_of_birth=date(1980, 2, 1))
+
+    without = _contact_rows(world.rep, "/export/contacts/?q=finch")
+    settings.RAPPORT_CONTACT_BIRTH_DATE = True
+    with_it = _contact_rows(world.rep, "/export/contacts/?q=finch")
+
+    assert "date of birth" not in without[0]
+    assert "1980-02-01" not in without[0].values()
+    assert with_it[0]["date of birth"] == "1980-02-01"
+
+
+def test_accounts_export_carries_the_address(world):
+    services.account_update(
+        actor=world.admin,
+        account=world.acme,
+        street="1 Canal Street",
+        postcode="m1 3he",
+        city="Manchester",
+        region="Greater Manchester",
+        country="GB",
+    )
+
+    rows = _csv(_get(world.rep, "/export/accounts/?q=acme"))
+
+    acme = dict(zip(rows[0], rows[1], strict=True))
+    assert [acme[k] for k in ("street", "postcode", "city", "region", "country")] == [
+        "1 Canal Street",
+        "M1 3HE",
+        "Manchester",
+        "Greater Manchester",
+        "United Kingdom",
+    ]
 
 
 @pytest.mark.parametrize(

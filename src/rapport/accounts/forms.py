@@ -10,9 +10,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
-from rapport.accounts import selectors
+from rapport.accounts import places, selectors
 from rapport.accounts.models import (
     Account,
     AccountKind,
@@ -75,6 +78,29 @@ class OrganisationField(forms.Field):
             raise ValidationError(
                 "Choose an organisation from the list.", code="invalid_choice"
             ) from None
+
+
+class CountryInput(forms.TextInput):
+    """A text box that suggests the country names Rapport stores, and accepts any typing.
+
+    A name, an alias or an ISO code ("DE", "Deutschland") is fine: the services turn it
+    into the stored name, or say on the field that they do not know it.
+    """
+
+    LIST_ID = "country-names"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__({"list": self.LIST_ID, "autocomplete": "country-name", **(attrs or {})})
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
+        options = format_html_join(
+            "", '<option value="{}">', ((n,) for n in places.country_names())
+        )
+        datalist = format_html('<datalist id="{}">{}</datalist>', self.LIST_ID, options)
+        return format_html("{}{}", super().render(name, value, attrs, renderer), datalist)
+
+
+PLACE_NAMES = ("street", "postcode", "city", "region", "country")
 
 
 def read_query(form: forms.Form) -> dict[str, Any]:
@@ -143,8 +169,11 @@ class AccountForm(forms.Form):
     )
     industry = forms.CharField(max_length=100, required=False)
     website = forms.CharField(max_length=200, required=False)
-    country = forms.CharField(max_length=100, required=False)
+    street = forms.CharField(max_length=200, required=False)
+    postcode = forms.CharField(max_length=20, required=False)
     city = forms.CharField(max_length=100, required=False)
+    region = forms.CharField(max_length=100, required=False, help_text="State, county or province.")
+    country = forms.CharField(max_length=100, required=False, widget=CountryInput())
     employees = forms.IntegerField(min_value=0, required=False)
     manager = ObjectChoiceField(required=False, empty_label="Nobody yet", label="Account manager")
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
@@ -154,8 +183,7 @@ class AccountForm(forms.Form):
         "kind",
         "industry",
         "website",
-        "country",
-        "city",
+        *PLACE_NAMES,
         "employees",
         "description",
         "manager",
@@ -231,8 +259,9 @@ class LifecycleForm(forms.Form):
 class ContactForm(forms.Form):
     """A person's details; on create also their first e-mail and phone."""
 
-    first_name = forms.CharField(max_length=100)
-    last_name = forms.CharField(max_length=100)
+    # Either name may stay empty: someone known only by a surname or an e-mail is real.
+    first_name = forms.CharField(max_length=100, required=False)
+    last_name = forms.CharField(max_length=100, required=False)
     title = forms.CharField(max_length=200, required=False, label="Job title")
     account = ObjectChoiceField(label="Unit", empty_label=None)
     reports_to = ObjectChoiceField(
@@ -241,6 +270,14 @@ class ContactForm(forms.Form):
     email = forms.EmailField(required=False, label="E-mail")
     phone = forms.CharField(max_length=50, required=False)
     status = forms.ChoiceField(choices=ContactStatus.choices)
+    street = forms.CharField(max_length=200, required=False)
+    postcode = forms.CharField(max_length=20, required=False)
+    city = forms.CharField(max_length=100, required=False)
+    region = forms.CharField(max_length=100, required=False, help_text="State, county or province.")
+    country = forms.CharField(max_length=100, required=False, widget=CountryInput())
+    date_of_birth = forms.DateField(
+        required=False, label="Date of birth", widget=forms.DateInput(attrs={"type": "date"})
+    )
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
     def __init__(
@@ -264,6 +301,21 @@ class ContactForm(forms.Form):
         else:
             del self.fields["email"]
             del self.fields["phone"]
+        if not settings.RAPPORT_CONTACT_BIRTH_DATE:
+            # Not asked for, not kept: most B2B deployments have no reason to hold it.
+            del self.fields["date_of_birth"]
+
+    @staticmethod
+    def initial_for(contact: Any) -> dict[str, Any]:
+        """The edit form's starting values from a stored contact."""
+        names = ("first_name", "last_name", "title", "status", "notes", *PLACE_NAMES)
+        initial = {name: getattr(contact, name) for name in names}
+        initial.update(
+            account=contact.account_id,
+            reports_to=contact.reports_to_id,
+            date_of_birth=contact.date_of_birth,
+        )
+        return initial
 
 
 class ContactMoveForm(forms.Form):

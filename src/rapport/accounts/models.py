@@ -13,6 +13,8 @@ from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager
 
 from rapport.accounts import keys as blocking
+from rapport.accounts import places
+from rapport.analytics import contact_points
 from rapport.core.models import LiveManager, SoftDeletable, TimeStamped
 from rapport.core.validators import validate_web_address
 
@@ -121,6 +123,16 @@ class Account(MP_Node, TimeStamped, SoftDeletable):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def address_lines(self) -> list[str]:
+        """The address as the lines a letter carries, empty parts left out."""
+        return places.address_lines(self)
+
+    @property
+    def place_line(self) -> str:
+        """Town and country in a few words ("Lyon, France"), or empty."""
+        return places.place_line(self)
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.match_key = blocking.account_match_key(self.name)
         self.web_domain = blocking.web_domain(self.website)
@@ -222,8 +234,23 @@ class Contact(TimeStamped, SoftDeletable):
         return f"{self.first_name} {self.last_name}".strip() or "(no name)"
 
     @property
+    def short_name(self) -> str:
+        """How a sentence names the person: the first name, else the surname, else words."""
+        return self.first_name or self.last_name or "this person"
+
+    @property
     def initials(self) -> str:
         return f"{self.first_name[:1]}{self.last_name[:1]}".upper() or "?"
+
+    @property
+    def address_lines(self) -> list[str]:
+        """The work address as the lines a letter carries, empty parts left out."""
+        return places.address_lines(self)
+
+    @property
+    def place_line(self) -> str:
+        """Town and country in a few words ("Lyon, France"), or empty."""
+        return places.place_line(self)
 
 
 class IdentityKind(models.TextChoices):
@@ -271,6 +298,22 @@ class ContactIdentity(TimeStamped, SoftDeletable):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.value}"
+
+    @property
+    def display(self) -> str:
+        """The identity written for people: a phone in international format, else as given."""
+        if self.kind == IdentityKind.PHONE:
+            return contact_points.phone_display(self.normalized)
+        return self.value
+
+    @property
+    def href(self) -> str:
+        """A link that reaches the identity (mailto:, tel: with E.164), or empty."""
+        if self.kind == IdentityKind.EMAIL:
+            return f"mailto:{self.value}"
+        if self.kind == IdentityKind.PHONE and self.normalized:
+            return f"tel:{self.normalized}"
+        return ""
 
 
 class Employment(models.Model):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
@@ -29,10 +30,13 @@ from rapport.accounts.models import (
     PartnerRole,
 )
 from rapport.accounts.selectors import BuyingCentreMember, TreeNode
+from rapport.analytics import contact_points
 from rapport.core import access
 from rapport.core.schemas import Id, Limit, Text, UserRef
 
 INTERNAL = access.Capability.SEE_INTERNAL_SIDE
+COUNTRY_IN = "a name, common alias or ISO code; stored as the English short name"
+BIRTH_DATE = "only where the deployment keeps dates of birth (RAPPORT_CONTACT_BIRTH_DATE)"
 
 
 class Input(Schema):
@@ -77,8 +81,11 @@ class AccountOut(Schema):
     depth: int = Field(description="1 for a customer organisation, 2 for its units, …")
     industry: str
     website: str
-    country: str
+    street: str
+    postcode: str
     city: str
+    region: str = Field(description="state, county or province")
+    country: str = Field(description="English short name (ISO 3166)")
     employees: int | None
     description: str
     manager: UserRef | None
@@ -132,8 +139,11 @@ class AccountCreateIn(Input):
     )
     industry: Text = ""
     website: Text = ""
-    country: Text = ""
+    street: Text = ""
+    postcode: Text = ""
     city: Text = ""
+    region: Text = ""
+    country: Text = Field("", description=COUNTRY_IN)
     employees: int | None = Field(None, ge=0, le=2_147_483_647)
     description: Text = ""
     manager_id: Id | None = None
@@ -147,8 +157,11 @@ class AccountUpdateIn(Input):
     kind: AccountKind | None = None
     industry: Text | None = None
     website: Text | None = None
-    country: Text | None = None
+    street: Text | None = None
+    postcode: Text | None = None
     city: Text | None = None
+    region: Text | None = None
+    country: Text | None = Field(None, description=COUNTRY_IN)
     employees: int | None = Field(None, ge=0, le=2_147_483_647)
     description: Text | None = None
     manager_id: Id | None = Field(None, description="null removes the manager")
@@ -298,6 +311,12 @@ class ContactOut(Schema):
     status_label: str
     account: AccountRef
     customer: AccountRef = Field(description="the contact's organisation")
+    street: str = Field(description="work address: their site, not their home")
+    postcode: str
+    city: str
+    region: str = Field(description="state, county or province")
+    country: str = Field(description="English short name (ISO 3166)")
+    date_of_birth: date | None = Field(description=f"null unless kept: {BIRTH_DATE}")
     reports_to_id: int | None
     roles: list[str] = Field(description="the buying roles the contact plays")
     last_engaged_at: datetime | None
@@ -307,6 +326,11 @@ class ContactOut(Schema):
     @staticmethod
     def resolve_status_label(obj: Contact) -> str:
         return obj.get_status_display()
+
+    @staticmethod
+    def resolve_date_of_birth(obj: Contact) -> date | None:
+        # Never handed out where the deployment does not keep it, whatever a row holds.
+        return obj.date_of_birth if settings.RAPPORT_CONTACT_BIRTH_DATE else None
 
     @staticmethod
     def resolve_roles(obj: Contact) -> list[str]:
@@ -322,8 +346,13 @@ class IdentityOut(Schema):
     id: int
     kind: str
     kind_label: str
-    value: str
+    value: str = Field(description="as given")
+    normalized: str = Field(
+        description="what it matches by: e-mail lower case, phone E.164 (+4940123456)"
+    )
+    display: str = Field(description="for people: a phone in international format")
     is_primary: bool
+    shared: bool = Field(description="a switchboard or team mailbox: several people may hold it")
     created_at: datetime
 
     @staticmethod
@@ -342,7 +371,8 @@ class EmploymentOut(Schema):
 
 class ContactDetailOut(ContactOut):
     email: str | None = Field(description="primary e-mail")
-    phone: str | None = Field(description="primary phone")
+    phone: str | None = Field(description="primary phone in E.164 (+4940123456)")
+    phone_display: str | None = Field(description="primary phone in international format")
     notes: str = Field(description="our notes (blank outside our staff)")
     reports_to: ContactRef | None
     direct_reports: list[ContactRef]
@@ -352,7 +382,8 @@ class ContactDetailOut(ContactOut):
 
     @staticmethod
     def resolve_email(obj: Contact) -> str | None:
-        return _primary(obj, IdentityKind.EMAIL)
+        email = _primary(obj, IdentityKind.EMAIL)
+        return email.value if email else None
 
     @staticmethod
     def resolve_notes(obj: Contact, context: Any) -> str:
@@ -360,13 +391,19 @@ class ContactDetailOut(ContactOut):
 
     @staticmethod
     def resolve_phone(obj: Contact) -> str | None:
-        return _primary(obj, IdentityKind.PHONE)
+        phone = _primary(obj, IdentityKind.PHONE)
+        return phone.normalized if phone else None
+
+    @staticmethod
+    def resolve_phone_display(obj: Contact) -> str | None:
+        phone = _primary(obj, IdentityKind.PHONE)
+        return contact_points.phone_display(phone.normalized) if phone else None
 
 
-def _primary(contact: Contact, kind: str) -> str | None:
+def _primary(contact: Contact, kind: str) -> ContactIdentity | None:
     values = [i for i in contact.identities.all() if i.kind == kind]
     values.sort(key=lambda i: not i.is_primary)
-    return values[0].value if values else None
+    return values[0] if values else None
 
 
 class ContactFilters(PageFilters):
@@ -389,14 +426,20 @@ class EndUserFilters(PageFilters):
 
 class ContactCreateIn(Input):
     account_id: Id
-    first_name: Text
-    last_name: Text
+    first_name: Text = Field("", description="either name may be empty; not both without email")
+    last_name: Text = ""
     title: Text = ""
     reports_to_id: Id | None = None
     notes: Text = ""
     email: Text = Field("", description="becomes the primary e-mail identity")
     phone: Text = Field("", description="becomes the primary phone identity")
     started_on: date | None = Field(None, description="start of the employment; default today")
+    street: Text = Field("", description="work address: their site, not their home")
+    postcode: Text = ""
+    city: Text = ""
+    region: Text = ""
+    country: Text = Field("", description=COUNTRY_IN)
+    date_of_birth: date | None = Field(None, description=BIRTH_DATE)
 
 
 class ContactUpdateIn(Input):
@@ -407,6 +450,12 @@ class ContactUpdateIn(Input):
     notes: Text | None = None
     status: ContactStatus | None = None
     account_id: Id | None = Field(None, description="a unit of the same organisation")
+    street: Text | None = None
+    postcode: Text | None = None
+    city: Text | None = None
+    region: Text | None = None
+    country: Text | None = Field(None, description=COUNTRY_IN)
+    date_of_birth: date | None = Field(None, description=BIRTH_DATE)
 
 
 class ContactMoveIn(Input):

@@ -490,6 +490,22 @@ def primary_emails(*, user: User, contacts: list[Contact]) -> dict[int, str]:
     return emails
 
 
+def primary_phones(*, user: User, contacts: list[Contact]) -> dict[int, str]:
+    """Each contact's primary phone (else any phone) in E.164, in one query."""
+    identities = ContactIdentity.objects.filter(
+        contact_id__in=[c.pk for c in contacts], kind=IdentityKind.PHONE
+    )
+    rows = (
+        access.scope(user, identities, via="contact__account")
+        .order_by("contact_id", "-is_primary", "value")
+        .values_list("contact_id", "normalized")
+    )
+    phones: dict[int, str] = {}
+    for contact_id, normalized in rows:
+        phones.setdefault(contact_id, normalized)
+    return phones
+
+
 @dataclass
 class AuditLine:
     """One change to something a contact owns (an identity, a buying role), for the audit page."""

@@ -13,11 +13,13 @@ from rapport.accounts.models import (
     Partner,
     PartnerLink,
 )
+from rapport.analytics import contact_points
 from rapport.demo.conversations import LIFECYCLE_REASONS
 from rapport.demo.names import slug
 from rapport.demo.sizes import DAY, HISTORY_DAYS, ROW_BATCH, largest_remainder, round_sig
 from rapport.demo.state import Customer, DemoState, Unit
 from rapport.demo.world import (
+    CITY_REGIONS,
     CORE_HEADS,
     CORE_TAILS,
     COUNTRIES,
@@ -507,8 +509,11 @@ class AccountsMixin(DemoState):
             "customer_id",
             "industry",
             "website",
-            "country",
+            "street",
+            "postcode",
             "city",
+            "region",
+            "country",
             "employees",
             "description",
             "manager_id",
@@ -542,6 +547,7 @@ class AccountsMixin(DemoState):
                 f"about {c.employees:,} employees."
             )
             for u in c.units:
+                self._place(u)
                 t_created = created + (u.depth - 1) * rng.randint(0, 30) * DAY
                 rows.append(
                     (
@@ -554,8 +560,11 @@ class AccountsMixin(DemoState):
                         root_id,
                         ind.label,
                         website if u.depth == 1 else "",
-                        u.country,
+                        u.street,
+                        u.postcode,
                         u.city,
+                        u.region,
+                        u.country,
                         u.employees,
                         desc if u.depth == 1 else "",
                         c.manager,
@@ -581,6 +590,24 @@ class AccountsMixin(DemoState):
         self.counts["accounts"] = len(self.customers)
         self.counts["units"] = sum(len(c.units) - 1 for c in self.customers)
         self.counts["lifecycle_changes"] = n_changes
+
+    def _place(self, u: Unit) -> None:
+        """A unit's street, postcode and region: its parent's building in the same town,
+        else an address of the country's format (Faker's, for the unit's country)."""
+        up = u.parent
+        if up is not None and (up.city, up.country) == (u.city, u.country):
+            u.street, u.postcode, u.region = up.street, up.postcode, up.region
+            return
+        rng = self.place_rng
+        loc = COUNTRIES[u.country][0]
+        u.street = rng.choice(self.names.streets(loc))
+        if u.country == "Singapore":  # drawn from en_GB's names, but six digits
+            u.postcode = f"{rng.randint(10, 82)}{rng.randint(0, 9999):04d}"
+        else:
+            u.postcode = contact_points.postcode_normalized(rng.choice(self.names.postcodes(loc)))
+        if u.country == "Canada" and len(u.postcode) == 6:
+            u.postcode = f"{u.postcode[:3]} {u.postcode[3:]}"
+        u.region = CITY_REGIONS.get((u.country, u.city), "")
 
     def partner_links(self) -> None:
         rng, w = self.rng, self.w

@@ -6,6 +6,9 @@ import random
 import time
 from contextlib import nullcontext
 
+import phonenumbers
+
+from rapport.accounts import services
 from rapport.accounts.models import (
     AccountKind,
     BuyingRole,
@@ -15,6 +18,7 @@ from rapport.accounts.models import (
     Employment,
     IdentityKind,
 )
+from rapport.analytics import contact_points
 from rapport.demo.conversations import BLOCKER_NOTES, CHAMPION_NOTES, CONTACT_NOTES
 from rapport.demo.names import slug
 from rapport.demo.sizes import BULK_LOAD_MIN, DAY, HISTORY_DAYS, ROW_BATCH
@@ -47,6 +51,7 @@ class ContactsMixin(DemoState):
         self._r_rows: list[tuple] = []
         self.counts.update(contacts=0, identities=0, employments=0, buying_roles=0)
         self._contact_id = self._ids(Contact, self.p["contacts"])
+        self._staff_no = 0
         n_customers = len(self.customers)
         bulk = self.p["contacts"] >= BULK_LOAD_MIN // 5
         tables = [Contact, ContactIdentity, Employment, BuyingRole]
@@ -79,6 +84,11 @@ class ContactsMixin(DemoState):
                 "reports_to_id",
                 "status",
                 "notes",
+                "street",
+                "postcode",
+                "city",
+                "region",
+                "country",
             ),
             self._c_rows,
         )
@@ -94,6 +104,7 @@ class ContactsMixin(DemoState):
                 "value",
                 "normalized",
                 "is_primary",
+                "shared",
             ),
             self._i_rows,
         )
@@ -178,7 +189,13 @@ class ContactsMixin(DemoState):
         erp_k = 0
         erp_prefix = rng.choice(("C", "K", "CRM-", "SAP-", "P"))
         erp_lower = rng.random() < 0.3
+        place_rng = self.place_rng
+        switchboards: dict[tuple[str, str, str], tuple[str, str]] = {}
         for u in c.units:
+            # A site's switchboard: one number that several of its people give as theirs.
+            site = (u.street, u.postcode, u.city)
+            if site not in switchboards:
+                switchboards[site] = self._phone(u, place_rng)
             loc = COUNTRIES[u.country][0]
             for j in range(u.n_lead + u.n_staff):
                 lead_no = j if j < u.n_lead else None
@@ -186,6 +203,15 @@ class ContactsMixin(DemoState):
                 lc = loc if rnd() < 0.88 else hq_locales[int(rnd() * len(hq_locales))]
                 fpool, lpool = names.first(lc), names.last(lc)
                 first, last = fpool[int(rnd() * len(fpool))], lpool[int(rnd() * len(lpool))]
+                # The e-mail knows the whole name; the record may not. Now and then a
+                # person was entered with only a surname, or only an e-mail address.
+                email = self._email(first, last, c.domain)
+                if lead_no is None:
+                    self._staff_no += 1
+                    if self._staff_no % 29 == 7:
+                        first = ""
+                    elif self._staff_no % 53 == 19:
+                        first = last = ""
                 cid = self._contact_id
                 self._contact_id += 1
                 mi = len(members)
@@ -242,24 +268,38 @@ class ContactsMixin(DemoState):
                         boss_id,
                         status,
                         notes,
+                        u.street,
+                        u.postcode,
+                        u.city,
+                        u.region,
+                        u.country,
                     )
                 )
                 members.append((cid, u, lead_no, title, bkind, status == "active", first, last))
-                c.pool.append((cid, u.idx, start, end or self.anchor + DAY, f"{first} {last}"))
+                name = f"{first} {last}".strip() or email
+                c.pool.append((cid, u.idx, start, end or self.anchor + DAY, name))
                 # Identities
-                email = self._email(first, last, c.domain)
                 value = email if rnd() < 0.8 else _capitalise_email(email)
+                shared = services.identity_is_shared(IdentityKind.EMAIL, email)
                 ident_ts = w.ts(created)
                 iid = self._ids(ContactIdentity, 1)
                 self._i_rows.append(
-                    (iid, ident_ts, ident_ts, cid, root_id, "email", value, email, True)
+                    (iid, ident_ts, ident_ts, cid, root_id, "email", value, email, True, shared)
                 )
-                if rnd() < 0.6:
-                    phone, norm = self._phone(u.country)
+                direct = rnd() < 0.6
+                if direct:
+                    phone, norm = self._direct_line(u)
                     iid = self._ids(ContactIdentity, 1)
                     self._i_rows.append(
-                        (iid, ident_ts, ident_ts, cid, root_id, "phone", phone, norm, True)
+                        (iid, ident_ts, ident_ts, cid, root_id, "phone", phone, norm, True, True)
                     )
+                # Beside their own line, some give the site's switchboard (never primary:
+                # it reaches them, it does not name them).
+                if direct and lead_no is None and place_rng.random() < 0.4:
+                    phone, norm = switchboards[site]
+                    iid = self._ids(ContactIdentity, 1)
+                    row = (iid, ident_ts, ident_ts, cid, root_id, "phone", phone, norm)
+                    self._i_rows.append((*row, False, True))
                 if rnd() < 0.3:
                     erp_k += 1
                     erp = f"{erp_prefix}{c.seq:05d}-{erp_k:04d}"
@@ -267,7 +307,18 @@ class ContactsMixin(DemoState):
                         erp = erp.lower()
                     iid = self._ids(ContactIdentity, 1)
                     self._i_rows.append(
-                        (iid, ident_ts, ident_ts, cid, root_id, "erp_id", erp, erp.upper(), True)
+                        (
+                            iid,
+                            ident_ts,
+                            ident_ts,
+                            cid,
+                            root_id,
+                            "erp_id",
+                            erp,
+                            erp.upper(),
+                            True,
+                            False,
+                        )
                     )
                 # Employment (closed for those who left) and a previous one for movers.
                 eid = self._ids(Employment, 1)
@@ -309,9 +360,10 @@ class ContactsMixin(DemoState):
                             old_email,
                             old_email,
                             False,
+                            services.identity_is_shared(IdentityKind.EMAIL, old_email),
                         )
                     )
-                    old.alumni.append((cid, old_unit.idx, old_start, old_end, f"{first} {last}"))
+                    old.alumni.append((cid, old_unit.idx, old_start, old_end, name))
         self._roles_for(c, members)
 
     def _email(self, first: str, last: str, domain: str) -> str:
@@ -328,21 +380,50 @@ class ContactsMixin(DemoState):
         self.emails.add(email)
         return email
 
-    def _phone(self, country: str) -> tuple[str, str]:
-        cc = COUNTRIES[country][2]
+    def _direct_line(self, u: Unit) -> tuple[str, str]:
+        """A person's own number. It takes the three draws of the main stream a number
+        always took (so that the rest of the seed's world stays as it was) and finds a
+        valid number of the unit's country from them."""
         rng = self.rng
-        while True:
-            if cc == "1":
-                value = (
-                    f"+1 {rng.randint(201, 989)} {rng.randint(200, 999)} {rng.randint(0, 9999):04d}"
-                )
-            else:
-                area = str(rng.randint(2, 99) * (10 if rng.random() < 0.4 else 1))
-                value = f"+{cc} {area} {rng.randint(100_000, 9_999_999)}"
-            norm = "+" + "".join(ch for ch in value if ch.isdigit())
+        if COUNTRIES[u.country][2] == "1":
+            draws: tuple[float, ...] = (
+                rng.randint(201, 989),
+                rng.randint(200, 999),
+                rng.randint(0, 9999),
+            )
+        else:
+            draws = (rng.randint(2, 99), rng.random(), rng.randint(100_000, 9_999_999))
+        return self._phone(u, random.Random(repr(draws)))
+
+    def _phone(self, u: Unit, rng: random.Random) -> tuple[str, str]:
+        """A new fixed-line number in the unit's country, written as people there write it
+        (nationally, or internationally), and its E.164 form as identity_add keeps it."""
+        region = contact_points.country_code(u.country) or "GB"
+        example = phonenumbers.example_number_for_type(
+            region, phonenumbers.PhoneNumberType.FIXED_LINE
+        )
+        if example is None:  # every country the demo places people in has one
+            raise ValueError(f"no example phone number for {region}")
+        # The significant digits keep Italy's leading zero (+39 02 …), national_number not.
+        digits = phonenumbers.national_significant_number(example)
+        keep = min(len(digits) - 4, 3)
+        for _ in range(10_000):
+            tail = "".join(str(rng.randint(0, 9)) for _ in range(len(digits) - keep))
+            number = phonenumbers.parse(f"+{example.country_code}{digits[:keep]}{tail}", None)
+            if not phonenumbers.is_valid_number(number):
+                continue
+            style = (
+                phonenumbers.PhoneNumberFormat.NATIONAL
+                if rng.random() < 0.55
+                else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+            )
+            value = phonenumbers.format_number(number, style)
+            # Stored as identity_add stores it: read in the contact's country.
+            value, norm = services.identity_check(IdentityKind.PHONE, value, region=region)
             if norm not in self.phones:
                 self.phones.add(norm)
                 return value, norm
+        raise ValueError(f"no free phone number found for {region}")
 
     def _roles_for(self, c: Customer, members: list[tuple]) -> None:
         """Buying roles: decision maker and approver at the top, evaluators in the

@@ -2,7 +2,7 @@
 
 A small share of contacts and customer organisations is entered a second time with the
 flaws real data has: a typo in the surname, a nickname for the given name, an initial
-or a dash for it, a second e-mail address, the phone written in the national format,
+or no given name at all, a second e-mail address, the phone written the other way,
 the same person after a job move to another customer; an organisation with or without
 its legal form, or with a typo. Each copy says in its notes (contacts) or description
 (accounts) what it is a copy of, so the review queue can be checked against the truth.
@@ -18,6 +18,8 @@ import random
 import re
 from collections.abc import Callable
 from typing import Any
+
+import phonenumbers
 
 from rapport.accounts import services
 from rapport.accounts.models import Account, Contact, ContactIdentity, IdentityKind
@@ -66,12 +68,16 @@ def _typo(word: str, rng: random.Random) -> str:
     return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
 
 
-def _national(phone: str) -> str:
-    """+49 89 1234567 written as 089 1234567, +1 201 555 0123 as (201) 555-0123."""
-    parts = phone.split(" ")
-    if parts[0] == "+1" and len(parts) == 4:
-        return f"({parts[1]}) {parts[2]}-{parts[3]}"
-    return "0" + " ".join(parts[1:])
+def _other_format(phone: str, e164: str) -> str:
+    """The number written the other way: +49 89 1234567 as 089 1234567 and back."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return phone
+    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    if phone.strip() != national:
+        return national
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def _private(email: str, rng: random.Random) -> str:
@@ -116,12 +122,14 @@ def plant(
         planned.append((flaw, pk))
     originals = Contact.objects.select_related("account").in_bulk([pk for _, pk in planned])
     identities: dict[tuple[int, str], str] = {}
-    for contact_id, kind, value in (
+    for contact_id, kind, value, normalized in (
         ContactIdentity.objects.filter(is_primary=True, contact__in=list(originals))
         .order_by("pk")
-        .values_list("contact_id", "kind", "value")
+        .values_list("contact_id", "kind", "value", "normalized")
     ):
         identities.setdefault((contact_id, kind), value)
+        if kind == IdentityKind.PHONE:
+            identities.setdefault((contact_id, "e164"), normalized)
     for flaw, pk in planned:
         original = originals[pk]
         copy = _contact_copy(original, flaw, identities, roots, rng)
@@ -172,7 +180,7 @@ def _contact_copy(
         # From a badge scan at a trade fair: the initial, and a private address.
         fields["email"] = _free(_private(email, rng)) if email else ""
     elif flaw == "no first name":
-        first = "-"  # the form wanted something; nobody knew the name
+        first = ""  # nobody knew the name
         fields["email"] = _free(_private(email, rng)) if email else ""
     elif flaw == "second e-mail":
         if not email:
@@ -181,7 +189,7 @@ def _contact_copy(
     elif flaw == "phone format":
         if not phone:
             return None
-        fields["phone"] = _national(phone)
+        fields["phone"] = _other_format(phone, identities.get((original.pk, "e164"), phone))
     elif flaw == "job move":
         others = [a for a in roots if a.pk != original.customer_id and a.web_domain]
         if not others:

@@ -54,6 +54,10 @@ def slug(text: str, sep: str = "") -> str:
     return sep.join(out)
 
 
+# Street addresses name people ("Jens-Drubin-Straße"): the address provider needs person.
+_ADDRESS_PROVIDERS = ["faker.providers.address", "faker.providers.person"]
+
+
 class Names:
     """Pools of names per Faker locale, drawn once per locale and seed (a Faker call per
     row would be far too slow). Each locale has its own Faker seeded from the seed and the
@@ -64,6 +68,8 @@ class Names:
         self._first: dict[str, list[str]] = {}
         self._last: dict[str, list[str]] = {}
         self._cities: dict[str, list[str]] = {}
+        self._streets: dict[str, list[str]] = {}
+        self._postcodes: dict[str, list[str]] = {}
 
     def _faker(self, loc: str, provider: str) -> Faker:
         # Only the provider needed, unweighted: building full weighted Fakers for 18
@@ -90,12 +96,28 @@ class Names:
             self._cities[loc] = self._pool(self._faker(loc, "address").city, 100)
         return self._cities[loc]
 
+    def streets(self, loc: str) -> list[str]:
+        """Street addresses (name and number) as people write them in the locale."""
+        if loc not in self._streets:
+            fake = Faker(loc, providers=_ADDRESS_PROVIDERS, use_weighting=False)
+            fake.seed_instance(f"{self.seed}:{loc}:street")
+            self._streets[loc] = self._pool(fake.street_address, 150, digits=True)
+            self._postcodes[loc] = self._pool(fake.postcode, 150, digits=True)
+        return self._streets[loc]
+
+    def postcodes(self, loc: str) -> list[str]:
+        """Postcodes of the locale's format."""
+        self.streets(loc)
+        return self._postcodes[loc]
+
     @staticmethod
-    def _pool(draw: Callable[[], str], n: int) -> list[str]:
+    def _pool(draw: Callable[[], str], n: int, *, digits: bool = False) -> list[str]:
         seen = dict.fromkeys(
             v
-            for v in (draw().strip() for _ in range(n))
-            if v and "," not in v and not any(ch.isdigit() for ch in v) and len(v) <= 40
+            for v in (" ".join(draw().split()) for _ in range(n))
+            if v
+            and (digits or ("," not in v and not any(ch.isdigit() for ch in v)))
+            and len(v) <= 40
         )
         return list(seen)
 

@@ -49,6 +49,9 @@ class Unit:
     id: int
     idx: int
     path: str
+    street: str
+    postcode: str
+    region: str
     employees: int
     div: Unit
     __slots__ = (
@@ -69,6 +72,9 @@ class Unit:
         "name",
         "parent",
         "path",
+        "postcode",
+        "region",
+        "street",
     )
 
     def __init__(
@@ -84,6 +90,7 @@ class Unit:
         self.parent, self.name, self.func, self.family = parent, name, func, family
         self.kind = str(kind)  # the plain value, as written to the database
         self.city, self.country = city, country
+        self.street = self.postcode = self.region = ""  # the site's address (accounts.py)
         self.depth = parent.depth + 1 if parent else 1
         self.children = []
         self.contacts = []  # local indices into the customer's members
@@ -185,6 +192,9 @@ class DemoState:
         self.seed = seed
         self.rng = random.Random(seed)
         self.rnd = self.rng.random
+        # Addresses, phone numbers and switchboards draw from their own stream, so that
+        # their details can change without reshuffling the rest of the seed's world.
+        self.place_rng = random.Random(f"{seed}:places")
         self.say = progress
         self.w = Writer()
         today = timezone.now().astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)

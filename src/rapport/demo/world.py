@@ -63,6 +63,21 @@ COUNTRIES: dict[str, tuple[str, str, str, int, tuple[str, ...]]] = {
     "Australia": ("en_AU", "com.au", "61", 0, ("Sydney", "Melbourne", "Brisbane", "Perth")),
     "India": ("en_IN", "in", "91", 0, ("Pune", "Bangalore", "Chennai", "Hyderabad")),
 }
+# The state, province or territory of the named cities where addresses carry one.
+CITY_REGIONS: dict[tuple[str, str], str] = {
+    **{("United States", city): state for city, state in (
+        ("Chicago", "IL"), ("Houston", "TX"), ("Atlanta", "GA"), ("Dallas", "TX"),
+        ("Boston", "MA"), ("Detroit", "MI"), ("Pittsburgh", "PA"), ("Charlotte", "NC"),
+        ("Denver", "CO"), ("Seattle", "WA"), ("Columbus", "OH"), ("Milwaukee", "WI"),
+        ("Minneapolis", "MN"), ("Cleveland", "OH"), ("Phoenix", "AZ"),
+        ("Indianapolis", "IN"), ("Nashville", "TN"), ("Cincinnati", "OH"),
+        ("Louisville", "KY"))},
+    **{("Canada", city): province for city, province in (
+        ("Toronto", "ON"), ("Montreal", "QC"), ("Calgary", "AB"), ("Vancouver", "BC"))},
+    **{("Australia", city): state for city, state in (
+        ("Sydney", "NSW"), ("Melbourne", "VIC"), ("Brisbane", "QLD"), ("Perth", "WA"))},
+}  # fmt: skip
+
 # Faker's cities for these locales are real places; the others are invented.
 REAL_CITY_LOCALES = ("de_DE", "de_AT", "de_CH", "sv_SE", "pl_PL", "nl_NL", "da_DK")
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.http import QueryDict
 
 from rapport.accounts import selectors as account_selectors
@@ -33,12 +34,21 @@ FORMATS = ("csv", "xlsx")
 
 @dataclass(frozen=True)
 class ExportList:
-    """A list that can be exported: its title, its columns and its rows for a user's filters."""
+    """A list that can be exported: its title, its columns and its rows for a user's filters.
+
+    `columns` is the header, or a function giving it where a setting decides the columns
+    (contacts carry a date of birth only where the deployment keeps one).
+    """
 
     name: str
     title: str
-    header: tuple[str, ...]
+    columns: tuple[str, ...] | Callable[[], tuple[str, ...]]
     rows: Callable[[User, QueryDict], Iterator[Sequence[Any]]]
+
+    @property
+    def header(self) -> tuple[str, ...]:
+        """The column names, first row of the file."""
+        return self.columns() if callable(self.columns) else self.columns
 
 
 def _pages(fetch: Callable[[str | None], Page[Any]]) -> Iterator[Any]:
@@ -97,8 +107,11 @@ def _accounts(user: User, query: QueryDict) -> Iterator[Sequence[Any]]:
             account.get_lifecycle_stage_display(),
             account.industry,
             account.website,
-            account.country,
+            account.street,
+            account.postcode,
             account.city,
+            account.region,
+            account.country,
             account.employees,
             account.manager.email if account.manager else "",
             account.interaction_count,
@@ -109,13 +122,16 @@ def _accounts(user: User, query: QueryDict) -> Iterator[Sequence[Any]]:
 def _contact_rows(user: User, contacts: Iterator[Any]) -> Iterator[Sequence[Any]]:
     batch: list[Any] = []
 
+    birth_date = settings.RAPPORT_CONTACT_BIRTH_DATE
+
     def flush() -> Iterator[Sequence[Any]]:
         emails = account_selectors.primary_emails(user=user, contacts=batch)
+        phones = account_selectors.primary_phones(user=user, contacts=batch)
         for contact in batch:
             roles = ", ".join(
                 r.get_role_display() for r in contact.buying_roles.all() if not r.deleted_at
             )
-            yield (
+            row = (
                 contact.pk,
                 contact.first_name,
                 contact.last_name,
@@ -124,9 +140,16 @@ def _contact_rows(user: User, contacts: Iterator[Any]) -> Iterator[Sequence[Any]
                 contact.customer.name,
                 contact.get_status_display(),
                 emails.get(contact.pk, ""),
+                phones.get(contact.pk, ""),
+                contact.street,
+                contact.postcode,
+                contact.city,
+                contact.region,
+                contact.country,
                 roles,
                 contact.last_engaged_at,
             )
+            yield (*row, contact.date_of_birth) if birth_date else row
 
     for contact in contacts:
         batch.append(contact)
@@ -272,10 +295,21 @@ def _subscriptions(user: User, query: QueryDict) -> Iterator[Sequence[Any]]:
         )
 
 
+# Named as the contact import names its columns, so that a file exported and imported
+# again maps itself (and adds nobody: its people are found by their e-mail and name).
 CONTACT_HEADER = (
     "id", "first name", "last name", "title", "account", "organisation", "status",
-    "e-mail", "buying roles", "last engaged",
+    "e-mail", "phone", "street", "postcode", "city", "region", "country",
+    "buying roles", "last engaged",
 )  # fmt: skip
+
+
+def contact_header() -> tuple[str, ...]:
+    """The contact columns, with the date of birth where the deployment keeps it."""
+    if settings.RAPPORT_CONTACT_BIRTH_DATE:
+        return (*CONTACT_HEADER, "date of birth")
+    return CONTACT_HEADER
+
 
 LISTS: dict[str, ExportList] = {
     item.name: item
@@ -291,8 +325,11 @@ LISTS: dict[str, ExportList] = {
                 "lifecycle stage",
                 "industry",
                 "website",
-                "country",
+                "street",
+                "postcode",
                 "city",
+                "region",
+                "country",
                 "employees",
                 "account manager",
                 "interactions",
@@ -300,8 +337,8 @@ LISTS: dict[str, ExportList] = {
             ),
             _accounts,
         ),
-        ExportList("contacts", "Contacts", CONTACT_HEADER, _contacts),
-        ExportList("end-users", "End users", CONTACT_HEADER, _end_users),
+        ExportList("contacts", "Contacts", contact_header, _contacts),
+        ExportList("end-users", "End users", contact_header, _end_users),
         ExportList(
             "partners",
             "Partners",

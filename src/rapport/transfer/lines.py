@@ -218,7 +218,7 @@ def _duplicates_of_contact(actor: User, **values: Any) -> list[dict[str, Any]]:
     return [
         {
             "id": m.record.pk,
-            "label": f"{m.record.first_name} {m.record.last_name}",
+            "label": m.record.full_name,
             "score": round(float(m.score), 2),
             "reasons": list(m.reasons),
         }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -134,6 +135,7 @@ def _contact_page(
         "influence_choices": INFLUENCE_CHOICES,
         "attitude_choices": Attitude.choices,
         "attitudes": dict(Attitude.choices),
+        "show_birth_date": settings.RAPPORT_CONTACT_BIRTH_DATE,
         # the timeline's and the memory's cards, added by those apps (accounts.cards)
         **contact_cards(request, contact),
     }
@@ -259,15 +261,7 @@ def contact_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         units=units,
         colleagues=colleagues,
         mode="edit",
-        initial={
-            "first_name": contact.first_name,
-            "last_name": contact.last_name,
-            "title": contact.title,
-            "account": contact.account_id,
-            "reports_to": contact.reports_to_id,
-            "status": contact.status,
-            "notes": contact.notes,
-        },
+        initial=ContactForm.initial_for(contact),
     )
     sent = form_submit(
         form,

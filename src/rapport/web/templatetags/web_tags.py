@@ -103,6 +103,8 @@ def with_class(field: BoundField, extra: str = "") -> SafeString | str:
 def initials(value: object) -> str:
     """Up to two initials of a name ("Jane van Doe" -> "JD"); an e-mail uses its local part."""
     text = str(getattr(value, "full_name", "") or value or "").strip()
+    # A remark in brackets ("(no name)") is not a name.
+    text = re.sub(r"\([^)]*\)", " ", text).strip()
     if "@" in text and " " not in text:
         text = re.sub(r"[._-]+", " ", text.split("@", 1)[0])
     words = [w for w in re.split(r"\s+", text) if w and w[0].isalnum()]
