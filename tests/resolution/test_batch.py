@@ -156,3 +156,83 @@ def test_dedupe_keys_fills_what_a_bulk_load_left_empty(world):
     call_command("dedupe", "--keys")
     assert Contact.objects.get(pk=world.acme_cfo.pk).match_key == "F520C640"
     assert Account.objects.get(pk=world.globex.pk).match_key == "G412"
+
+
+def _organisations_file() -> str:
+    """Twelve organisations, each with departments at its head office (one with the same
+    department in two divisions); one organisation entered twice."""
+    rows = ["id,name,parent,website,street,postcode,city,country"]
+    towns = ["Leeds", "Lyon", "Graz", "Porto", "Gent", "Turku"]
+    streets = ["Harbour Road", "Mill Lane", "Kirchgasse", "Rua Nova", "Veldstraat", "Aurakatu"]
+    for n, name in enumerate(
+        [
+            "Northwind",
+            "Globex",
+            "Initech",
+            "Umbrella",
+            "Hooli",
+            "Vandelay",
+            "Soylent",
+            "Cyberdyne",
+            "Tyrell",
+            "Wonka",
+            "Stark",
+            "Wayne",
+        ]
+    ):
+        town = towns[n % len(towns)]
+        address = f"{n + 1} {streets[n // 2]},{n + 1:05d},{town},GB"
+        rows.append(f"O{n},{name} Holdings Ltd,,https://{name.lower()}.example,{address}")
+        for unit in ("Procurement", "Quality Management", "Asset Management", "Finance"):
+            rows.append(f"O{n}-{unit[:3]},{unit},O{n},,{address}")
+        if n == 0:
+            for division in ("Plastics", "Metals"):
+                rows.append(f"O0-{division},{division},O0,,{address}")
+                rows.append(f"O0-{division}-P,Procurement,O0-{division},,{address}")
+    rows.append("X1,Northwind Holdings,,https://northwind.example,,,Leeds,GB")
+    return "\n".join(rows) + "\n"
+
+
+def test_units_of_one_organisation_at_its_head_office_are_not_duplicates(world, tmp_path):
+    # Given organisations imported with their departments, all at the head office
+    path = tmp_path / "organisations.csv"
+    path.write_text(_organisations_file())
+    call_command("import", "accounts", str(path), "--as", world.rep.email)
+
+    # When the batch run goes over every account
+    call_command("dedupe", "--kind", "accounts")
+
+    # Then the organisation entered twice is found, and nothing else:
+    # not a department and its organisation, not two departments at one address, not
+    # Procurement in two divisions, not the same department at two customers
+    found = {
+        frozenset(Account.objects.filter(pk__in=pair).values_list("name", "customer__name"))
+        for pair in DuplicatePair.objects.filter(kind="account").values_list(
+            "left_account_id", "right_account_id"
+        )
+    }
+    assert found == {
+        frozenset(
+            {
+                ("Northwind Holdings Ltd", "Northwind Holdings Ltd"),
+                ("Northwind Holdings", "Northwind Holdings"),
+            }
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "apart"),
+    [
+        ("0001", "0002", False),  # two organisations: perhaps one entered twice
+        ("0001", "00010003", True),  # an organisation and its unit
+        ("0001", "000100030001", True),  # and a unit of its unit
+        ("00010001", "00010002", False),  # two units of one parent: perhaps one twice
+        ("000100010001", "000100020001", True),  # units of two divisions
+        ("00010001", "00020001", True),  # units of two customers
+        ("00010001", "0002", False),  # a unit entered again as an organisation
+    ],
+)
+def test_the_tree_rules_out_relatives_and_units_of_different_parents(left, right, apart):
+    assert runners.apart_in_tree(left, right) is apart
+    assert runners.apart_in_tree(right, left) is apart

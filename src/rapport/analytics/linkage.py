@@ -512,6 +512,31 @@ def _person_comparisons(present: list[str]) -> list[dict[str, Any]]:
     return out
 
 
+def _address_levels(has: set[str]) -> list[dict[str, Any]]:
+    """One comparison of an organisation's street, postcode and city, closest first.
+
+    They are one fact, where the organisation is: counted as three independent pieces of
+    evidence, two departments in one head office became one organisation.
+    """
+    missing = " AND ".join(
+        f'("{c}_l" IS NULL OR "{c}_r" IS NULL)' for c in ("street", "postcode", "city") if c in has
+    )
+    levels: list[dict[str, Any]] = [
+        {"sql_condition": missing, "label_for_charts": "missing", "is_null_level": True}
+    ]
+    if "street" in has:
+        levels.append(_custom('"street_l" = "street_r"', "same street"))
+        levels.append(
+            _custom('jaro_winkler_similarity("street_l", "street_r") >= 0.9', "street alike")
+        )
+    if "postcode" in has:
+        levels.append(_custom('"postcode_l" = "postcode_r"', "same postcode"))
+    if "city" in has:
+        levels.append(_custom('"city_l" = "city_r"', "same city"))
+    levels.append(_else())
+    return levels
+
+
 def _organisation_comparisons(present: list[str]) -> list[dict[str, Any]]:
     has = set(present)
     out = []
@@ -524,16 +549,8 @@ def _organisation_comparisons(present: list[str]) -> list[dict[str, Any]]:
     if "phones" in has:
         levels = [_null("phones"), _any_in_common("phones", "exact"), _typos("phone", 1), _else()]
         out.append(_comparison("phones", levels))
-    if "street" in has:
-        levels = [_null("street"), _exact("street", tf=True), _jaro_winkler("street", 0.9)]
-        levels += [_else()]
-        out.append(_comparison("street", levels))
-    if "city" in has:
-        levels = [_null("city"), _exact("city", tf=True), _jaro_winkler("city", 0.9), _else()]
-        out.append(_comparison("city", levels))
-    if "postcode" in has:
-        levels = [_null("postcode"), _exact("postcode", tf=True), _else()]
-        out.append(_comparison("postcode", levels))
+    if has & {"street", "postcode", "city"}:
+        out.append(_comparison("address", _address_levels(has)))
     if "country" in has:
         out.append(_comparison("country", [_null("country"), _exact("country", tf=False), _else()]))
     return out

@@ -95,20 +95,58 @@ def contact_records() -> tuple[list[dict[str, Any]], dict[int, int]]:
 
 
 def account_records() -> tuple[list[dict[str, Any]], dict[int, int]]:
-    """Every live account as an organisation record (each is its own unit)."""
+    """Every live account as an organisation record (each is its own unit).
+
+    Each record also carries its tree `path`, which the linkage ignores and
+    `apart_in_tree` reads.
+    """
     place = ["street", "city", "postcode", "region", "country"]
     rows = (
         Account.objects.filter(deleted_at__isnull=True)
         .order_by("pk")
-        .values_list("pk", "name", "web_domain", *place)
+        .values_list("pk", "path", "name", "web_domain", *place)
     )
     records, units = [], {}
-    for pk, name, domain, *more in rows.iterator(chunk_size=5000):
+    for pk, path, name, domain, *more in rows.iterator(chunk_size=5000):
         units[pk] = pk
-        record = {"id": str(pk), "name": name, "domain": domain or None}
+        record = {"id": str(pk), "path": path, "name": name, "domain": domain or None}
         record.update(zip(place, more, strict=True))
         records.append(record)
     return records, units
+
+
+def apart_in_tree(left: str, right: str) -> bool:
+    """Whether two accounts' places in the tree say they are not one account.
+
+    A unit is part of the organisation above it, not a copy of it. Two units under
+    different parents (Procurement in two divisions, Quality Management at two
+    customers) are two units, however alike their names and whatever address they
+    share: a unit's name means something only within its parent. Duplicates of one
+    unit sit under the same parent (after their organisations' duplicates are merged);
+    an organisation entered twice is two top-level accounts.
+    """
+    step = Account.steplen
+    if left.startswith(right) or right.startswith(left):
+        return True
+    both_units = len(left) > step and len(right) > step
+    return both_units and left[:-step] != right[:-step]
+
+
+def _linkage_within_tree(linkage: Any, records: list[dict[str, Any]]) -> Any:
+    """The account linkage without the pairs the tree rules out (see `apart_in_tree`)."""
+    from rapport.analytics.linkage import Linkage, connected_components
+
+    path = {record["id"]: record["path"] for record in records}
+    pairs = [p for p in linkage.pairs if not apart_in_tree(path[p.left_id], path[p.right_id])]
+    clusters = connected_components([(p.left_id, p.right_id) for p in pairs if not p.not_sure])
+    parameters = {
+        **linkage.parameters,
+        "apart_in_tree": len(linkage.pairs) - len(pairs),
+        "pairs": sum(not p.not_sure for p in pairs),
+        "not_sure": sum(p.not_sure for p in pairs),
+        "clusters": len(clusters),
+    }
+    return Linkage(pairs, clusters, linkage.model, linkage.version, parameters)
 
 
 def _store(run: DedupeRun, linkage: Any, units: dict[int, int]) -> tuple[int, int]:
@@ -249,6 +287,8 @@ class DedupeRunner(runs.Runner):
             kind="person" if detail.kind == RecordKind.CONTACT else "organisation",
             threshold=detail.threshold,
         )
+        if detail.kind == RecordKind.ACCOUNT:
+            linkage = _linkage_within_tree(linkage, records)
         return linkage, units
 
     def _store(self, calculated: tuple[Any, dict[int, int]]) -> dict[str, Any]:
