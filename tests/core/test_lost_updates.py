@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from rapport.accounts import services as account_services
 from rapport.core.errors import StaleWrite
 from rapport.core.services import api_token_create
 from rapport.interactions import services as interaction_services
@@ -119,3 +120,88 @@ def test_the_edit_form_refuses_a_stale_save_and_lets_the_person_save_again(clien
     saved = client.post(url, {**form, "version": "2"})
     assert saved.status_code == 302
     assert Interaction.objects.get(pk=meeting.pk).subject == "Mine"
+
+
+# Accounts, contacts and partners: the records several people keep correcting.
+
+_RECORDS = {
+    # kind: (the world's record, the API path, the edit page, the form's other fields,
+    #        the field both people change, the service that changes it)
+    "account": (
+        lambda w: w.globex,
+        "/api/v1/accounts/{}",
+        "/accounts/{}/edit/",
+        lambda w: {"kind": "legal_entity"},
+        "name",
+        lambda actor, record, **changes: account_services.account_update(
+            actor=actor, account=record, **changes
+        ),
+    ),
+    "contact": (
+        lambda w: w.acme_cfo,
+        "/api/v1/contacts/{}",
+        "/contacts/{}/edit/",
+        lambda w: {"last_name": "Finch", "status": "active", "account": w.acme.pk},
+        "title",
+        lambda actor, record, **changes: account_services.contact_update(
+            actor=actor, contact=record, **changes
+        ),
+    ),
+    "partner": (
+        lambda w: w.other_partner,
+        "/api/v1/partners/{}",
+        "/partners/{}/edit/",
+        lambda w: {"kind": "installer"},
+        "name",
+        lambda actor, record, **changes: account_services.partner_update(
+            actor=actor, partner=record, **changes
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_RECORDS))
+def test_records_read_with_an_etag_refuse_a_stale_if_match_with_412(world, kind):
+    pick, api_path, _page, _other, field, _update = _RECORDS[kind]
+    record = pick(world)
+    api, url = _api(world.rep), api_path.format(record.pk)
+    read = api.get(url)
+    assert read["ETag"] == f'"{record.version}"' == f'"{read.json()["version"]}"'
+    opened = read["ETag"]
+
+    saved = api.patch(url, {field: "First"}, content_type="application/json", HTTP_IF_MATCH=opened)
+    assert (saved.status_code, saved.json()[field]) == (200, "First")
+    assert saved["ETag"] == f'"{record.version + 1}"'
+
+    stale = api.patch(url, {field: "Second"}, content_type="application/json", HTTP_IF_MATCH=opened)
+    assert stale.status_code == 412
+    assert stale.json()["errors"][field] == ["Now 'First'; you wanted 'Second'."]
+    record.refresh_from_db()
+    assert getattr(record, field) == "First"
+
+
+@pytest.mark.parametrize("kind", sorted(_RECORDS))
+def test_edit_pages_refuse_a_stale_save_then_take_a_deliberate_one(client, world, kind):
+    pick, _api_path, page, other, field, update = _RECORDS[kind]
+    record = pick(world)
+    opened = record.version
+    client.force_login(world.rep)
+    url = page.format(record.pk)
+    assert f'name="version" value="{opened}"' in client.get(url).content.decode()
+    form = {**other(world), field: "Mine", "version": str(opened)}
+    # Someone else saved first
+    update(world.manager, type(record).objects.get(pk=record.pk), **{field: "Theirs"})
+
+    refused = client.post(url, form)
+    assert refused.status_code == 409
+    page_text = refused.content.decode()
+    assert f"Changed by {world.manager.full_name}" in page_text
+    assert "Now &#x27;Theirs&#x27;; you wanted &#x27;Mine&#x27;." in page_text
+    assert f'name="version" value="{opened + 1}"' in page_text
+    record.refresh_from_db()
+    assert getattr(record, field) == "Theirs"
+
+    saved = client.post(url, {**form, "version": str(opened + 1)})
+    assert saved.status_code == 302
+    record.refresh_from_db()
+    assert getattr(record, field) == "Mine"

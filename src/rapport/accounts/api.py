@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
 from rapport.accounts import selectors, services
@@ -54,7 +54,7 @@ from rapport.accounts.schemas import (
     PartnerUpdateIn,
     TreeNodeOut,
 )
-from rapport.core.api import caller, chosen_one, fields_renamed, referenced
+from rapport.core.api import caller, chosen_one, etag, fields_renamed, if_match, referenced
 from rapport.core.errors import NotFound
 from rapport.core.pagination import Page
 from rapport.core.schemas import HistoryEntryOut
@@ -97,14 +97,18 @@ def account_create(request: HttpRequest, payload: AccountCreateIn) -> Status[Acc
 
 
 @accounts.get("/accounts/{account_id}", response=AccountDetailOut)
-def account_detail(request: HttpRequest, account_id: int) -> Account:
-    """One account."""
-    return selectors.account_get(user=caller(request), pk=account_id)
+def account_detail(request: HttpRequest, account_id: int, response: HttpResponse) -> Account:
+    """One account; its ETag is the version to send back in If-Match."""
+    account = selectors.account_get(user=caller(request), pk=account_id)
+    etag(response, account)
+    return account
 
 
 @accounts.patch("/accounts/{account_id}", response=AccountDetailOut)
-def account_update(request: HttpRequest, account_id: int, payload: AccountUpdateIn) -> Account:
-    """Change an account's own fields; only the fields sent change."""
+def account_update(
+    request: HttpRequest, account_id: int, payload: AccountUpdateIn, response: HttpResponse
+) -> Account:
+    """Change an account's own fields; only the fields sent change (If-Match: the ETag read)."""
     user = caller(request)
     account = selectors.account_get(user=user, pk=account_id)
     changes = payload.dict(exclude_unset=True)
@@ -112,7 +116,11 @@ def account_update(request: HttpRequest, account_id: int, payload: AccountUpdate
         managers = partial(selectors.manager_choices, user=user)
         changes["manager"] = chosen_one("manager_id", changes.pop("manager_id"), managers)
     with fields_renamed(**ACCOUNT_FIELDS):
-        return services.account_update(actor=user, account=account, **changes)
+        account = services.account_update(
+            actor=user, account=account, expected_version=if_match(request), **changes
+        )
+    etag(response, account)
+    return account
 
 
 @accounts.delete("/accounts/{account_id}", response={204: None})
@@ -238,14 +246,20 @@ def contact_create(request: HttpRequest, payload: ContactCreateIn) -> Status[Con
 
 
 @contacts.get("/contacts/{contact_id}", response=ContactDetailOut)
-def contact_detail(request: HttpRequest, contact_id: int) -> Contact:
-    """One person with identities, buying roles, employments and reporting line."""
-    return selectors.contact_get(user=caller(request), pk=contact_id)
+def contact_detail(request: HttpRequest, contact_id: int, response: HttpResponse) -> Contact:
+    """One person with identities, buying roles, employments and reporting line; its ETag is
+    the version to send back in If-Match."""
+    contact = selectors.contact_get(user=caller(request), pk=contact_id)
+    etag(response, contact)
+    return contact
 
 
 @contacts.patch("/contacts/{contact_id}", response=ContactDetailOut)
-def contact_update(request: HttpRequest, contact_id: int, payload: ContactUpdateIn) -> Contact:
-    """Change a person's details; a unit of the same organisation in account_id is a transfer."""
+def contact_update(
+    request: HttpRequest, contact_id: int, payload: ContactUpdateIn, response: HttpResponse
+) -> Contact:
+    """Change a person's details; a unit of the same organisation in account_id is a transfer
+    (If-Match: the ETag read)."""
     user = caller(request)
     contact = selectors.contact_get(user=user, pk=contact_id)
     changes = payload.dict(exclude_unset=True)
@@ -256,8 +270,12 @@ def contact_update(request: HttpRequest, contact_id: int, payload: ContactUpdate
         pk = changes.pop("account_id")
         changes["account"] = referenced("account_id", selectors.account_get, user=user, pk=pk)
     with fields_renamed(**CONTACT_FIELDS):
-        services.contact_update(actor=user, contact=contact, **changes)
-    return selectors.contact_get(user=user, pk=contact.pk)
+        services.contact_update(
+            actor=user, contact=contact, expected_version=if_match(request), **changes
+        )
+    contact = selectors.contact_get(user=user, pk=contact.pk)
+    etag(response, contact)
+    return contact
 
 
 @contacts.delete("/contacts/{contact_id}", response={204: None})
@@ -388,17 +406,28 @@ def partner_create(request: HttpRequest, payload: PartnerCreateIn) -> Status[Par
 
 
 @partners.get("/partners/{partner_id}", response=PartnerOut)
-def partner_detail(request: HttpRequest, partner_id: int) -> Partner:
-    """One partner."""
-    return selectors.partner_get(user=caller(request), pk=partner_id)
+def partner_detail(request: HttpRequest, partner_id: int, response: HttpResponse) -> Partner:
+    """One partner; its ETag is the version to send back in If-Match."""
+    partner = selectors.partner_get(user=caller(request), pk=partner_id)
+    etag(response, partner)
+    return partner
 
 
 @partners.patch("/partners/{partner_id}", response=PartnerOut)
-def partner_update(request: HttpRequest, partner_id: int, payload: PartnerUpdateIn) -> Partner:
-    """Change a partner's details; only the fields sent change."""
+def partner_update(
+    request: HttpRequest, partner_id: int, payload: PartnerUpdateIn, response: HttpResponse
+) -> Partner:
+    """Change a partner's details; only the fields sent change (If-Match: the ETag read)."""
     user = caller(request)
     partner = selectors.partner_get(user=user, pk=partner_id)
-    return services.partner_update(actor=user, partner=partner, **payload.dict(exclude_unset=True))
+    partner = services.partner_update(
+        actor=user,
+        partner=partner,
+        expected_version=if_match(request),
+        **payload.dict(exclude_unset=True),
+    )
+    etag(response, partner)
+    return partner
 
 
 @partners.get("/partners/{partner_id}/links", response=list[PartnerLinkOut])

@@ -29,7 +29,7 @@ from rapport.accounts.models import (
 )
 from rapport.core.errors import InvalidInput, NotFound
 from rapport.core.models import User
-from rapport.web.kit import ObjectChoiceField
+from rapport.web.kit import ObjectChoiceField, VersionField
 
 # --- helpers --------------------------------------------------------------------------
 
@@ -177,6 +177,7 @@ class AccountForm(forms.Form):
     employees = forms.IntegerField(min_value=0, required=False)
     manager = ObjectChoiceField(required=False, empty_label="Nobody yet", label="Account manager")
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    version = VersionField()
 
     SERVICE_FIELDS = (
         "name",
@@ -218,11 +219,12 @@ class AccountForm(forms.Form):
 
     @staticmethod
     def initial_for(account: Account) -> dict[str, Any]:
-        """The form's starting values from a stored account."""
-        return {
+        """The form's starting values from a stored account, and the version they are of."""
+        initial = {
             name: getattr(account, "manager_id" if name == "manager" else name)
             for name in AccountForm.SERVICE_FIELDS
         }
+        return {**initial, "version": account.version}
 
 
 class AccountMoveForm(forms.Form):
@@ -279,6 +281,7 @@ class ContactForm(forms.Form):
         required=False, label="Date of birth", widget=forms.DateInput(attrs={"type": "date"})
     )
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    version = VersionField()
 
     def __init__(
         self,
@@ -298,6 +301,7 @@ class ContactForm(forms.Form):
         reports_to.set_objects(colleagues)
         if mode == "create":
             del self.fields["status"]
+            del self.fields["version"]
         else:
             del self.fields["email"]
             del self.fields["phone"]
@@ -314,6 +318,7 @@ class ContactForm(forms.Form):
             account=contact.account_id,
             reports_to=contact.reports_to_id,
             date_of_birth=contact.date_of_birth,
+            version=contact.version,
         )
         return initial
 
@@ -383,6 +388,12 @@ class PartnerForm(forms.Form):
     website = forms.CharField(max_length=200, required=False)
     country = forms.CharField(max_length=100, required=False)
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    version = VersionField()
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not editing:
+            del self.fields["version"]
 
 
 class PartnerLinkForm(forms.Form):

@@ -15,7 +15,7 @@ from treebeard.mp_tree import MP_Node, MP_NodeManager
 from rapport.accounts import keys as blocking
 from rapport.accounts import places
 from rapport.analytics import contact_points
-from rapport.core.models import LiveManager, SoftDeletable, TimeStamped
+from rapport.core.models import LiveManager, SoftDeletable, TimeStamped, Versioned
 from rapport.core.validators import validate_web_address
 
 
@@ -51,7 +51,7 @@ class AccountManager(MP_NodeManager, models.Manager["Account"]):
     """
 
 
-class Account(MP_Node, TimeStamped, SoftDeletable):
+class Account(MP_Node, TimeStamped, SoftDeletable, Versioned):
     """A customer organisation or one of its units; the root of a tree is the customer."""
 
     name = models.CharField(max_length=200)
@@ -179,7 +179,7 @@ class ContactStatus(models.TextChoices):
     LEFT = "left", "Left the company"
 
 
-class Contact(TimeStamped, SoftDeletable):
+class Contact(TimeStamped, SoftDeletable, Versioned):
     """A person inside a customer organisation; their history follows them if they move."""
 
     customer = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
@@ -413,7 +413,7 @@ class PartnerKind(models.TextChoices):
     CONSULTANT = "consultant", "Consultant"
 
 
-class Partner(TimeStamped, SoftDeletable):
+class Partner(TimeStamped, SoftDeletable, Versioned):
     """A channel partner standing between us and end customers."""
 
     name = models.CharField(max_length=200, unique=True)

@@ -107,6 +107,7 @@ class AccountOut(Schema):
 
 
 class AccountDetailOut(AccountOut):
+    version: int = Field(description="counts up on every change; send it back in If-Match")
     parent: AccountRef | None = Field(description="the unit above, when you may see it")
 
     @staticmethod
@@ -370,6 +371,7 @@ class EmploymentOut(Schema):
 
 
 class ContactDetailOut(ContactOut):
+    version: int = Field(description="counts up on every change; send it back in If-Match")
     email: str | None = Field(description="primary e-mail")
     phone: str | None = Field(description="primary phone in E.164 (+4940123456)")
     phone_display: str | None = Field(description="primary phone in international format")
@@ -475,6 +477,7 @@ class IdentityIn(Input):
 
 class PartnerOut(Schema):
     id: int
+    version: int = Field(description="counts up on every change; send it back in If-Match")
     name: str
     kind: str
     kind_label: str

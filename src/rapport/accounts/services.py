@@ -37,7 +37,7 @@ from rapport.analytics import contact_points
 from rapport.core import access
 from rapport.core.errors import ApplicationError, Conflict, InvalidInput
 from rapport.core.models import User
-from rapport.core.services import soft_delete, soft_restore, validated_save
+from rapport.core.services import soft_delete, soft_restore, validated_save, version_claim
 
 PLACE_FIELDS = {"street", "city", "postcode", "region", "country"}
 ACCOUNT_FIELDS = {
@@ -180,16 +180,23 @@ def _validate_account(account: Account) -> None:
 
 
 @transaction.atomic
-def account_update(*, actor: User, account: Account, **changes: Any) -> Account:
-    """Change an account's own fields (not its place in the tree)."""
+def account_update(
+    *, actor: User, account: Account, expected_version: int | None = None, **changes: Any
+) -> Account:
+    """Change an account's own fields (not its place in the tree).
+
+    With `expected_version` (the version the form or If-Match named) a change made since
+    by someone else is refused with StaleWrite rather than overwritten.
+    """
     access.ensure_can_write(actor)
     _reject_unknown(changes, ACCOUNT_FIELDS)
     place_normalize(changes)
     _apply(account, changes)
     _validate_account(account)
     account._history_user = actor
+    version_claim(account, expected_version, list(changes))
     # Only the changed fields: the roll-up counters belong to the interaction services.
-    account.save(update_fields=[*changes, "updated_at"])
+    account.save(update_fields=[*changes, "updated_at", "version"])
     return account
 
 
@@ -454,8 +461,13 @@ def contact_create(
 
 
 @transaction.atomic
-def contact_update(*, actor: User, contact: Contact, **changes: Any) -> Contact:
-    """Change a contact's details; a new unit within the same organisation is a transfer."""
+def contact_update(
+    *, actor: User, contact: Contact, expected_version: int | None = None, **changes: Any
+) -> Contact:
+    """Change a contact's details; a new unit within the same organisation is a transfer.
+
+    With `expected_version` a change made since by someone else is refused (StaleWrite).
+    """
     access.ensure_can_write(actor)
     _reject_unknown(changes, CONTACT_FIELDS)
     new_account = changes.pop("account", None)
@@ -465,6 +477,9 @@ def contact_update(*, actor: User, contact: Contact, **changes: Any) -> Contact:
                 "To move someone to another organisation, record the move (it keeps their history).",
                 field="account",
             )
+        # Claimed before the transfer saves: the version the form named is checked once.
+        version_claim(contact, expected_version, [*changes, "account"])
+        expected_version = None
         contact = contact_move(actor=actor, contact=contact, to_account=new_account)
     if "status" in changes and changes["status"] not in ContactStatus.values:
         raise InvalidInput(f"Unknown status {changes['status']!r}.", field="status")
@@ -481,7 +496,12 @@ def contact_update(*, actor: User, contact: Contact, **changes: Any) -> Contact:
         raise InvalidInput(
             "Give a first name, a last name or an e-mail address.", field="last_name"
         )
-    validated_save(contact, actor=actor, update_fields=[*changes, "updated_at"])
+    validated_save(
+        contact,
+        actor=actor,
+        expected_version=expected_version,
+        update_fields=[*changes, "updated_at"],
+    )
     return contact
 
 
@@ -617,8 +637,10 @@ def partner_create(*, actor: User, name: str, kind: str, **fields: Any) -> Partn
 
 
 @transaction.atomic
-def partner_update(*, actor: User, partner: Partner, **changes: Any) -> Partner:
-    """Change a partner's details."""
+def partner_update(
+    *, actor: User, partner: Partner, expected_version: int | None = None, **changes: Any
+) -> Partner:
+    """Change a partner's details; a change made since `expected_version` is refused."""
     access.ensure_can_write(actor)
     _reject_unknown(changes, PARTNER_FIELDS)
     if (
@@ -629,7 +651,7 @@ def partner_update(*, actor: User, partner: Partner, **changes: Any) -> Partner:
     ):
         raise Conflict(f"A partner named {changes['name']!r} exists already.", field="name")
     _apply(partner, changes)
-    validated_save(partner, actor=actor)
+    validated_save(partner, actor=actor, expected_version=expected_version)
     return partner
 
 

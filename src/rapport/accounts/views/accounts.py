@@ -286,7 +286,10 @@ def account_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     sent = form_submit(
         form,
         lambda: services.account_update(
-            actor=request.user, account=account, **form.service_arguments()
+            actor=request.user,
+            account=account,
+            expected_version=form.cleaned_data["version"],
+            **form.service_arguments(),
         ),
     )
     if sent.done:

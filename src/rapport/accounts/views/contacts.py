@@ -265,7 +265,12 @@ def contact_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
     sent = form_submit(
         form,
-        lambda: services.contact_update(actor=request.user, contact=contact, **form.cleaned_data),
+        lambda: services.contact_update(
+            actor=request.user,
+            contact=contact,
+            expected_version=form.cleaned_data.pop("version"),
+            **form.cleaned_data,
+        ),
     )
     if sent.done:
         messages.success(request, f"{contact.full_name} was saved.")

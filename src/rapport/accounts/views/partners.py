@@ -97,10 +97,16 @@ def partner_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     form = PartnerForm(
         request.POST if request.method == "POST" else None,
         initial={name: getattr(partner, name) for name in PartnerForm.base_fields},
+        editing=True,
     )
     sent = form_submit(
         form,
-        lambda: services.partner_update(actor=request.user, partner=partner, **form.cleaned_data),
+        lambda: services.partner_update(
+            actor=request.user,
+            partner=partner,
+            expected_version=form.cleaned_data.pop("version"),
+            **form.cleaned_data,
+        ),
     )
     if sent.done:
         messages.success(request, f"{partner.name} was saved.")
