@@ -420,7 +420,7 @@ def test_organisations_are_linked_by_domain_and_normalised_name() -> None:
     # Then exactly the re-entered ones are found, on the evidence expected
     found = _linked(linkage)
     assert set(found) == {(f"o{i:03d}", f"p{i:03d}") for i in range(40)}
-    assert found[("o000", "p000")] == {"name": "exact", "domain": "exact", "city": "exact"}
+    assert found[("o000", "p000")] == {"name": "exact", "domain": "exact", "address": "same city"}
     assert found[("o001", "p001")]["phones"] == "exact"
     assert linkage.parameters["kind"] == "organisation"
     assert linkage.parameters["columns"] == ["name", "domain", "phones", "city"]
