@@ -15,6 +15,7 @@ from ninja.errors import HttpError, ValidationError
 
 from rapport.accounts import api as accounts_api
 from rapport.core import api as core_api
+from rapport.core import uploads
 from rapport.core.auth import BearerTokenAuth, SessionAuth
 from rapport.core.errors import ApplicationError, from_django_validation
 from rapport.core.schemas import ErrorOut
@@ -129,6 +130,8 @@ def request_validation_error(request: HttpRequest, exc: ValidationError) -> Http
         if loc and loc[0] in _PARAMETER_NAMES:
             loc = loc[1:]
         errors.setdefault(".".join(loc) or "body", []).append(str(error.get("msg", "is not valid")))
+    if "file" in errors and uploads.refused(request):
+        errors["file"] = [uploads.refused(request)]  # dropped as it arrived: say why
     field, messages = next(iter(errors.items()), ("body", ["is not valid"]))
     return _error(request, 400, f"{field}: {messages[0]}", errors)
 

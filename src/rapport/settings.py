@@ -17,6 +17,9 @@ ALLOWED_HOSTS = env.list("RAPPORT_ALLOWED_HOSTS", default=["127.0.0.1", "localho
 CSRF_TRUSTED_ORIGINS = env.list("RAPPORT_CSRF_TRUSTED_ORIGINS", default=[])
 
 VAR_DIR = Path(env.str("RAPPORT_VAR_DIR", default=str(PROJECT_DIR / "var")))
+# The most one uploaded file may have; past it the upload is dropped as it arrives.
+RAPPORT_UPLOAD_MAX_BYTES = env.int("RAPPORT_UPLOAD_MAX_BYTES", default=200 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = ["rapport.core.uploads.BoundedUploadHandler"]
 VAR_DIR.mkdir(parents=True, exist_ok=True)  # a fresh clone has none; SQLite needs it
 
 INSTALLED_APPS = [

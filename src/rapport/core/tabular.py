@@ -10,11 +10,13 @@ or as an XLSX workbook in openpyxl's write-only mode, never holding a whole list
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import re
 import tempfile
 import unicodedata
+import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -58,34 +60,146 @@ class Table:
 
 # --- reading ---------------------------------------------------------------------------
 
+# What one file may hold, for CSV and XLSX alike. A cell holds at most what Excel's does;
+# beyond these a file is refused whole, with the limit named, before anything is kept.
+MAX_ROWS = 1_000_000
+MAX_COLUMNS = 500
+MAX_CELL = 32_767
+# An XLSX workbook is a zip: what its parts expand to is bounded apart from its own size
+# (a 9 MB workbook can hold 571 MB of sheet), and its table of text, which is read whole,
+# more tightly still.
+XLSX_MAX_EXPANDED = 512 * 1024 * 1024
+XLSX_MAX_TEXT_TABLE = 64 * 1024 * 1024
+# What a run keeps to show the file: a few rows, each cell cut short.
+SAMPLE_ROWS = 3
+SAMPLE_CELL = 200
+_CHUNK = 1024 * 1024
 
-def read_table(filename: str, content: bytes) -> Table:
-    """Read an uploaded CSV or XLSX file; UnreadableTable when it is neither."""
-    if not content:
+Source = bytes | Path
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What an upload shows before its dry run: headers, a few short rows, how many rows."""
+
+    headers: list[str]
+    samples: list[list[str]]
+    total: int
+    format: str
+    encoding: str = ""
+    delimiter: str = ""
+
+
+def read_table(filename: str, source: Source) -> Table:
+    """Read an uploaded CSV or XLSX file (its bytes or its path); UnreadableTable when it is
+    neither or breaks a limit."""
+    with _opened(source) as file:
+        headers, rows, meta = _rows(filename, file)
+        return _checked(Table(headers, list(rows), **meta))
+
+
+def preview(filename: str, source: Source) -> Preview:
+    """Headers, the first rows cut short and the number of rows, reading the file as a stream:
+    memory stays flat however large the file, and every limit is checked on the way."""
+    with _opened(source) as file:
+        headers, rows, meta = _rows(filename, file)
+        samples, total = [], 0
+        for row in rows:
+            if total < SAMPLE_ROWS:
+                samples.append([_short(cell) for cell in row.cells[: len(headers)]])
+            total += 1
+    _check_header(headers)
+    if not total:
+        raise UnreadableTable("The file has a header but no rows.")
+    return Preview([_short(h) for h in headers], samples, total, **meta)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= SAMPLE_CELL else text[: SAMPLE_CELL - 1] + "…"
+
+
+@contextlib.contextmanager
+def _opened(source: Source) -> Iterator[IO[bytes]]:
+    if isinstance(source, Path):
+        with source.open("rb") as file:
+            yield file
+    else:
+        yield io.BytesIO(source)
+
+
+def _rows(filename: str, file: IO[bytes]) -> tuple[list[str], Iterator[Row], dict[str, str]]:
+    """The header and an iterator over the non-blank rows, each within the limits."""
+    head = file.read(8)
+    file.seek(0)
+    if not head:
         raise UnreadableTable("The file is empty.")
     suffix = Path(filename or "").suffix.lower()
-    if suffix in {".xlsx", ".xlsm"} or content.startswith(XLSX_MAGIC):
-        return read_xlsx(content)
+    if suffix in {".xlsx", ".xlsm"} or head.startswith(XLSX_MAGIC):
+        headers, rows = _xlsx_rows(file)
+        return headers, _limited(headers, rows), {"format": "xlsx"}
     if suffix in {".xls", ".ods", ".numbers"}:
         raise UnreadableTable(
             f"{suffix} files cannot be read: save the sheet as .xlsx or .csv and upload that."
         )
-    return read_csv(content)
+    headers, rows, encoding, delimiter = _csv_rows(file)
+    meta = {"format": "csv", "encoding": encoding, "delimiter": delimiter}
+    return headers, _limited(headers, rows), meta
+
+
+def _limited(headers: list[str], rows: Iterator[Row]) -> Iterator[Row]:
+    """The rows, refusing the file at the first one past a limit."""
+    _within_limits(headers, 1)
+    for count, row in enumerate(rows, start=1):
+        if count > MAX_ROWS:
+            raise UnreadableTable(
+                f"The file has more than {MAX_ROWS:,} rows: split it into files of at most "
+                f"{MAX_ROWS:,} rows."
+            )
+        _within_limits(row.cells, row.number)
+        yield row
+
+
+def _within_limits(cells: Sequence[str], number: int) -> None:
+    width = len(cells)
+    while width and not cells[width - 1]:
+        width -= 1  # empty cells at the end of a row are no columns
+    if width > MAX_COLUMNS:
+        raise UnreadableTable(
+            f"Row {number} has {width:,} columns; a file may have at most {MAX_COLUMNS:,}."
+        )
+    for column, cell in enumerate(cells, start=1):
+        if len(cell) > MAX_CELL:
+            raise UnreadableTable(
+                f"Row {number}, column {column} holds {len(cell):,} characters; a cell may "
+                f"hold at most {MAX_CELL:,} (as in Excel)."
+            )
 
 
 def decode_text(content: bytes) -> tuple[str, str]:
     """The text of a file and the encoding it was in: UTF-8 (with or without BOM), UTF-16, or Windows-1252."""
-    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return content.decode("utf-16"), "utf-16"
-    try:
-        return content.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        # What Excel on Windows writes for "CSV (comma delimited)".
-        return content.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        return content.decode("latin-1"), "latin-1"
+    encoding = _encoding(io.BytesIO(content))
+    return content.decode("utf-8-sig" if encoding == "utf-8" else encoding), encoding
+
+
+def _encoding(file: IO[bytes]) -> str:
+    """UTF-16 by its BOM, else UTF-8 if every byte decodes, else Windows-1252 (what Excel on
+    Windows writes for "CSV (comma delimited)"), else Latin-1; read in chunks."""
+    head = file.read(2)
+    file.seek(0)
+    if head in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return "utf-16"
+    for encoding in ("utf-8", "cp1252"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            while chunk := file.read(_CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        finally:
+            file.seek(0)
+        return encoding
+    return "latin-1"
 
 
 def _delimiter(text: str) -> str:
@@ -97,32 +211,73 @@ def _delimiter(text: str) -> str:
         return max(CSV_DELIMITERS, key=first_line.count)
 
 
-def read_csv(content: bytes) -> Table:
+def _csv_rows(file: IO[bytes]) -> tuple[list[str], Iterator[Row], str, str]:
     """A CSV file with a header line, in whatever delimiter and encoding it came in."""
-    text, encoding = decode_text(content)
-    if "\x00" in text:
+    encoding = _encoding(file)
+    text = io.TextIOWrapper(
+        file, encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline=""
+    )
+    start = text.read(65536)
+    if "\x00" in start:
         raise UnreadableTable("This is not a text file: upload a .csv or .xlsx file.")
     offset = 0
     # Excel's "sep=;" first line names the delimiter and is not a header.
-    match = re.match(r"\s*sep=(.)\s*\r?\n", text)
+    match = re.match(r"\s*sep=(.)\s*\r?\n", start)
     if match:
         delimiter = match.group(1)
-        text = text[match.end() :]
+        start = start[match.end() :]
         offset = 1
     else:
-        delimiter = _delimiter(text)
-    if not text.strip():
+        delimiter = _delimiter(start)
+    if not start.strip():
         raise UnreadableTable("The file is empty.")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(_text_lines(start, text), delimiter=delimiter)
     try:
-        headers = [_clean(cell) for cell in next(reader)]
-        rows = []
-        for index, cells in enumerate(reader, start=2 + offset):
-            if any(cell.strip() for cell in cells):
-                rows.append(Row(index, tuple(_clean(cell) for cell in cells)))
+        headers = [_clean(cell) for cell in next(reader, [])]
     except csv.Error as exc:
-        raise UnreadableTable(f"The CSV file cannot be read: {exc}.") from None
-    return _checked(Table(headers, rows, "csv", encoding, delimiter))
+        raise _csv_unreadable(exc) from None
+
+    def rows() -> Iterator[Row]:
+        try:
+            for index, cells in enumerate(reader, start=2 + offset):
+                if any(cell.strip() for cell in cells):
+                    yield Row(index, tuple(_clean(cell) for cell in cells))
+        except csv.Error as exc:
+            raise _csv_unreadable(exc) from None
+
+    return headers, rows(), encoding, delimiter
+
+
+def _text_lines(start: str, rest: IO[str]) -> Iterator[str]:
+    """The lines of a text stream whose first part was read already; a NUL byte anywhere
+    means it is not text."""
+    pending = start
+    while True:
+        more = rest.read(_CHUNK)
+        if "\x00" in more:
+            raise UnreadableTable("This is not a text file: upload a .csv or .xlsx file.")
+        pending += more
+        lines = pending.splitlines(keepends=True)
+        if not more:
+            yield from lines
+            return
+        # The last line may go on in the next chunk (or be a lone \r of a \r\n).
+        pending = lines.pop() if lines else ""
+        yield from lines
+
+
+def _csv_unreadable(exc: csv.Error) -> UnreadableTable:
+    if "field larger than field limit" in str(exc):
+        return UnreadableTable(
+            f"A cell holds more than {csv.field_size_limit():,} characters; a cell may hold at "
+            f"most {MAX_CELL:,} (as in Excel)."
+        )
+    return UnreadableTable(f"The CSV file cannot be read: {exc}.")
+
+
+def read_csv(content: bytes) -> Table:
+    """A CSV file's bytes as a table (see `read_table`)."""
+    return read_table("upload.csv", content)
 
 
 def _cell_text(value: Any) -> str:
@@ -140,44 +295,97 @@ def _cell_text(value: Any) -> str:
     return _clean(str(value))
 
 
-def read_xlsx(content: bytes) -> Table:
-    """The first sheet of an XLSX workbook, its first non-blank row the header."""
+def _xlsx_expanded(file: IO[bytes]) -> None:
+    """Refuse a workbook whose parts expand past the limits, before any part is read.
+
+    The sizes are those the zip declares; Python's zipfile never reads a part past its
+    declared size, so a lie only makes the part unreadable.
+    """
+    try:
+        with zipfile.ZipFile(file) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise UnreadableTable(f"The XLSX workbook cannot be read: {exc}.") from None
+    finally:
+        file.seek(0)
+    expanded = sum(part.file_size for part in parts)
+    if expanded > XLSX_MAX_EXPANDED:
+        raise UnreadableTable(
+            f"The workbook expands to {expanded // 2**20:,} MB; the most is "
+            f"{XLSX_MAX_EXPANDED // 2**20:,} MB: save the sheet as .csv and upload that."
+        )
+    text = sum(p.file_size for p in parts if p.filename.lower().endswith("sharedstrings.xml"))
+    if text > XLSX_MAX_TEXT_TABLE:
+        raise UnreadableTable(
+            f"The workbook's text expands to {text // 2**20:,} MB; the most is "
+            f"{XLSX_MAX_TEXT_TABLE // 2**20:,} MB: save the sheet as .csv and upload that."
+        )
+
+
+def _xlsx_rows(file: IO[bytes]) -> tuple[list[str], Iterator[Row]]:
+    """The first sheet of an XLSX workbook, its first non-blank row the header, streamed
+    (openpyxl's read-only mode)."""
     from openpyxl import load_workbook
 
+    _xlsx_expanded(file)
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        workbook = load_workbook(file, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken or foreign file
         raise UnreadableTable(f"The XLSX workbook cannot be read: {exc}.") from None
-    try:
-        sheet = workbook.worksheets[0] if workbook.worksheets else None
-        if sheet is None:
-            raise UnreadableTable("The workbook has no sheet.")
-        headers: list[str] | None = None
-        rows: list[Row] = []
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            cells = tuple(_cell_text(v) for v in values)
-            if not any(cells):
-                continue
-            if headers is None:
-                headers = list(cells)
-                continue
-            rows.append(Row(number, cells))
-    finally:
+    sheet = workbook.worksheets[0] if workbook.worksheets else None
+    if sheet is None:
         workbook.close()
+        raise UnreadableTable("The workbook has no sheet.")
+    values = enumerate(sheet.iter_rows(values_only=True), start=1)
+    headers: list[str] | None = None
+    with _sheet_errors(workbook):
+        for number, cells in values:
+            texts = [_cell_text(v) for v in cells]
+            if any(texts):
+                _within_limits(texts, number)
+                headers = texts
+                break
     if headers is None:
+        workbook.close()
         raise UnreadableTable("The file is empty.")
     while headers and not headers[-1]:
         headers.pop()
-    return _checked(Table(headers, rows, "xlsx"))
+
+    def rows() -> Iterator[Row]:
+        with _sheet_errors(workbook):
+            for number, cells in values:
+                texts = tuple(_cell_text(v) for v in cells)
+                if any(texts):
+                    yield Row(number, texts)
+        workbook.close()
+
+    return headers, rows()
+
+
+@contextlib.contextmanager
+def _sheet_errors(workbook: Any) -> Iterator[None]:
+    """A sheet that breaks while being read is an unreadable workbook, and is closed."""
+    try:
+        yield
+    except UnreadableTable:
+        workbook.close()
+        raise
+    except Exception as exc:  # openpyxl and its XML parser raise many kinds
+        workbook.close()
+        raise UnreadableTable(f"The XLSX workbook cannot be read: {exc}.") from None
 
 
 def _clean(value: str) -> str:
     return value.replace("\x00", "").strip()
 
 
-def _checked(table: Table) -> Table:
-    if not any(table.headers):
+def _check_header(headers: Sequence[str]) -> None:
+    if not any(headers):
         raise UnreadableTable("The first row holds no column names.")
+
+
+def _checked(table: Table) -> Table:
+    _check_header(table.headers)
     if not table.rows:
         raise UnreadableTable("The file has a header but no rows.")
     return table

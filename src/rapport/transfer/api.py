@@ -47,7 +47,7 @@ def import_upload(
         actor=caller(request),
         kind=payload.kind,
         filename=file.name or "upload",
-        content=file.read(),
+        content=file,
     )
     return Status(201, run)
 
@@ -138,7 +138,7 @@ def ingestion_start(
     run = services.ingestion_start(
         actor=user,
         filename=file.name or "upload",
-        content=file.read(),
+        content=file,
         format=payload.format,
         dry_run=payload.dry_run,
     )

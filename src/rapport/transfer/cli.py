@@ -67,9 +67,7 @@ def _summary(run: ImportRun) -> str:
 def import_table(command: BaseCommand, actor: User, path: Path, options: dict, kind: str) -> None:
     """Upload, map (suggested, changed by --mapping), dry-run, and unless --dry-run import."""
     try:
-        run = services.import_upload(
-            actor=actor, kind=kind, filename=path.name, content=path.read_bytes()
-        )
+        run = services.import_upload(actor=actor, kind=kind, filename=path.name, content=path)
         mapping = tabular.mapping_from_pairs(
             options.get("mapping") or [], run.headers, importer_for(kind).fields
         )

@@ -15,7 +15,16 @@ from rapport.transfer.models import ImportKind, ImportMode, IngestionFormat
 from rapport.web.kit import ObjectChoiceField, apply_error
 
 
-class ImportUploadForm(forms.Form):
+class _UploadForm(forms.Form):
+    """A form with a file, which says why the file is missing when the upload was dropped."""
+
+    def __init__(self, *args: Any, refused: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if refused:
+            self.fields["file"].error_messages["required"] = refused
+
+
+class ImportUploadForm(_UploadForm):
     """What the file holds, and the file."""
 
     kind = forms.ChoiceField(choices=ImportKind.choices, label="What the file holds")
@@ -38,7 +47,7 @@ class ImportConfirmForm(forms.Form):
 # --- e-mail and calendar ingestion (X10) -------------------------------------------------
 
 
-class IngestionUploadForm(forms.Form):
+class IngestionUploadForm(_UploadForm):
     """The import page: a file of interactions, its format (or told by the file), dry run."""
 
     file = forms.FileField(

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rapport.accounts import selectors as account_selectors
-from rapport.core import access
+from rapport.core import access, uploads
 from rapport.core.errors import ApplicationError, PermissionDenied
 from rapport.core.requests import AuthenticatedRequest
 from rapport.transfer import selectors, services
@@ -29,14 +29,14 @@ def ingestion_new(request: AuthenticatedRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         access.ensure_can_write(request.user)
-        form = IngestionUploadForm(request.POST, request.FILES)
+        form = IngestionUploadForm(request.POST, request.FILES, refused=uploads.refused(request))
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
                 run = services.ingestion_start(
                     actor=request.user,
                     filename=upload.name,
-                    content=upload.read(),
+                    content=upload,
                     format=form.cleaned_data["format"] or None,
                     dry_run=form.cleaned_data["dry_run"],
                 )

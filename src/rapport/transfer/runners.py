@@ -39,7 +39,7 @@ class Checked:
 
 def read_lines(run: ImportRun) -> tuple[tabular.Table, list[Line]]:
     """The stored file's rows as lines of values by field, as the run maps them."""
-    table = tabular.read_table(run.filename, Path(run.stored_path).read_bytes())
+    table = tabular.read_table(run.filename, Path(run.stored_path))
     fields = importer_for(run.kind).fields
     lines = [
         Line(number=row.number, values=tabular.mapped_values(row.cells, run.mapping, fields))

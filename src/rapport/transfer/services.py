@@ -14,7 +14,6 @@ the items of their review queue are attached to an account or dismissed here.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from rapport.accounts.models import Account, Contact
-from rapport.core import access, runs, tabular
+from rapport.core import access, runs, tabular, uploads
 from rapport.core.errors import Conflict, InvalidInput
 from rapport.core.models import User
 from rapport.core.services import validated_save
@@ -50,7 +49,6 @@ from rapport.transfer.runners import (
     ingestion_process,
 )
 
-IMPORT_MAX_BYTES = 200 * 1024 * 1024
 # Files with more rows than this are checked and imported by the worker, with progress.
 BACKGROUND_ROWS = 500
 PROGRESS_EVERY = 500
@@ -61,44 +59,44 @@ def _ensure_may_import(actor: User) -> None:
     access.ensure(actor, access.Capability.RUN_IMPORTS)
 
 
-def import_upload(*, actor: User, kind: str, filename: str, content: bytes) -> ImportRun:
-    """Keep an uploaded CSV or XLSX file and suggest which column feeds which field."""
+def import_upload(*, actor: User, kind: str, filename: str, content: uploads.Source) -> ImportRun:
+    """Keep an uploaded CSV or XLSX file and suggest which column feeds which field.
+
+    The file is copied to disk in chunks and read as a stream (`tabular.preview`): its
+    size, rows, columns and cells are checked against the limits on the way, and the run
+    keeps only its headers and a few rows cut short.
+    """
     _ensure_may_import(actor)
     if kind not in ImportKind.values:
         raise InvalidInput(
             f"Unknown kind {kind!r}; use one of {', '.join(ImportKind.values)}.", field="kind"
         )
     filename = Path(filename or "upload").name[:300] or "upload"
-    if len(content) > IMPORT_MAX_BYTES:
-        raise InvalidInput(
-            f"The file is larger than {IMPORT_MAX_BYTES // (1024 * 1024)} MB.", field="file"
-        )
+    kept = uploads.keep(content, Path(settings.VAR_DIR) / "imports")
     try:
-        table = tabular.read_table(filename, content)
+        table = tabular.preview(filename, kept.path)
+        importer = importer_for(kind)
+        with transaction.atomic():
+            run = ImportRun(
+                kind=kind,
+                filename=filename,
+                sha256=kept.sha256,
+                stored_path="-",
+                file_format=table.format,
+                headers=table.headers,
+                samples=table.samples,
+                mapping=tabular.suggest_mapping(table.headers, importer.fields),
+                total=table.total,
+                created_by=actor,
+            )
+            validated_save(run, actor=actor)
+            stored = kept.path.with_name(f"{run.pk:06d}-{kept.sha256[:12]}.{table.format}")
+            run.stored_path = str(uploads.move(kept, stored))
+            run.save(update_fields=["stored_path", "updated_at"])
     except tabular.UnreadableTable as exc:
         raise InvalidInput(exc.message, field="file") from None
-    importer = importer_for(kind)
-    sha256 = hashlib.sha256(content).hexdigest()
-    with transaction.atomic():
-        run = ImportRun(
-            kind=kind,
-            filename=filename,
-            sha256=sha256,
-            stored_path="-",
-            file_format=table.format,
-            headers=table.headers,
-            samples=[list(row.cells[: len(table.headers)]) for row in table.rows[:3]],
-            mapping=tabular.suggest_mapping(table.headers, importer.fields),
-            total=len(table.rows),
-            created_by=actor,
-        )
-        validated_save(run, actor=actor)
-        folder = Path(settings.VAR_DIR) / "imports"
-        folder.mkdir(parents=True, exist_ok=True)
-        stored = folder / f"{run.pk:06d}-{sha256[:12]}.{table.format}"
-        stored.write_bytes(content)
-        run.stored_path = str(stored)
-        run.save(update_fields=["stored_path", "updated_at"])
+    finally:
+        kept.path.unlink(missing_ok=True)  # gone already once moved
     return run
 
 
@@ -210,7 +208,7 @@ def error_report(*, run: ImportRun) -> bytes:
             reasons.setdefault(int(duplicate["row"]), []).append(f"{reason} {matches}".strip())
     header = ["row", *run.headers, ERROR_COLUMN]
     try:
-        table = tabular.read_table(run.filename, Path(run.stored_path).read_bytes())
+        table = tabular.read_table(run.filename, Path(run.stored_path))
         width = len(run.headers)
         rows = [
             [row.number, *_padded(row.cells, width), "; ".join(reasons[row.number])]
@@ -231,53 +229,55 @@ def _padded(cells: tuple[str, ...], width: int) -> list[str]:
 
 # --- e-mail and calendar ingestion (X10): interactions from CSV, .eml, mbox and .ics -----
 
-INGESTION_MAX_BYTES = 200 * 1024 * 1024
-
 
 def ingestion_start(
     *,
     actor: User,
     filename: str,
-    content: bytes,
+    content: uploads.Source,
     format: str | None = None,
     dry_run: bool = False,
     background: bool = True,
     progress: runs.Progress | None = None,
 ) -> IngestionRun:
-    """Keep an uploaded file and import it: queued for the worker, or now (the CLI)."""
+    """Keep an uploaded file and import it: queued for the worker, or now (the CLI).
+
+    The file is copied to disk in chunks, within the upload limit, before it is read.
+    """
     access.ensure_can_write(actor)
     filename = Path(filename or "upload").name[:300] or "upload"
-    if not content:
-        raise InvalidInput("The file is empty.", field="file")
-    if len(content) > INGESTION_MAX_BYTES:
-        raise InvalidInput(
-            f"The file is larger than {INGESTION_MAX_BYTES // (1024 * 1024)} MB.", field="file"
-        )
     if format and format not in IngestionFormat.values:
         raise InvalidInput(
             f"Unknown format {format!r}; use one of {', '.join(IngestionFormat.values)}.",
             field="format",
         )
-    format = format or ingestion.detect_format(filename, content)
-    if format is None:
-        raise InvalidInput(
-            "Cannot tell the file's format: name it .csv, .eml, .mbox or .ics, or choose one.",
-            field="format",
-        )
-    sha256 = hashlib.sha256(content).hexdigest()
-    with transaction.atomic():
-        run = IngestionRun(
-            format=format, filename=filename, sha256=sha256, dry_run=dry_run, created_by=actor
-        )
-        validated_save(run, actor=actor)
-        folder = Path(settings.VAR_DIR) / "ingestion"
-        folder.mkdir(parents=True, exist_ok=True)
-        stored = folder / f"{run.pk:06d}-{sha256[:12]}{Path(filename).suffix.lower()[:8]}"
-        stored.write_bytes(content)
-        run.stored_path = str(stored)
-        run.save(update_fields=["stored_path", "updated_at"])
-        # The file is carried in by a run of the run framework (progress, heartbeat, rerun).
-        run.run = IngestionRunner.queue(started_by=actor, ingestion_run=run.pk)
+    kept = uploads.keep(content, Path(settings.VAR_DIR) / "ingestion")
+    try:
+        with kept.path.open("rb") as file:
+            head = file.read(4096)
+        format = format or ingestion.detect_format(filename, head)
+        if format is None:
+            raise InvalidInput(
+                "Cannot tell the file's format: name it .csv, .eml, .mbox or .ics, or choose one.",
+                field="format",
+            )
+        with transaction.atomic():
+            run = IngestionRun(
+                format=format,
+                filename=filename,
+                sha256=kept.sha256,
+                dry_run=dry_run,
+                created_by=actor,
+            )
+            validated_save(run, actor=actor)
+            suffix = Path(filename).suffix.lower()[:8]
+            stored = kept.path.with_name(f"{run.pk:06d}-{kept.sha256[:12]}{suffix}")
+            run.stored_path = str(uploads.move(kept, stored))
+            run.save(update_fields=["stored_path", "updated_at"])
+            # The file is carried in by a run of the run framework (progress, heartbeat, rerun).
+            run.run = IngestionRunner.queue(started_by=actor, ingestion_run=run.pk)
+    finally:
+        kept.path.unlink(missing_ok=True)  # gone already once moved
     if background:
         runs.run_enqueue(run.run)
         run.refresh_from_db()

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from rapport.core import access, tabular
+from rapport.core import access, tabular, uploads
 from rapport.core.errors import ApplicationError, InvalidInput, PermissionDenied
 from rapport.core.requests import AuthenticatedRequest
 from rapport.transfer import exports, selectors, services
@@ -30,7 +30,7 @@ def import_start(request: AuthenticatedRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         access.ensure_can_write(request.user)
-        form = ImportUploadForm(request.POST, request.FILES)
+        form = ImportUploadForm(request.POST, request.FILES, refused=uploads.refused(request))
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
@@ -38,7 +38,7 @@ def import_start(request: AuthenticatedRequest) -> HttpResponse:
                     actor=request.user,
                     kind=form.cleaned_data["kind"],
                     filename=upload.name,
-                    content=upload.read(),
+                    content=upload,
                 )
             except PermissionDenied:
                 raise

@@ -39,7 +39,7 @@ def import_interactions(command: BaseCommand, actor: User, path: Path, options: 
         run = services.ingestion_start(
             actor=actor,
             filename=path.name,
-            content=path.read_bytes(),
+            content=path,
             format=options["format"],
             dry_run=options["dry_run"],
             background=False,
