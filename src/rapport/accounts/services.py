@@ -315,9 +315,13 @@ def identity_is_shared(kind: str, value: str) -> bool:
     return kind == IdentityKind.EMAIL and contact_points.is_shared_mailbox(value)
 
 
+# Read once: an enum's `values` builds its list anew on every call, once per imported phone.
+_IDENTITY_KINDS = frozenset(IdentityKind.values)
+
+
 def identity_check(kind: str, value: str, *, region: str | None = None) -> tuple[str, str]:
     """A valid identity's value (trimmed) and its normalised form, or a field error."""
-    if kind not in IdentityKind.values:
+    if kind not in _IDENTITY_KINDS:
         raise InvalidInput(f"Unknown identity kind {kind!r}.", field="kind")
     value = (value or "").strip()
     if not value:

@@ -13,6 +13,7 @@ never proof that two records are one person (`is_shared_mailbox`).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import phonenumbers
 import pycountry
@@ -153,7 +154,12 @@ def phone_e164(value: object, region: str | None = None) -> str:
     are kept as they are (no +), so that it still matches the same number typed the same
     way. Raises PhoneError when the value cannot be a phone number anywhere.
     """
-    text = str(value or "").strip()
+    return _phone_e164(str(value or "").strip(), region or None)
+
+
+# A site's switchboard comes in with everyone who works there: parsed once per import.
+@lru_cache(maxsize=65536)
+def _phone_e164(text: str, region: str | None) -> str:
     digits = _NON_DIGIT.sub("", text)
     if len(digits) < 6:
         raise PhoneError(f"{text!r} is not a phone number.")
