@@ -17,6 +17,8 @@ from collections.abc import Iterator
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import Client, RequestFactory
 from openpyxl import Workbook
 
@@ -88,14 +90,20 @@ def _post(user, path: str, body: _Body) -> tuple[int, dict, int]:
     environ["wsgi.input"] = body
     status: list[str] = []
     handler = WSGIHandler()
+    # As Django's test client does: a request must not close the test's connection.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
     Client(HTTP_AUTHORIZATION=f"Bearer {token}").get(path)  # the code a first request loads
     tracemalloc.start()
     try:
         chunks = handler(environ, lambda s, headers: status.append(s))
         content = b"".join(chunks)
+        chunks.close()
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     return int(status[0].split()[0]), json.loads(content), peak
 
 

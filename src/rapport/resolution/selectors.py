@@ -360,7 +360,9 @@ def _contact_candidates(
 
     def part(where: str, values: list[Any], rows: int, order: str = "") -> None:
         parts.append(
-            f"SELECT * FROM (SELECT {columns}, NULL AS kind, NULL AS normalized, NULL AS shared"
+            # typed NULLs: PostgreSQL reads a bare NULL as text, which no boolean unites with
+            f"SELECT * FROM (SELECT {columns}, NULL AS kind, NULL AS normalized,"
+            f" CAST(NULL AS BOOLEAN) AS shared"
             f" FROM {contact} c WHERE c.deleted_at IS NULL AND {where}{order} LIMIT {rows}) AS p{len(parts)}"
         )
         params.extend(values)
