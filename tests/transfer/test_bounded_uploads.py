@@ -90,10 +90,10 @@ def _post(user, path: str, body: _Body) -> tuple[int, dict, int]:
     environ["wsgi.input"] = body
     status: list[str] = []
     handler = WSGIHandler()
+    Client(HTTP_AUTHORIZATION=f"Bearer {token}").get(path)  # the code a first request loads
     # As Django's test client does: a request must not close the test's connection.
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
-    Client(HTTP_AUTHORIZATION=f"Bearer {token}").get(path)  # the code a first request loads
     tracemalloc.start()
     try:
         chunks = handler(environ, lambda s, headers: status.append(s))
