@@ -22,6 +22,7 @@ from rapport.core.schemas import ErrorOut
 from rapport.interactions import api as interactions_api
 from rapport.memory import api as memory_api
 from rapport.needs import api as needs_api
+from rapport.offers import api as offers_api
 from rapport.resolution import api as resolution_api
 from rapport.transfer import api as transfer_api
 from rapport.valuation import api as valuation_api
@@ -98,6 +99,7 @@ api.add_router("", memory_api.router)
 api.add_router("", transfer_api.router)
 api.add_router("", valuation_api.router)
 api.add_router("", needs_api.router)
+api.add_router("", offers_api.router)
 api.add_router("", resolution_api.router)
 
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("rapport.transfer.urls")),
     path("", include("rapport.valuation.urls")),
     path("", include("rapport.needs.urls")),
+    path("", include("rapport.offers.urls")),
     path("", include("rapport.resolution.urls")),
     path("", include("rapport.web.urls")),
 ]

@@ -172,6 +172,14 @@ ROUTES = {
     ("get", "/segments/{segment_id}"),
     ("get", "/segments/{segment_id}/members"),
     ("get", "/differentiate"),
+    # the catalog (C1)
+    ("get", "/products"),
+    ("post", "/products"),
+    ("get", "/products/{product_id}"),
+    ("patch", "/products/{product_id}"),
+    ("delete", "/products/{product_id}"),
+    ("put", "/products/{product_id}/options"),
+    ("post", "/products/{product_id}/check"),
 }
 
 

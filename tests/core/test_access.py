@@ -91,6 +91,7 @@ def test_partner_user_sees_only_its_partner(world):
 
 C = access.Capability
 STAFF = {
+    C.BROWSE_CATALOG,
     C.SEE_INTERNAL_SIDE,
     C.SEE_COSTS,
     C.USE_STAFF_TOOLS,
@@ -100,8 +101,8 @@ STAFF = {
 }
 WRITER = STAFF | {C.WRITE_CUSTOMER_DATA, C.RUN_IMPORTS, C.MANAGE_ACCOUNTS}
 EXPECTED = {
-    "admin": WRITER | {C.JUDGE_VALUE, C.RUN_RECOMPUTE, C.ADMINISTER},
-    "manager": WRITER | {C.JUDGE_VALUE, C.RUN_RECOMPUTE},
+    "admin": WRITER | {C.JUDGE_VALUE, C.RUN_RECOMPUTE, C.MANAGE_CATALOG, C.ADMINISTER},
+    "manager": WRITER | {C.JUDGE_VALUE, C.RUN_RECOMPUTE, C.MANAGE_CATALOG},
     "rep": WRITER,
     "analyst": STAFF,
     "partner_user": {C.WATCH_CADENCE},
@@ -143,6 +144,7 @@ def test_anonymous_and_inactive_users_may_do_nothing(world):
 def test_roles_with_a_capability_come_from_the_table():
     assert access.roles_with(C.ADMINISTER) == ["admin"]
     assert access.roles_with(C.JUDGE_VALUE) == ["admin", "manager"]
+    assert access.roles_with(C.MANAGE_CATALOG) == ["admin", "manager"]
     assert access.roles_with(C.ACT_FOR_US) == ["admin", "analyst", "manager", "rep"]
     assert access.roles_with(C.READ_PORTFOLIO) == ["admin", "analyst", "manager", "rep"]
     assert access.roles_with(C.WATCH_CADENCE) == ["admin", "analyst", "manager", "partner", "rep"]

@@ -72,6 +72,7 @@ SEGMENT_MODELS: dict[str, tuple[str, str | None]] = {
     "merges": ("resolution.MergeRecord", None),
     "import": ("transfer.ImportRun", None),
     "imports": ("transfer.ImportRun", None),
+    "products": ("offers.Product", None),
 }
 MISSING_KEY = "no-such-thing"
 

@@ -44,11 +44,16 @@ class Capability(StrEnum):
     READ_PORTFOLIO = "read_portfolio"
     WATCH_CADENCE = "watch_cadence"  # which accounts (they serve) have gone quiet
     ADMINISTER = "administer"  # settings, the catalogue, every API token, auto-merge
+    # The product catalog (products, option groups, options) and the whole catalog with
+    # costs. A customer's own catalog at its prices reaches it through its account.
+    MANAGE_CATALOG = "manage_catalog"
+    BROWSE_CATALOG = "browse_catalog"
 
 
 C = Capability
 _STAFF = frozenset(
     {
+        C.BROWSE_CATALOG,
         C.SEE_INTERNAL_SIDE,
         C.SEE_COSTS,
         C.USE_STAFF_TOOLS,
@@ -58,7 +63,7 @@ _STAFF = frozenset(
     }
 )
 _WRITER = _STAFF | {C.WRITE_CUSTOMER_DATA, C.RUN_IMPORTS, C.MANAGE_ACCOUNTS}
-_JUDGE = _WRITER | {C.JUDGE_VALUE, C.RUN_RECOMPUTE}
+_JUDGE = _WRITER | {C.JUDGE_VALUE, C.RUN_RECOMPUTE, C.MANAGE_CATALOG}
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.ADMIN: _JUDGE | {C.ADMINISTER},
@@ -83,6 +88,8 @@ _REFUSALS = {
     C.READ_PORTFOLIO: "The portfolio view is for our staff.",
     C.WATCH_CADENCE: "Quiet alerts are for our staff and partners.",
     C.ADMINISTER: "Only an admin may do this.",
+    C.MANAGE_CATALOG: "Only managers and admins may change the catalog.",
+    C.BROWSE_CATALOG: "The whole catalog is for our staff.",
 }
 
 

@@ -27,6 +27,7 @@ _SECTIONS = {
     "contradiction": "contradictions",
     "reask": "reasks",
     "attribute": "catalogue",
+    "product": "catalog",
 }
 
 

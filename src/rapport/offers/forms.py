@@ -1,0 +1,74 @@
+"""Forms of the catalog pages: the list's filters and the configurator."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from rapport.offers.models import Product
+
+
+class ProductFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=200)
+    category = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    cursor = forms.CharField(required=False, max_length=500)
+
+
+class ConfigurationForm(forms.Form):
+    """One field per option group (tick boxes, or one choice where the group takes one),
+    the quantity, and the customer's categories the options may be only for."""
+
+    quantity = forms.DecimalField(
+        min_value=Decimal("0.001"), max_digits=14, decimal_places=3, initial=1
+    )
+    categories = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Customer categories",
+        help_text="Tier, segment or industry, comma-separated: some options are only for some.",
+    )
+
+    def __init__(self, *args: Any, product: Product, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.groups = list(product.option_groups.all())
+        for group in self.groups:
+            choices = [
+                (o.code, f"{o.name} (+{o.price})" if o.price else o.name)
+                for o in group.options.all()
+            ]
+            limits = (
+                f"choose {group.min_choices}"
+                if group.min_choices == group.max_choices
+                else f"choose {group.min_choices} to {group.max_choices or 'any number'}"
+            )
+            name = f"group_{group.code}"
+            if group.min_choices == group.max_choices == 1:
+                self.fields[name] = forms.ChoiceField(
+                    required=False,
+                    choices=choices,
+                    label=group.name,
+                    help_text=limits,
+                    widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+                )
+            else:
+                self.fields[name] = forms.MultipleChoiceField(
+                    required=False,
+                    choices=choices,
+                    label=group.name,
+                    help_text=limits,
+                    widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+                )
+
+    def chosen(self) -> list[str]:
+        """The option codes ticked, group by group."""
+        codes: list[str] = []
+        for group in self.groups:
+            value = self.cleaned_data.get(f"group_{group.code}") or []
+            codes += [value] if isinstance(value, str) else list(value)
+        return codes
+
+    def customer_categories(self) -> list[str]:
+        raw = self.cleaned_data.get("categories") or ""
+        return [part.strip() for part in raw.split(",") if part.strip()]

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from rapport.offers import views
+
+app_name = "offers"
+
+urlpatterns = [
+    path("catalog/", views.product_list, name="product_list"),
+    path("catalog/<int:pk>/", views.product_detail, name="product_detail"),
+    path("catalog/<int:pk>/check/", views.product_check, name="product_check"),
+]

@@ -1,0 +1,108 @@
+"""The catalog pages: the list, a product, and the configurator's live verdict."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from rapport.offers import services
+from tests.factories import ProductCategoryFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def laptop(world):
+    category = ProductCategoryFactory(actor=world.admin, name="Hardware")
+    product = services.product_create(
+        actor=world.manager,
+        sku="lt-14",
+        name="Laptop 14",
+        category=category,
+        list_price=Decimal(1000),
+        cost=Decimal(700),
+    )
+    return services.product_options_set(
+        actor=world.manager,
+        product=product,
+        groups=[
+            {
+                "code": "cpu",
+                "name": "Processor",
+                "min_choices": 1,
+                "max_choices": 1,
+                "options": [
+                    {"code": "i5", "name": "Core i5"},
+                    {"code": "i7", "name": "Core i7", "price": "150"},
+                ],
+            },
+            {
+                "code": "extras",
+                "name": "Extras",
+                "options": [
+                    {
+                        "code": "dock",
+                        "name": "Docking station",
+                        "price": "120",
+                        "excludes": ["stand"],
+                    },
+                    {"code": "stand", "name": "Floor stand", "price": "40"},
+                ],
+            },
+        ],
+    )
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_catalog_lists_products_with_their_price_and_links_to_each(world, laptop):
+    page = _client(world.analyst).get("/catalog/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert all(shown in text for shown in ("Laptop 14", "LT-14", "€1,000.00"))
+    assert f'href="/catalog/{laptop.pk}/"' in text
+    assert "Laptop" not in _client(world.analyst).get("/catalog/?q=phone").content.decode()
+
+
+def test_the_configurator_says_what_breaks_and_prices_what_holds(world, laptop):
+    client = _client(world.rep)
+    url = f"/catalog/{laptop.pk}/check/"
+    broken = client.get(url, {"group_extras": ["dock", "stand"], "quantity": "2"})
+    text = broken.content.decode()
+    assert broken.status_code == 200
+    assert 'data-verdict="invalid"' in text
+    assert "Choose at least 1 of Processor (none chosen)." in text
+    assert "Docking station cannot go with Floor stand: choose one of them." in text
+
+    fixed = client.get(url, {"group_cpu": "i7", "group_extras": ["dock"], "quantity": "2"})
+    text = fixed.content.decode()
+    assert 'data-verdict="valid"' in text
+    assert all(price in text for price in ("€1,270.00", "€2,540.00"))
+
+    page = client.get(f"/catalog/{laptop.pk}/", {"group_cpu": "i5", "quantity": "1"})
+    assert page.status_code == 200
+    assert 'data-verdict="valid"' in page.content.decode()
+    assert "Our cost" in page.content.decode()
+
+
+def test_bad_configurator_input_is_a_400_naming_the_field(world, laptop):
+    answer = _client(world.rep).get(f"/catalog/{laptop.pk}/check/", {"quantity": "-1"})
+    assert answer.status_code == 400
+    assert "Ensure this value is greater than or equal to 0.001." in answer.content.decode()
+    unknown = _client(world.rep).get(f"/catalog/{laptop.pk}/check/", {"group_cpu": "i9"})
+    assert unknown.status_code == 400
+    assert "Select a valid choice" in unknown.content.decode()
+
+
+def test_customers_and_partners_do_not_find_the_catalog(world, laptop):
+    for outsider in (world.portal_acme, world.partner_user):
+        client = _client(outsider)
+        assert client.get("/catalog/").status_code == 404
+        assert client.get(f"/catalog/{laptop.pk}/").status_code == 404
+        assert client.get(f"/catalog/{laptop.pk}/check/").status_code == 404
