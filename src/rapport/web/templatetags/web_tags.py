@@ -220,3 +220,29 @@ def channel_badge(channel: object, label: object = "") -> str:
         channel_icon_name(channel),
         hidden,
     )
+
+
+@register.simple_tag
+def influence_dots(value: object) -> str:
+    """Influence 1..5 as five dots, that many filled, as web/components/influence.html draws it."""
+    try:
+        level = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        level = 0
+    dots = "".join(
+        '<span class="dot filled"></span>' if n <= level else '<span class="dot"></span>'
+        for n in range(1, 6)
+    )
+    return format_html(
+        '<span class="influence-dots" role="img" aria-label="Influence {} of 5"'
+        ' title="Influence {} of 5">{}</span>',
+        level,
+        level,
+        SafeString(dots),
+    )
+
+
+@register.simple_tag
+def role_chip(role: object, label: object = "") -> str:
+    """A buying role in the org chart's colour, as web/components/role_chip.html draws it."""
+    return format_html('<span class="role-chip role-{}">{}</span>', role, label or role)
