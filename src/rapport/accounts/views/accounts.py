@@ -231,9 +231,11 @@ def tree_rows(tree: list[selectors.TreeNode], current: Account) -> list[TreeRow]
             last = rows[-1]
             last.closes = range(len(last.closes) + 1)
 
-    top_depth = tree[0].depth if tree else 0
+    # The tops are the nodes whose parent is not in the tree (a partner may see two
+    # separate units of one organisation, at different depths).
+    paths = {node.account.path for node in tree}
     for node in tree:
-        if node.depth == top_depth:
+        if node.account.path[: -Account.steplen] not in paths:
             walk(node)
     return rows
 
