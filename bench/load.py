@@ -71,7 +71,10 @@ def postgres_backends(database: str) -> list[int]:
     return pids
 
 
-def prepare(database_url: str) -> tuple[str, list[tuple[str, str]]]:
+MIX = ("account page", "API timeline", "API contact")
+
+
+def prepare(database_url: str, mix: tuple[str, ...] = MIX) -> tuple[str, list[tuple[str, str]]]:
     """A signed-in session's cookie for the demo user, and the mix of (name, path) to ask."""
     code = f"""
 import json, os, sys
@@ -91,7 +94,7 @@ session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
 session[HASH_SESSION_KEY] = user.get_session_auth_hash()
 session.create()
 t = pages.targets()
-mix = [(n, t[n]) for n in ("account page", "API timeline", "API contact")]
+mix = [(n, t[n]) for n in {list(mix)!r}]
 print(json.dumps({{"cookie": f"{{settings.SESSION_COOKIE_NAME}}={{session.session_key}}", "mix": mix}}))
 """
     env = dict(os.environ, DATABASE_URL=database_url, PYTHONPATH=str(ROOT / "src"))
@@ -128,7 +131,7 @@ def wait_until_up(server: subprocess.Popen, port: int, seconds: float = 60) -> N
 
 def run(args: argparse.Namespace) -> dict:
     database_url = os.environ["DATABASE_URL"]
-    cookie, mix = prepare(database_url)
+    cookie, mix = prepare(database_url, tuple(n.strip() for n in args.mix.split(",")))
     src = Path(args.src).resolve() if args.src else ROOT / "src"
     args.port = args.port or free_port()
     env = dict(os.environ, DATABASE_URL=database_url, PYTHONPATH=str(src))
@@ -241,6 +244,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--port", type=int, default=0, help="default: a free one")
     parser.add_argument("--src", help="serve this src directory instead of the checkout's")
+    parser.add_argument(
+        "--mix",
+        default=",".join(MIX),
+        help="pages each user loops over, by bench/pages.py's names (default: %(default)s)",
+    )
     parser.add_argument("--out")
     args = parser.parse_args()
     report = run(args)
