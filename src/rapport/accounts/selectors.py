@@ -350,6 +350,17 @@ class BuyingCentre:
     truncated: int = 0
 
 
+_CENTRE_ROLE_FIELDS = (
+    *(field.attname for field in BuyingRole._meta.concrete_fields),
+    *(f"contact__{name}" for name in (
+        "id", "customer_id", "account_id", "first_name", "last_name", "title", "status",
+        "last_engaged_at", "reports_to_id",
+    )),
+    "account__id", "account__name", "account__path", "account__depth",
+    "contact__account__id", "contact__account__name",
+)  # fmt: skip
+
+
 def buying_centre(
     *,
     user: User,
@@ -371,9 +382,12 @@ def buying_centre(
             customer_id=account.customer_id, account__path__startswith=account.path
         )
     # End users can number thousands: they are counted in the database, never loaded.
+    # Every field of the roles; of the people and units only what the map, the key
+    # contacts and the API's references show (the rest of a joined row costs on every view).
     roles = list(
         roles_qs.exclude(role=BuyingRoleKind.END_USER)
         .select_related("contact", "account", "contact__account")
+        .only(*_CENTRE_ROLE_FIELDS)
         .order_by("-influence", "id")
     )
     end_users = dict(
