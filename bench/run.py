@@ -81,6 +81,21 @@ def main() -> int:
         "runner, rows per second (bench/import_speed.py)",
     )
     parser.add_argument(
+        "--pages",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="where the account, contact and Differentiate pages' time goes: queries, SQL ms,"
+        " CPU ms per request (bench/pages.py)",
+    )
+    parser.add_argument(
+        "--load",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="50 users for --load-seconds on gunicorn (3 workers) over PostgreSQL: account page,"
+        " timeline API, contact API; requests/s, p50/p95, errors (bench/load.py)",
+    )
+    parser.add_argument("--load-seconds", type=int, default=30)
+    parser.add_argument(
         "--import-contacts",
         type=int,
         help="contacts in the import-speed file (default by scale: 10,000 / 30,000 / 100,000; "
@@ -118,6 +133,31 @@ def main() -> int:
 
     print_table(results)
     report: dict = {"scale": args.scale, "runs": results}
+    if args.pages:
+        report["pages"] = []
+        for database in [d.strip() for d in args.databases.split(",") if d.strip()]:
+            env = dict(
+                os.environ,
+                DATABASE_URL=database_url(database, args.scale),
+                OPENBLAS_NUM_THREADS="1",
+            )
+            pages_out = ROOT / "var" / f"bench-pages-{args.scale}-{database}.json"
+            print(f"\n## page costs ({database}): bench/pages.py", flush=True)
+            subprocess.run(
+                [sys.executable, str(HERE / "pages.py"), "--out", str(pages_out)],
+                env=env, check=True, cwd=ROOT,
+            )  # fmt: skip
+            report["pages"].append({"database": database, **json.loads(pages_out.read_text())})
+    if args.load and "postgres" in args.databases:
+        env = dict(os.environ, DATABASE_URL=database_url("postgres", args.scale))
+        load_out = ROOT / "var" / f"bench-load-{args.scale}.json"
+        print(f"\n## load test: bench/load.py --seconds {args.load_seconds}", flush=True)
+        subprocess.run(
+            [sys.executable, str(HERE / "load.py"), "--seconds", str(args.load_seconds),
+             "--out", str(load_out)],
+            env=env, check=True, cwd=ROOT,
+        )  # fmt: skip
+        report["load"] = json.loads(load_out.read_text())
     if args.btyd:
         btyd_out = ROOT / "var" / "bench-btyd.json"
         env = dict(os.environ, OPENBLAS_NUM_THREADS="1")

@@ -24,6 +24,7 @@ def test_withdrawn_consent_blocks_a_marketing_e_mail(page, live_server):
     card.locator("input[name=consent-how]").fill("Reply to the newsletter")
     card.locator("button[type=submit]").click()
     page.wait_for_url(f"{live_server.url}/contacts/{cfo.pk}/#preferences")
+    card.locator(".consent-list").wait_for()  # htmx draws the card after the page
     assert "Withdrawn" in card.inner_text()
     page.screenshot(path="/tmp/prefs-contact.png", full_page=True)
 

@@ -275,7 +275,10 @@ def test_the_contact_page_shows_the_card(client, world):
     _withdraw_marketing(world)
     _mail(world, override_reason="Asked for it")
     client.force_login(world.rep)
-    body = client.get(reverse("accounts:contact_detail", args=[world.acme_cfo.pk])).content.decode()
+    card_url = reverse("memory:contact_preferences_card", args=[world.acme_cfo.pk])
+    page = client.get(reverse("accounts:contact_detail", args=[world.acme_cfo.pk])).content.decode()
+    assert f'hx-get="{card_url}"' in page  # htmx draws the card after the page (issue 12)
+    body = client.get(card_url).content.decode()
     assert "Communication preferences" in body
     assert "Mon\u2013Fri" in body
     assert "09:00\u201317:00" in body

@@ -48,17 +48,32 @@ def test_profile_pages_show_facts_inherited_values_and_what_to_ask(client, world
 def test_account_and_contact_pages_carry_the_what_we_know_card(client, world):
     _teach(world, "spec-seats", 120, account=world.acme)
     client.force_login(world.rep)
+    card_url = reverse("memory:account_what_we_know", args=[world.acme.pk])
     account_page = client.get(
         reverse("accounts:account_detail", args=[world.acme.pk])
     ).content.decode()
+    # The page shows the card's place; htmx fills it after first paint (issue 12).
     assert "What we know" in account_page
-    assert "120 users" in account_page
-    assert "Worth asking next" in account_page
+    assert f'hx-get="{card_url}"' in account_page
+    card = client.get(card_url).content.decode()
+    assert "120 users" in card
+    assert "Worth asking next" in card
+    card_url = reverse("memory:contact_what_we_know", args=[world.acme_cfo.pk])
     contact_page = client.get(
         reverse("accounts:contact_detail", args=[world.acme_cfo.pk])
     ).content.decode()
-    assert "What we know" in contact_page
-    assert "120 users" in contact_page
+    assert f'hx-get="{card_url}"' in contact_page
+    assert "120 users" in client.get(card_url).content.decode()
+
+
+def test_the_what_we_know_card_is_the_profile_s_and_nobody_else_s(client, world):
+    _teach(world, "spec-seats", 120, account=world.acme)
+    client.force_login(world.portal_globex)
+    for url in (
+        reverse("memory:account_what_we_know", args=[world.acme.pk]),
+        reverse("memory:contact_what_we_know", args=[world.acme_cfo.pk]),
+    ):
+        assert client.get(url).status_code == 404
 
 
 def test_recording_a_fact_on_the_web(client, world):

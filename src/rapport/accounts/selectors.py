@@ -111,6 +111,44 @@ def account_tree(*, user: User, account: Account) -> list[TreeNode]:
         .annotate(n=Count("id"))
         .values_list("account_id", "n")
     )
+    return _tree(nodes, contact_counts)
+
+
+@dataclass
+class Organisation:
+    """The account page's view of an organisation: its tree and who reports to whom."""
+
+    tree: list[TreeNode]
+    reports_to: dict[int, int | None]  # contact id -> manager id, every live contact
+
+    def node(self, account: Account) -> TreeNode | None:
+        return subtree_node(self.tree, account)
+
+
+def organisation(*, user: User, account: Account) -> Organisation:
+    """`account_tree` and `reporting_lines` together, in the same two queries.
+
+    The contacts are read once, narrowly (id, unit, manager, status): the active ones
+    counted per unit here rather than in the database, the reporting lines of everyone.
+    """
+    root_id = account.customer_id or account.pk
+    nodes = list(access.visible_accounts(user).filter(customer_id=root_id).order_by("path"))
+    contact_counts: dict[int, int] = defaultdict(int)
+    reports_to: dict[int, int | None] = {}
+    for pk, account_id, manager_id, status in (
+        _contacts(user)
+        .filter(customer_id=root_id)
+        .order_by()
+        .values_list("id", "account_id", "reports_to_id", "status")
+    ):
+        reports_to[pk] = manager_id
+        if status == ContactStatus.ACTIVE:
+            contact_counts[account_id] += 1
+    return Organisation(_tree(nodes, contact_counts), reports_to)
+
+
+def _tree(nodes: list[Account], contact_counts: dict[int, int]) -> list[TreeNode]:
+    """Nodes in path order, hung under their parents and rolled up, as a depth-first list."""
     by_path: dict[str, TreeNode] = {}
     top: list[TreeNode] = []
     for node in nodes:
@@ -179,6 +217,11 @@ def _contacts(user: User) -> QuerySet[Contact]:
     return access.scope(user, Contact.objects.all()).select_related("account", "customer")
 
 
+def contact_person(*, user: User, pk: int) -> Contact:
+    """One contact the user may see, with its unit and organisation only (one query)."""
+    return access.get_visible(_contacts(user), user, pk=pk)
+
+
 def contact_get(*, user: User, pk: int) -> Contact:
     """One contact the user may see, with identities, roles, employments and reports."""
     queryset = (
@@ -210,6 +253,7 @@ def contact_get(*, user: User, pk: int) -> Contact:
     manager = contact.reports_to
     if (
         manager is not None
+        and not access.sees_everything(user)
         and not access.scope(user, Contact.objects.filter(pk=manager.pk)).exists()
     ):
         contact.reports_to = None
@@ -306,10 +350,29 @@ class BuyingCentre:
     truncated: int = 0
 
 
-def buying_centre(*, user: User, account: Account, max_members: int = 120) -> BuyingCentre:
+_CENTRE_ROLE_FIELDS = (
+    *(field.attname for field in BuyingRole._meta.concrete_fields),
+    *(f"contact__{name}" for name in (
+        "id", "customer_id", "account_id", "first_name", "last_name", "title", "status",
+        "last_engaged_at", "reports_to_id",
+    )),
+    "account__id", "account__name", "account__path", "account__depth",
+    "contact__account__id", "contact__account__name",
+)  # fmt: skip
+
+
+def buying_centre(
+    *,
+    user: User,
+    account: Account,
+    max_members: int = 120,
+    organisation_units: list[Account] | None = None,
+) -> BuyingCentre:
     """Who plays which role in buying across the account's subtree, and which roles nobody covers.
 
-    End users are counted per unit rather than drawn one by one. Three queries, none per row.
+    End users are counted per unit rather than drawn one by one. Three queries, none per
+    row; two when the caller already holds the organisation's visible units (the account
+    page's tree), given as `organisation_units`.
     """
     roles_qs = access.scope(user, BuyingRole.objects.filter(contact__deleted_at__isnull=True))
     if account.is_customer_root:
@@ -319,9 +382,12 @@ def buying_centre(*, user: User, account: Account, max_members: int = 120) -> Bu
             customer_id=account.customer_id, account__path__startswith=account.path
         )
     # End users can number thousands: they are counted in the database, never loaded.
+    # Every field of the roles; of the people and units only what the map, the key
+    # contacts and the API's references show (the rest of a joined row costs on every view).
     roles = list(
         roles_qs.exclude(role=BuyingRoleKind.END_USER)
         .select_related("contact", "account", "contact__account")
+        .only(*_CENTRE_ROLE_FIELDS)
         .order_by("-influence", "id")
     )
     end_users = dict(
@@ -331,15 +397,25 @@ def buying_centre(*, user: User, account: Account, max_members: int = 120) -> Bu
         .annotate(n=Count("id"))
         .values_list("account_id", "n")
     )
-    units = list(
-        access.visible_accounts(user)
-        .filter(
-            customer_id=account.customer_id or account.pk,
-            path__startswith=account.path,
-            depth__lte=account.depth + 1,
+    if organisation_units is None:
+        units = list(
+            access.visible_accounts(user)
+            .filter(
+                customer_id=account.customer_id or account.pk,
+                path__startswith=account.path,
+                depth__lte=account.depth + 1,
+            )
+            .order_by("path")
         )
-        .order_by("path")
-    )
+    else:
+        units = sorted(
+            (
+                unit
+                for unit in organisation_units
+                if unit.path.startswith(account.path) and unit.depth <= account.depth + 1
+            ),
+            key=lambda unit: unit.path,
+        )
     by_contact: dict[int, BuyingCentreMember] = {}
     role_counts: dict[str, int] = defaultdict(int)
     if end_users:

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TypeVar
 
-from django.db.models import Count, F, Max, Model, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, F, Max, Model, Prefetch, Q, QuerySet, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from rapport.accounts.models import Account, Contact
@@ -99,8 +100,30 @@ def timeline(
     if since and until and since > until:
         raise InvalidInput("'since' is after 'until'.", field="since")
     queryset = newest_after(queryset, cursor, "occurred_at")
-    rows = list(_with_people(queryset.order_by("-occurred_at", "-id"), user)[: limit + 1])
+    rows = list(_timeline_rows(queryset.order_by("-occurred_at", "-id"), user)[: limit + 1])
     return page_of(rows, limit, lambda i: [i.occurred_at, i.id])
+
+
+def _timeline_rows(queryset: QuerySet[Interaction], user: User) -> QuerySet[Interaction]:
+    """`_with_people` for timeline rows: every field of the interaction, and of what it
+    points to only the names a row shows (and the API's references carry)."""
+    own = [field.attname for field in Interaction._meta.concrete_fields]
+    people = _people(user).only(
+        "id", "interaction_id", "side", "contact_id", "user_id",
+        *(f"contact__{f}" for f in _REF["contact"]),
+        *(f"user__{f}" for f in _REF["user"]),
+    )  # fmt: skip
+    return (
+        queryset.select_related("account", "partner", "logged_by")
+        .only(
+            *own,
+            *(f"account__{f}" for f in _REF["account"]),
+            "partner__id",
+            "partner__name",
+            *(f"logged_by__{f}" for f in _REF["user"]),
+        )
+        .prefetch_related(Prefetch("participants", queryset=people))
+    )
 
 
 # --- search, pickers and the signed-in user's dashboard -------------------------------
@@ -277,10 +300,54 @@ def _commitments(user: User) -> QuerySet[Commitment]:
     )
 
 
+# What a card row and the API's ThreadOut / CommitmentOut read of each row and its
+# relations, and no more: a join's every column costs compiling and building on every
+# request, and the rows only ever show names.
+_REF = {
+    "account": ("id", "name"),
+    "user": ("id", "full_name", "email"),
+    "contact": ("id", "first_name", "last_name", "title"),
+}
+THREAD_CARD_FIELDS = (
+    "id", "created_at", "customer_id", "account_id", "title", "status", "opened_by_id",
+    "closed_at", "last_interaction_id", "last_interaction_at",
+    *(f"account__{f}" for f in _REF["account"]),
+    *(f"opened_by__{f}" for f in _REF["user"]),
+    *(f"last_interaction__{f}" for f in
+      ("id", "customer_id", "subject", "occurred_at", "channel", "direction")),
+)  # fmt: skip
+COMMITMENT_CARD_FIELDS = (
+    "id", "version", "created_at", "customer_id", "account_id", "interaction_id", "thread_id",
+    "owed_by", "owner_user_id", "owner_contact_id", "description", "due_on", "status",
+    "done_at", "done_by_id",
+    *(f"account__{f}" for f in _REF["account"]),
+    *(f"owner_user__{f}" for f in _REF["user"]),
+    *(f"owner_contact__{f}" for f in _REF["contact"]),
+    *(f"done_by__{f}" for f in _REF["user"]),
+    "thread__id", "thread__title",
+)  # fmt: skip
+
+LAST_TOLD_FIELDS = (
+    "id", "customer_id", "account_id", "subject", "summary", "occurred_at", "channel",
+    "direction", *(f"account__{f}" for f in _REF["account"]),
+)  # fmt: skip
+
+
 def _with_last_exchange(queryset: QuerySet[Thread], user: User) -> QuerySet[Thread]:
     """Threads with the people of their last exchange, in one more query for all of them."""
     return queryset.prefetch_related(
-        Prefetch("last_interaction__participants", queryset=_people(user))
+        Prefetch(
+            "last_interaction__participants",
+            queryset=_people(user).only(
+                "id",
+                "interaction_id",
+                "side",
+                "contact_id",
+                "user_id",
+                *(f"contact__{f}" for f in _REF["contact"]),
+                *(f"user__{f}" for f in _REF["user"]),
+            ),
+        )
     )
 
 
@@ -442,9 +509,10 @@ def where_we_left_off(
     """Open threads with their last exchange, open commitments both ways, the last thing told.
 
     For an account or a unit, rolled up its subtree; for a contact, the threads and
-    commitments of interactions they took part in and what they owe themselves. At most
-    seven queries whatever the size: each list is one index range cut to a card's length,
-    and the counts are only asked for when a list was cut.
+    commitments of interactions they took part in and what they owe themselves. Four
+    queries whatever the size: the threads (with their open count), the last exchanges'
+    people, both sides' commitments (each cut to a card's length, with the counts), and
+    the last thing told.
     """
     threads = _threads(user).filter(status=ThreadStatus.OPEN)
     commitments = _commitments(user).filter(status=CommitmentStatus.OPEN)
@@ -468,33 +536,48 @@ def where_we_left_off(
         told = _in_subtree(told, target)
     else:
         raise InvalidInput("Say whose relationship to show.", field="account")
+    # The counts ride along as window aggregates over the whole open set (evaluated before
+    # the LIMIT), so a card is one query per list however many rows are open.
     shown_threads = list(
         _with_last_exchange(
-            threads.order_by(F("last_interaction_at").desc(nulls_last=True), "-id"), user
+            threads.only(*THREAD_CARD_FIELDS)
+            .annotate(open_total=Window(Count("id")))
+            .order_by(F("last_interaction_at").desc(nulls_last=True), "-id"),
+            user,
         )[: LEFT_OFF_THREADS + 1]
     )
-    ours = list(_by_due_date(commitments.filter(owed_by=Side.US))[: LEFT_OFF_COMMITMENTS + 1])
-    theirs = list(_by_due_date(commitments.exclude(owed_by=Side.US))[: LEFT_OFF_COMMITMENTS + 1])
-    open_threads = len(shown_threads)
-    if open_threads > LEFT_OFF_THREADS:
-        open_threads = threads.count()
+    open_threads: int = getattr(shown_threads[0], "open_total", 0) if shown_threads else 0
     today = timezone.localdate()
-    if len(ours) > LEFT_OFF_COMMITMENTS or len(theirs) > LEFT_OFF_COMMITMENTS:
-        counts = commitments.aggregate(
-            ours=Count("id", filter=Q(owed_by=Side.US)),
-            theirs=Count("id", filter=~Q(owed_by=Side.US)),
-            overdue=Count("id", filter=Q(due_on__lt=today)),
+    ours_first = Case(When(owed_by=Side.US, then=Value(0)), default=Value(1))
+    due_order = [F("due_on").asc(nulls_last=True), F("id").asc()]
+    both = list(
+        _by_due_date(commitments)
+        .select_related(None)
+        .select_related("account", "owner_user", "owner_contact", "thread", "done_by")
+        .only(*COMMITMENT_CARD_FIELDS)
+        .annotate(
+            side_rank=Window(RowNumber(), partition_by=[ours_first], order_by=due_order),
+            side_total=Window(Count("id"), partition_by=[ours_first]),
+            overdue_total=Window(Count("id", filter=Q(due_on__lt=today))),
         )
-        open_ours, open_theirs, overdue = counts["ours"], counts["theirs"], counts["overdue"]
-    else:
-        open_ours, open_theirs = len(ours), len(theirs)
-        overdue = sum(1 for c in [*ours, *theirs] if c.due_on is not None and c.due_on < today)
-    last_told = told.select_related("account").order_by("-occurred_at", "-id").first()
+        .filter(side_rank__lte=LEFT_OFF_COMMITMENTS)
+    )
+    ours: list[Commitment] = [c for c in both if c.owed_by == Side.US]
+    theirs: list[Commitment] = [c for c in both if c.owed_by != Side.US]
+    open_ours: int = getattr(ours[0], "side_total", 0) if ours else 0
+    open_theirs: int = getattr(theirs[0], "side_total", 0) if theirs else 0
+    overdue = both[0].overdue_total if both else 0
+    last_told = (
+        told.select_related("account")
+        .only(*LAST_TOLD_FIELDS)
+        .order_by("-occurred_at", "-id")
+        .first()
+    )
     return LeftOff(
         threads=shown_threads[:LEFT_OFF_THREADS],
         open_threads=open_threads,
-        ours=ours[:LEFT_OFF_COMMITMENTS],
-        theirs=theirs[:LEFT_OFF_COMMITMENTS],
+        ours=ours,
+        theirs=theirs,
         open_ours=open_ours,
         open_theirs=open_theirs,
         overdue_count=overdue,

@@ -9,6 +9,16 @@ urlpatterns: list = [
     # --- facts (X3) ---
     path("accounts/<int:pk>/profile/", views.account_profile, name="account_profile"),
     path("contacts/<int:pk>/profile/", views.contact_profile, name="contact_profile"),
+    path(
+        "accounts/<int:pk>/what-we-know/",
+        views.what_we_know_account,
+        name="account_what_we_know",
+    ),
+    path(
+        "contacts/<int:pk>/what-we-know/",
+        views.what_we_know_contact,
+        name="contact_what_we_know",
+    ),
     path("memory/facts/new/", views.fact_record, name="fact_record"),
     path("memory/facts/history/", views.fact_history, name="fact_history"),
     path("memory/contradictions/", views.contradiction_list, name="contradiction_list"),
@@ -31,6 +41,11 @@ urlpatterns: list = [
     path("q/<str:key>/", views.questionnaire, name="questionnaire"),
     # --- preferences and consent (X5) ---
     path("contacts/<int:pk>/preferences/", views.contact_preferences, name="contact_preferences"),
+    path(
+        "contacts/<int:pk>/preferences/card/",
+        views.preferences_card,
+        name="contact_preferences_card",
+    ),
     path("contacts/<int:pk>/preferences/caps/", views.contact_cap_set, name="contact_cap_set"),
     path(
         "contacts/<int:pk>/preferences/caps/<int:cap_pk>/remove/",

@@ -570,9 +570,6 @@ def _what_we_know_card(
         assert account is not None
         query, url = f"account={account.pk}", reverse("memory:account_profile", args=[account.pk])
     return {
-        "memory_last_fact": selectors.latest_told(user=request.user, contact=contact)
-        if contact is not None
-        else None,
         "memory_profile": known.profile,
         "memory_suggestions": known.suggestions,
         "memory_subject_query": query,
@@ -581,17 +578,49 @@ def _what_we_know_card(
 
 
 def account_card(request: AuthenticatedRequest, account: Account) -> dict[str, Any]:
-    """The account page's "What we know" card."""
-    return _what_we_know_card(request, account=account)
+    """The account page's "What we know" card: drawn after first paint (what_we_know_account)."""
+    return {"memory_card_url": reverse("memory:account_what_we_know", args=[account.pk])}
 
 
 def contact_card(request: AuthenticatedRequest, contact: Contact) -> dict[str, Any]:
-    """The contact page's "What we know", communication preferences and consent cards."""
+    """The last fact the person told us, and where the contact page's "What we know" and
+    "Communication preferences" cards come from after first paint."""
     return {
-        "communication": selectors.contact_preferences(user=request.user, contact=contact),
-        "consent_form": ConsentForm(prefix="consent"),
-        **_what_we_know_card(request, contact=contact),
+        "memory_last_fact": selectors.latest_told(user=request.user, contact=contact),
+        "memory_card_url": reverse("memory:contact_what_we_know", args=[contact.pk]),
+        "preferences_card_url": reverse("memory:contact_preferences_card", args=[contact.pk]),
     }
+
+
+@login_required
+@require_GET
+def what_we_know_account(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The account page's "What we know" card on its own (htmx loads it after the page)."""
+    account = account_selectors.account_get(user=request.user, pk=pk)
+    context = _what_we_know_card(request, account=account)
+    return render(request, "memory/_what_we_know.html", context)
+
+
+@login_required
+@require_GET
+def preferences_card(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The contact page's "Communication preferences" card on its own (htmx, after the page)."""
+    contact = account_selectors.contact_person(user=request.user, pk=pk)
+    context = {
+        "contact": contact,
+        "prefs": selectors.contact_preferences(user=request.user, contact=contact),
+        "consent_form": ConsentForm(prefix="consent"),
+    }
+    return render(request, "memory/_preferences_card.html", context)
+
+
+@login_required
+@require_GET
+def what_we_know_contact(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The contact page's "What we know" card on its own (htmx loads it after the page)."""
+    contact = account_selectors.contact_person(user=request.user, pk=pk)
+    context = _what_we_know_card(request, contact=contact)
+    return render(request, "memory/_what_we_know.html", context)
 
 
 # --- logging an interaction with what was learned (X3, X5) ---------------------------------

@@ -66,3 +66,25 @@ class SegmentMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} in {self.segment_id}"
+
+
+class PortfolioPicture(models.Model):
+    """The Differentiate page's pictures as the runs they come from left them, drawn once.
+
+    Everything the page draws is a function of the newest finished value, tiers and
+    segments runs (and the chosen measure), so it is rendered on the first request after
+    a run and kept here, keyed by those runs; every request after reads it back.
+    """
+
+    inputs = models.CharField(max_length=200, help_text="The runs drawn: 'value:12,tiers:13,…'.")
+    measure = models.CharField(max_length=40)
+    html = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["inputs", "measure"], name="picture_one_per_runs"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure} of {self.inputs}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from rapport.accounts.models import Account, Contact
@@ -22,7 +22,7 @@ from rapport.memory import selectors as memory_selectors
 from rapport.memory.models import Attribute, AttributeKind, Fact
 from rapport.memory.values import display_value
 from rapport.needs import rollup
-from rapport.needs.models import NeedsSegment, SegmentMembership
+from rapport.needs.models import NeedsSegment, PortfolioPicture, SegmentMembership
 from rapport.valuation.models import ModelRun, RunKind
 
 # --- the catalogue ----------------------------------------------------------------------
@@ -268,3 +268,34 @@ def segment_members(
         members = members.filter(Q(distance__gt=distance) | Q(distance=distance, id__gt=last_id))
     rows = list(members.order_by("distance", "id")[: limit + 1])
     return page_of(rows, limit, lambda m: [m.distance, m.pk])
+
+
+# --- the Differentiate page's stored pictures ------------------------------------------
+
+
+def portfolio_inputs() -> str:
+    """The newest finished run of each analysis, as the key of the pictures drawn from them."""
+    newest = (
+        ModelRun.objects.filter(run__status=RunStatus.DONE)
+        .order_by()
+        .values("kind")
+        .annotate(last=Max("id"))
+        .values_list("kind", "last")
+    )
+    return ",".join(f"{kind}:{pk}" for kind, pk in sorted(newest))
+
+
+def portfolio_picture(*, user: User, inputs: str, measure: str) -> str | None:
+    """The stored pictures of these runs, for those who read the whole portfolio; else None.
+
+    Only a user who sees every account gets the stored pictures: anyone else's picture is
+    of their accounts alone, and is drawn for them on each request.
+    """
+    access.ensure(user, access.Capability.READ_PORTFOLIO)
+    if not access.sees_everything(user):
+        return None
+    return (
+        PortfolioPicture.objects.filter(inputs=inputs, measure=measure)
+        .values_list("html", flat=True)
+        .first()
+    )

@@ -8,13 +8,16 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from rapport.accounts import selectors as account_selectors
+from rapport.core import access
 from rapport.core.money import currency, money_text
 from rapport.core.requests import AuthenticatedRequest
-from rapport.needs import pictures, selectors
+from rapport.needs import pictures, selectors, services
 from rapport.valuation.models import Tier
 
 TIER_COLORS = {
@@ -343,16 +346,35 @@ def _segment_cards(p: pictures.Portfolio) -> list[dict[str, Any]]:
 @require_GET
 def differentiate(request: AuthenticatedRequest) -> HttpResponse:
     """The portfolio: value concentration, tier migration, share of customer, whitespace,
-    value by needs, and the needs segments in words."""
+    value by needs, and the needs segments in words.
+
+    The pictures are a function of the newest runs and the measure: drawn on the first
+    request after a run and kept (needs.PortfolioPicture), read back on every other.
+    """
     measure = request.GET.get("measure") or "predicted_value"
     if measure not in pictures.MEASURES:
         measure = "predicted_value"
-    p = pictures.portfolio(user=request.user, measure=measure)
-    c, m = p.concentration, p.migration
+    inputs = selectors.portfolio_inputs()
+    picture = selectors.portfolio_picture(user=request.user, inputs=inputs, measure=measure)
+    if picture is None:
+        picture = render_to_string("needs/_portfolio.html", _portfolio_context(request, measure))
+        if access.sees_everything(request.user):
+            services.portfolio_picture_keep(inputs=inputs, measure=measure, html=picture)
     context = {
         "nav_section": "differentiate",
-        "p": p,
+        "measure": measure,
         "measures": pictures.MEASURES.items(),
+        "picture": mark_safe(picture),  # our own template's output, kept as it was drawn
+    }
+    return render(request, "needs/differentiate.html", context)
+
+
+def _portfolio_context(request: AuthenticatedRequest, measure: str) -> dict[str, Any]:
+    """Everything needs/_portfolio.html draws, from the newest runs, scoped to the user."""
+    p = pictures.portfolio(user=request.user, measure=measure)
+    c, m = p.concentration, p.migration
+    return {
+        "p": p,
         "top20": c.share_of_top_percent(20),
         "top20_accounts": next((n for pct, n, _s in c.top_percent if pct == 20), 0),
         "charts": {
@@ -373,7 +395,6 @@ def differentiate(request: AuthenticatedRequest) -> HttpResponse:
         "run": selectors.latest_run(),
         "tier_legend": [(label, TIER_COLORS[Tier(value)]) for value, label in Tier.choices],
     }
-    return render(request, "needs/differentiate.html", context)
 
 
 @login_required

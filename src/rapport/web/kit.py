@@ -14,6 +14,7 @@ from typing import Any, Generic, TypeVar, cast
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 
 from rapport.core import access
 from rapport.core.errors import (
@@ -176,3 +177,13 @@ class ObjectChoiceField(forms.ChoiceField):
 
     def has_changed(self, initial: Any, data: Any) -> bool:
         return str(self.prepare_value(initial) or "") != str(data or "")
+
+
+_MARKER = 987_654_321_987
+
+
+def url_maker(route: str) -> Callable[[int], str]:
+    """The address of a route taking one id, reversed once: a page's rows each get theirs
+    without a reverse() apiece (a hundred reverses are milliseconds on a page)."""
+    head, tail = reverse(route, args=[_MARKER]).split(str(_MARKER))
+    return lambda pk: f"{head}{pk}{tail}"

@@ -34,7 +34,7 @@ from rapport.accounts.views.common import (
 from rapport.core import selectors as core_selectors
 from rapport.core.requests import AuthenticatedRequest
 from rapport.web import palette
-from rapport.web.kit import form_submit, is_fragment, writer_required
+from rapport.web.kit import form_submit, is_fragment, url_maker, writer_required
 
 KEY_CONTACTS = 15
 STAGE_HISTORY = 6
@@ -177,15 +177,81 @@ def org_chart(
     return {"nodes": nodes, "legend": legend}
 
 
+@dataclass
+class TreeRow:
+    """One line of the Organisation card, drawn in one loop (no include per node)."""
+
+    node: selectors.TreeNode
+    url: str
+    icon: str
+    current: bool
+    opens: bool  # its units follow, one level in
+    closes: range  # levels that end after it (when it has no units)
+    contacts: str
+    interactions: str
+
+    @property
+    def contacts_title(self) -> str:
+        n = self.node.contacts
+        return f"{n} contact{'' if n == 1 else 's'}, rolled up"
+
+    @property
+    def interactions_title(self) -> str:
+        n = self.node.interactions
+        return f"{n} interaction{'' if n == 1 else 's'}, rolled up"
+
+
+def tree_rows(tree: list[selectors.TreeNode], current: Account) -> list[TreeRow]:
+    """The organisation tree as nested lists, flattened: each row says what it opens and closes."""
+    url = url_maker("accounts:account_detail")
+    rows: list[TreeRow] = []
+
+    def icon(node: selectors.TreeNode) -> str:
+        kind = node.account.kind
+        if node.depth == 1:
+            return "buildings"
+        return {"site": "geo-alt", "department": "people"}.get(kind, "diagram-2")
+
+    def walk(node: selectors.TreeNode) -> None:
+        rows.append(
+            TreeRow(
+                node=node,
+                url=url(node.account.pk),
+                icon=icon(node),
+                current=node.account.pk == current.pk,
+                opens=bool(node.children),
+                closes=range(0),
+                contacts=f"{node.contacts:,}",
+                interactions=f"{node.interactions:,}",
+            )
+        )
+        for child in node.children:
+            walk(child)
+        if node.children:
+            last = rows[-1]
+            last.closes = range(len(last.closes) + 1)
+
+    # The tops are the nodes whose parent is not in the tree (a partner may see two
+    # separate units of one organisation, at different depths).
+    paths = {node.account.path for node in tree}
+    for node in tree:
+        if node.account.path[: -Account.steplen] not in paths:
+            walk(node)
+    return rows
+
+
 @login_required
 @require_GET
 def account_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The account page: its place in the tree, roll-ups, buying centre, partners, timeline."""
     user = request.user
     account = selectors.account_get(user=user, pk=pk)
-    tree = selectors.account_tree(user=user, account=account)
-    node = selectors.subtree_node(tree, account)
-    centre = selectors.buying_centre(user=user, account=account)
+    organisation = selectors.organisation(user=user, account=account)
+    tree = organisation.tree
+    node = organisation.node(account)
+    centre = selectors.buying_centre(
+        user=user, account=account, organisation_units=[n.account for n in tree]
+    )
     gaps = gaps_by_unit(centre)
     links = sorted(
         selectors.partner_links(user=user, account=account),
@@ -195,7 +261,7 @@ def account_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     members = centre.members
     context = {
         "account": account,
-        "tree": tree,
+        "tree_rows": tree_rows(tree, account),
         "node": node,
         "ancestors": [
             n.account
@@ -209,7 +275,7 @@ def account_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         ),
         "partner_links": links,
         "centre": centre,
-        "chart": org_chart(centre, account, selectors.reporting_lines(user=user, account=account)),
+        "chart": org_chart(centre, account, organisation.reports_to),
         "gaps": gaps,
         "end_user_total": sum(centre.end_user_counts.values()),
         "key_contacts": members[:KEY_CONTACTS],
