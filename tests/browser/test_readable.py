@@ -111,3 +111,23 @@ def test_the_capture_table_shows_its_last_column(page, live_server):
         page.goto(f"{live_server.url}/scorecards/capture/")
         assert page.locator("th", has_text="Commitments kept").is_visible()
         assert page.evaluate(CUT_TABLES) == [], width
+
+
+def test_lists_and_histories_show_their_last_column(page, live_server):
+    world = World()
+    sign_in(page, live_server, world.admin.email)
+    pages = [
+        "/accounts/",
+        "/contacts/",
+        "/end-users/",
+        "/duplicates/",
+        "/memory/reasks/",
+        f"/accounts/{world.acme.pk}/",
+        f"/accounts/{world.acme.pk}/history/",
+        f"/contacts/{world.acme_cfo.pk}/history/",
+    ]
+    for width in (1024, 1440):
+        page.set_viewport_size({"width": width, "height": 1000})
+        for path in pages:
+            page.goto(f"{live_server.url}{path}")
+            assert page.evaluate(CUT_TABLES) == [], (width, path)
