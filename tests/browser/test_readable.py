@@ -125,9 +125,13 @@ def test_lists_and_histories_show_their_last_column(page, live_server):
         f"/accounts/{world.acme.pk}/",
         f"/accounts/{world.acme.pk}/history/",
         f"/contacts/{world.acme_cfo.pk}/history/",
+        f"/accounts/{world.acme.pk}/orders/",
+        f"/contacts/{world.acme_cfo.pk}/",
     ]
     for width in (1024, 1440):
         page.set_viewport_size({"width": width, "height": 1000})
         for path in pages:
             page.goto(f"{live_server.url}{path}")
             assert page.evaluate(CUT_TABLES) == [], (width, path)
+            wider = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert wider <= 0, (width, path)
