@@ -177,3 +177,18 @@ def test_long_names_are_cut_at_a_word():
         "Workday integration, Ongoing…"
     )
     assert _short("Short", 34) == "Short"
+
+
+def test_every_whitespace_column_is_named():
+    from types import SimpleNamespace
+
+    from rapport.needs import views
+
+    whitespace = SimpleNamespace(
+        accounts=[(1, "Acme", 10.0)],
+        categories=[(1, "Maintenance & support"), (2, "Cloud services")],
+        cell=lambda account, category: None,
+    )
+    axis = views.whitespace_chart(whitespace)["xAxis"]
+    assert axis["axisLabel"]["interval"] == 0
+    assert axis["fitLabels"] is True

@@ -222,6 +222,10 @@ def whitespace_chart(w: pictures.Whitespace) -> dict[str, Any]:
             "type": "category",
             "data": [n for _pk, n in w.categories],
             "splitArea": {"show": True},
+            # every column named, wrapped to its own width: ECharts dropped every other
+            # category's name when they did not fit on one line
+            "fitLabels": True,
+            "axisLabel": {"interval": 0, "lineHeight": 14},
         },
         "yAxis": {
             "type": "category",

@@ -175,7 +175,16 @@ function fitCategoryLabels(chart, option) {
     return;
   }
   const width = Math.max(40, Math.floor(Math.abs(extent[1] - extent[0]) / columns) - 10);
-  chart.setOption({ xAxis: { axisLabel: { width, overflow: 'break', interval: 0 } } });
+  // A word wider than its column would be broken mid-word ("Consumabl/es"): then the
+  // names lean instead, whole, each under its own column.
+  const longestWord = Math.max(
+    ...axis.data.map((name) => Math.max(...String(name).split(/\s+/).map((word) => word.length))),
+  );
+  const labelStyle =
+    longestWord * 7 > width
+      ? { rotate: 35, width: 150, overflow: 'truncate', interval: 0 }
+      : { rotate: 0, width, overflow: 'break', interval: 0 };
+  chart.setOption({ xAxis: { axisLabel: labelStyle } });
 }
 
 function renderOptionChart(el) {
