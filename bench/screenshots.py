@@ -73,6 +73,25 @@ PAGES = [
     ("admin", "/admin/"),
 ]
 
+# The README's pictures (docs/screenshots/<name>.png) and the page each one is, at the
+# first width. The questionnaire, an import's dry run and a log form with what was
+# learned need a link, a file or typing: their browser tests take them.
+DOCS = {
+    "home": "home",
+    "account": "account",
+    "contact": "contact",
+    "timeline": "timeline",
+    "log-interaction": "log-interaction",
+    "profile": "contact-profile",
+    "gone-quiet": "gone-quiet",
+    "differentiate": "differentiate",
+    "value": "account-value",
+    "duplicates": "duplicates",
+    "duplicate-pair": "duplicate-pair",
+    "partner": "partner",
+    "login": "login",
+}
+
 # What a reader trips over, found in the drawn page (a list of sentences).
 LOOKS = """() => {
   const found = [];
@@ -116,6 +135,14 @@ def main() -> None:
     parser.add_argument("--email", default="demo@rapport.example")
     parser.add_argument("--password", default="rapport-demo")
     parser.add_argument("--only", nargs="*", help="page names to take")
+    parser.add_argument(
+        "--id",
+        nargs="*",
+        default=[],
+        metavar="KIND=ID",
+        help="the record to show rather than the list's first, e.g. account=37 contact=147",
+    )
+    parser.add_argument("--docs", help="also copy the README's pictures into this folder")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -149,6 +176,7 @@ def main() -> None:
             ),
             "pair": first_id(page, args.base, "/duplicates/", r"/duplicates/pairs/(\d+)/.*"),
         }
+        ids.update(dict(pair.split("=", 1) for pair in args.id))
         ids["thread"] = (
             first_id(page, args.base, f"/accounts/{ids['account']}/left-off/", r"/threads/(\d+)/")
             if ids["account"]
@@ -187,6 +215,13 @@ def main() -> None:
                 problems.extend(page.evaluate(LOOKS))
                 print(f"{name:20s} {width:5d} {status} {page.title()!r} {'; '.join(problems)}")
         browser.close()
+    if args.docs:
+        docs = Path(args.docs)
+        for doc, name in DOCS.items():
+            taken = out / f"{name}-{args.widths[0]}.png"
+            if taken.exists():
+                shutil.copyfile(taken, docs / f"{doc}.png")
+                print(f"{docs / doc}.png <- {taken}")
 
 
 if __name__ == "__main__":
