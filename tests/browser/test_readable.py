@@ -4,6 +4,8 @@ count, money with its currency, and tables whose last column is not cut off."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.browser.conftest import sign_in
@@ -13,6 +15,9 @@ from tests.needs.portfolio import make_portfolio
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 LONG_TITLE = "Head of Strategic Procurement and Supplier Development, Central Europe"
+
+# Python's None shown as a value: alone, after a label, or between separators.
+SHOWS_NONE = re.compile(r"(^|[:·|(]\s*)None\s*($|[·|),;])", re.MULTILINE)
 
 # Every table on the page that is cut at its right edge, as "heading: pixels".
 CUT_TABLES = """() => [...document.querySelectorAll('.table-responsive')]
@@ -113,7 +118,7 @@ def test_the_capture_table_shows_its_last_column(page, live_server):
         assert page.evaluate(CUT_TABLES) == [], width
 
 
-def test_lists_and_histories_show_their_last_column(page, live_server):
+def test_lists_and_records_fit_and_never_say_none(page, live_server):
     world = World()
     sign_in(page, live_server, world.admin.email)
     pages = [
@@ -135,3 +140,5 @@ def test_lists_and_histories_show_their_last_column(page, live_server):
             assert page.evaluate(CUT_TABLES) == [], (width, path)
             wider = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             assert wider <= 0, (width, path)
+            # sparse records (no phone, no city, no manager) never show "None"
+            assert not SHOWS_NONE.search(page.inner_text("body")), (width, path)
