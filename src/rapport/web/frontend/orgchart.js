@@ -300,7 +300,7 @@ function placement(depth, unitWidth, hostWidth, height, zoom, facts) {
 /**
  * Facts about the layout ECharts made, as fractions of its width (they do not change
  * when only the width does): the smallest distance between neighbours on one level, the
- * extent of all nodes and the middle of the top-level nodes.
+ * extent of all nodes and the first (leftmost) top-level node.
  */
 function layoutFacts(chart, width) {
   try {
@@ -327,7 +327,9 @@ function layoutFacts(chart, width) {
       closest: closest / width,
       min: min / width,
       max: max / width,
-      focus: (top[0] + top[top.length - 1]) / 2 / width,
+      // The first top-level person: a reader starts at the left, and one organisation's
+      // head is its only top-level person anyway.
+      focus: top[0] / width,
     };
   } catch {
     return null; // keep the safe estimate, centre the whole tree
