@@ -7,6 +7,11 @@ from rapport.api import api
 from rapport.interactions import urls as interaction_urls
 from rapport.memory import urls as memory_urls
 
+# The admin is Rapport's too: its tab says so (its favicon is /favicon.ico, web's route).
+admin.site.site_title = "Rapport"
+admin.site.site_header = "Rapport administration"
+admin.site.index_title = "Records"
+
 urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -167,3 +167,54 @@ def test_chart_labels_stay_readable():
     assert rest["label"]["position"] == "right"
     assert rest["data"][0]["name"] == "70%"
     assert "label" not in bars["series"][0]
+
+
+def test_chart_amounts_carry_the_currency_and_legends_say_what_they_count(settings):
+    from types import SimpleNamespace
+
+    from rapport.needs import views
+
+    settings.RAPPORT_CURRENCY = "CHF"
+    categories = [
+        SimpleNamespace(
+            name="Consumables", revenue_where_wallet_known=7_000, share=0.7, rest_of_wallet=3_000
+        )
+    ]
+    bars = views.category_chart(categories)
+    # charts.js turns "money:CHF" into "CHF 2M" on the axis and "CHF 2,000,000" in the tooltip
+    assert bars["xAxis"]["axisLabel"]["formatter"] == "money:CHF"
+    assert bars["tooltip"]["valueFormatter"] == "money:CHF"
+
+    rows = [SimpleNamespace(label=f"Segment {n}", counts=[n, 0]) for n in range(1, 4)]
+    needs = SimpleNamespace(rows=rows, points=[], band_labels=["Top 25%", "Bottom 75%"])
+    matrix = views.value_needs_matrix_chart(needs)
+    assert matrix["visualMap"]["text"] == ["3 accounts", "0 accounts"]
+    scatter = views.value_needs_scatter(needs, "Predicted value")
+    assert scatter["yAxis"]["axisLabel"]["formatter"] == "money:CHF"
+    # names wrap to their own column's drawn width (charts.js measures it)
+    assert scatter["xAxis"]["fitLabels"] is True
+    assert scatter["xAxis"]["data"] == ["Segment 1", "Segment 2", "Segment 3"]
+
+
+def test_long_names_are_cut_at_a_word():
+    from rapport.needs.views import _short
+
+    assert _short("Workday integration, Ongoing training, High uptime", 34) == (
+        "Workday integration, Ongoing…"
+    )
+    assert _short("Short", 34) == "Short"
+
+
+def test_every_whitespace_column_is_named():
+    from types import SimpleNamespace
+
+    from rapport.needs import views
+
+    whitespace = SimpleNamespace(
+        accounts=[(1, "Acme", 10.0)],
+        categories=[(1, "Maintenance & support"), (2, "Cloud services")],
+        cell=lambda account, category: None,
+    )
+    axis = views.whitespace_chart(whitespace)["xAxis"]
+    assert axis["axisLabel"]["interval"] == 0
+    assert axis["fitLabels"] is True

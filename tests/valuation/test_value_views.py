@@ -143,3 +143,26 @@ def test_the_value_tab_issues_the_same_queries_however_many_categories_and_runs(
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = client.get(f"/accounts/{world.acme.pk}/value/")
     assert response.content.decode().count("whitespace</span>") == 7
+
+
+def test_the_share_chart_says_each_share_past_its_bar_and_amounts_in_the_currency():
+    from decimal import Decimal
+    from types import SimpleNamespace
+
+    from rapport.valuation.views import share_chart
+
+    share = SimpleNamespace(
+        category=SimpleNamespace(name="Consumables"),
+        wallet=Decimal(10_000),
+        revenue_12m=Decimal(7_000),
+        share=0.7,
+    )
+    chart = share_chart([share])  # type: ignore[list-item]
+    assert chart is not None
+    rest = chart["series"][1]
+    # dark text past the end of the whole bar, not white inside a light one
+    assert rest["label"]["position"] == "right"
+    assert rest["label"]["color"] == "#334155"
+    assert rest["data"] == [{"value": 3000, "name": "70%"}]
+    assert chart["xAxis"]["axisLabel"]["formatter"] == "money:EUR"
+    assert chart["tooltip"]["valueFormatter"] == "money:EUR"

@@ -319,3 +319,17 @@ def test_every_page_names_its_icon_and_favicon_ico_finds_it(client, world):
     assert icon.status_code == 301
     assert icon["Location"] == "/static/web/favicon.svg"
     assert client.get(icon["Location"]).status_code == 200
+
+
+def test_machine_names_read_as_words():
+    from rapport.web.templatetags.web_tags import humanise
+
+    assert humanise("organisation_address") == "Organisation address"
+    assert humanise("given_name") == "Given name"
+    assert humanise(None) == ""
+
+
+def test_the_admin_says_it_is_rapports(client, world):
+    client.force_login(world.admin)
+    html = client.get("/admin/").content.decode()
+    assert "<title>Records | Rapport</title>" in html

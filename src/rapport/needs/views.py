@@ -34,6 +34,11 @@ def money(value: float | None) -> str:
     return money_text(value)
 
 
+def money_format() -> str:
+    """The name charts.js reads as "an amount in the deployment's currency" (axes, tooltips)."""
+    return f"money:{currency()}"
+
+
 def _percent(share: float | None) -> str:
     return "—" if share is None else f"{round(share * 100)}%"
 
@@ -140,10 +145,15 @@ def category_chart(categories: list[pictures.CategoryTotal]) -> dict[str, Any]:
         for c in categories
     ]
     return {
-        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "tooltip": {
+            "trigger": "axis",
+            "axisPointer": {"type": "shadow"},
+            "valueFormatter": money_format(),
+        },
         "legend": {"bottom": 0},
         "grid": {**GRID, "left": 16, "bottom": 56, "right": 48},
-        "xAxis": {"type": "value"},
+        # "€2M", not "2,000,000": long bare figures ran into each other and named no currency
+        "xAxis": {"type": "value", "axisLabel": {"formatter": money_format()}},
         "yAxis": {"type": "category", "data": names, "inverse": True},
         "series": [
             {
@@ -215,6 +225,10 @@ def whitespace_chart(w: pictures.Whitespace) -> dict[str, Any]:
             "type": "category",
             "data": [n for _pk, n in w.categories],
             "splitArea": {"show": True},
+            # every column named, wrapped to its own width: ECharts dropped every other
+            # category's name when they did not fit on one line
+            "fitLabels": True,
+            "axisLabel": {"interval": 0, "lineHeight": 14},
         },
         "yAxis": {
             "type": "category",
@@ -265,6 +279,8 @@ def value_needs_matrix_chart(v: pictures.ValueByNeeds) -> dict[str, Any]:
             "orient": "horizontal",
             "left": "center",
             "bottom": 0,
+            # the legend's ends say what its colours count
+            "text": [f"{max(highest, 1)} accounts", "0 accounts"],
             "inRange": {"color": ["#f1f5f9", "#818cf8", "#312e81"]},
         },
         "series": [
@@ -279,12 +295,17 @@ def value_needs_matrix_chart(v: pictures.ValueByNeeds) -> dict[str, Any]:
 
 
 def _short(label: str, size: int = 42) -> str:
-    return label if len(label) <= size else label[: size - 1] + "…"
+    """The label cut to `size` characters at a word, with an ellipsis; whole when it fits."""
+    if len(label) <= size:
+        return label
+    cut = label[: size - 1]
+    words = cut.rsplit(" ", 1)[0] if " " in cut else cut
+    return words.rstrip(" ,;·-") + "…"
 
 
 def value_needs_scatter(v: pictures.ValueByNeeds, measure_label: str) -> dict[str, Any]:
     """Every account placed: its segment (across, jittered) and its value (up); click to open."""
-    rows = [_short(r.label, 22) for r in v.rows]
+    rows = [_short(r.label, 34) for r in v.rows]
     series = []
     for y, _row in enumerate(v.rows):
         points = [
@@ -317,9 +338,17 @@ def value_needs_scatter(v: pictures.ValueByNeeds, measure_label: str) -> dict[st
             "data": rows,
             "jitter": 40,
             "jitterOverlap": False,
-            "axisLabel": {"interval": 0, "width": 150, "overflow": "truncate"},
+            # charts.js wraps each name to its own column's drawn width: a fixed width let
+            # neighbours run into each other in a half-width chart
+            "fitLabels": True,
+            "axisLabel": {"interval": 0, "lineHeight": 14},
         },
-        "yAxis": {"type": "value", "name": f"{measure_label} ({currency()})", "scale": False},
+        "yAxis": {
+            "type": "value",
+            "name": measure_label,
+            "scale": False,
+            "axisLabel": {"formatter": money_format()},
+        },
         "series": series,
     }
 

@@ -21,6 +21,7 @@ from rapport.accounts.models import Account
 from rapport.core import access
 from rapport.core.access import Capability
 from rapport.core.errors import InvalidInput
+from rapport.core.money import currency
 from rapport.core.pagination import Page
 from rapport.core.requests import AuthenticatedRequest, safe_next
 from rapport.valuation import selectors, services
@@ -279,12 +280,24 @@ def share_chart(shares: list[CategoryShare]) -> dict[str, Any] | None:
         }
         for share in known
     ]
-    rest = [max(round(float(share.wallet or 0) - float(share.revenue_12m)), 0) for share in known]
+    # The share sits past the end of the whole bar in dark text, as on Differentiate.
+    rest = [
+        {
+            "value": max(round(float(share.wallet or 0) - float(share.revenue_12m)), 0),
+            "name": f"{round((share.share or 0) * 100)}%",
+        }
+        for share in known
+    ]
+    money_format = f"money:{currency()}"
     return {
-        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "tooltip": {
+            "trigger": "axis",
+            "axisPointer": {"type": "shadow"},
+            "valueFormatter": money_format,
+        },
         "legend": {"bottom": 0},
-        "grid": {"left": 16, "right": 24, "top": 16, "bottom": 48, "containLabel": True},
-        "xAxis": {"type": "value"},
+        "grid": {"left": 16, "right": 48, "top": 16, "bottom": 48, "containLabel": True},
+        "xAxis": {"type": "value", "axisLabel": {"formatter": money_format}},
         "yAxis": {"type": "category", "data": [s.category.name for s in known], "inverse": True},
         "series": [
             {
@@ -301,6 +314,12 @@ def share_chart(shares: list[CategoryShare]) -> dict[str, Any] | None:
                 "stack": "wallet",
                 "data": rest,
                 "itemStyle": {"color": REST_COLOUR, "borderRadius": 0},
+                "label": {
+                    "show": True,
+                    "position": "right",
+                    "formatter": "{b}",
+                    "color": "#334155",
+                },
                 "barMaxWidth": 28,
             },
         ],

@@ -117,6 +117,76 @@ function track(host, chart, onResize) {
   live.set(host, { chart, observer });
 }
 
+// Options are plain JSON from the server, so a formatter that needs code is named by a
+// string: "money:EUR" writes an amount with its currency, compact on an axis ("€2.5M")
+// and in full in a tooltip ("€2,512,000").
+const NAMED_FORMAT = /^money:([A-Z]{3})$/;
+
+function moneyFormatter(code, compact) {
+  let format;
+  try {
+    format = new Intl.NumberFormat('en', {
+      style: 'currency',
+      currency: code,
+      currencyDisplay: 'narrowSymbol',
+      maximumFractionDigits: compact ? 1 : 0,
+      ...(compact ? { notation: 'compact' } : {}),
+    });
+  } catch {
+    format = null; // an unknown code: the figure with the code after it
+  }
+  return (value) => {
+    const number = Number(value);
+    if (!Number.isFinite(number)) return value == null ? '' : String(value);
+    return format ? format.format(number) : `${Math.round(number).toLocaleString('en')} ${code}`;
+  };
+}
+
+function resolveNamedFormats(option) {
+  const named = (text, compact) => {
+    const match = typeof text === 'string' && text.match(NAMED_FORMAT);
+    return match ? moneyFormatter(match[1], compact) : null;
+  };
+  const axes = ['xAxis', 'yAxis'].flatMap((key) => [].concat(option[key] || []));
+  for (const axis of axes) {
+    const formatter = axis.axisLabel && named(axis.axisLabel.formatter, true);
+    if (formatter) axis.axisLabel.formatter = formatter;
+  }
+  const tooltips = [option.tooltip, ...[].concat(option.series || []).map((s) => s && s.tooltip)];
+  for (const tooltip of tooltips) {
+    const formatter = tooltip && named(tooltip.valueFormatter, false);
+    if (formatter) tooltip.valueFormatter = formatter;
+  }
+  return option;
+}
+
+/**
+ * A category x axis marked `fitLabels` gets each name wrapped to its own column's width,
+ * measured on the drawn grid, so neighbouring names never run into each other at any width.
+ */
+function fitCategoryLabels(chart, option) {
+  const axis = option.xAxis;
+  if (!axis || Array.isArray(axis) || !axis.fitLabels || !Array.isArray(axis.data)) return;
+  const columns = Math.max(axis.data.length, 1);
+  let extent;
+  try {
+    extent = chart.getModel().getComponent('xAxis', 0).axis.getExtent();
+  } catch {
+    return;
+  }
+  const width = Math.max(40, Math.floor(Math.abs(extent[1] - extent[0]) / columns) - 10);
+  // A word wider than its column would be broken mid-word ("Consumabl/es"): then the
+  // names lean instead, whole, each under its own column.
+  const longestWord = Math.max(
+    ...axis.data.map((name) => Math.max(...String(name).split(/\s+/).map((word) => word.length))),
+  );
+  const labelStyle =
+    longestWord * 7 > width
+      ? { rotate: 35, width: 150, overflow: 'truncate', interval: 0 }
+      : { rotate: 0, width, overflow: 'break', interval: 0 };
+  chart.setOption({ xAxis: { axisLabel: labelStyle } });
+}
+
 function renderOptionChart(el) {
   const option = readJsonScript(el.getAttribute('data-chart'));
   if (!option) return;
@@ -124,7 +194,8 @@ function renderOptionChart(el) {
   const height = parseInt(el.getAttribute('data-chart-height') || '', 10);
   if (height > 0) el.style.height = `${height}px`;
   const chart = echarts.init(el, 'rapport', { renderer: 'canvas' });
-  chart.setOption(option);
+  chart.setOption(resolveNamedFormats(option));
+  fitCategoryLabels(chart, option);
   // A data item may carry a same-site `url` (an account): clicking it goes there.
   chart.on('click', (params) => {
     const url = params && params.data && params.data.url;
@@ -132,7 +203,10 @@ function renderOptionChart(el) {
       window.location.assign(url);
     }
   });
-  track(el, chart, () => chart.resize());
+  track(el, chart, () => {
+    chart.resize();
+    fitCategoryLabels(chart, option);
+  });
 }
 
 function renderOrgChartElement(el) {

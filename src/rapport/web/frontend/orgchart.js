@@ -9,14 +9,17 @@
 import { attitudeName, palette, roleColor, tint } from './palette.js';
 
 // Sizes in layout space (zoom 1). ECharts' roam zoom scales boxes and lines but not labels,
-// so labels are re-sized to the zoom whenever it changes.
+// so labels are re-sized to the zoom whenever it changes, never below MIN_FONT: a card too
+// small for readable text shows fewer lines instead of smaller ones.
 const NODE_W = 188;
-const NODE_H = 62;
+const NODE_H = 80;
+const MIN_FONT = 11;
 const COLUMN_W = NODE_W + 20; // centre to centre of neighbours on one level
 const LEVEL_H = 112; // centre to centre of two levels
 const PAD_X = 16;
 const PAD_Y = 56;
-const FIT_MIN_ZOOM = 0.35; // the first view shrinks no further; wider trees pan
+// The first view shrinks no further, so every line stays readable; wider trees pan.
+const FIT_MIN_ZOOM = 0.85;
 const MIN_ZOOM = 0.2;
 const MAX_ZOOM = 2;
 const ZOOM_STEP = 1.3;
@@ -148,24 +151,27 @@ function tooltipHtml(node, roleLabels) {
   );
 }
 
-/** How many lines a node shows at a zoom: three, two, the name, or nothing. */
+/**
+ * How much a node shows at a zoom: 3 = name, title on up to two lines and role; 2 = name
+ * and role; 1 = the name; 0 = nothing (the card alone, its tooltip says who it is).
+ */
 function detailAt(zoom) {
-  if (zoom >= 0.8) return 3;
-  if (zoom >= 0.55) return 2;
-  if (zoom >= 0.32) return 1;
+  if (zoom >= FIT_MIN_ZOOM - 0.001) return 3;
+  if (zoom >= 0.6) return 2;
+  if (zoom >= 0.42) return 1;
   return 0;
 }
 
-/** Rich-text styles sized for the zoom; role lines are coloured per role ("r_<role>"). */
+/** Rich-text styles sized for the zoom, never under MIN_FONT; roles coloured ("r_<role>"). */
 function labelOption(zoom, colours) {
   const px = (size, floor) => Math.max(floor, Math.round(size * zoom * 2) / 2);
   const rich = {
-    name: { fontSize: px(12.5, 8), lineHeight: px(17, 11), fontWeight: 600, color: '#0f172a' },
-    title: { fontSize: px(11, 8), lineHeight: px(15, 10.5), color: '#64748b' },
-    gap: { fontSize: px(11.5, 8), lineHeight: px(15, 10.5), color: '#64748b', fontStyle: 'italic' },
+    name: { fontSize: px(13, MIN_FONT + 1), lineHeight: px(18, 16), fontWeight: 600, color: '#0f172a' },
+    title: { fontSize: px(11.5, MIN_FONT), lineHeight: px(15, 14), color: '#475569' },
+    gap: { fontSize: px(12, MIN_FONT), lineHeight: px(16, 14), color: '#64748b', fontStyle: 'italic' },
   };
   for (const [role, colour] of Object.entries(colours)) {
-    rich[`r_${role}`] = { fontSize: px(10.5, 8), lineHeight: px(15, 10.5), fontWeight: 600, color: colour };
+    rich[`r_${role}`] = { fontSize: px(11.5, MIN_FONT), lineHeight: px(16, 14), fontWeight: 600, color: colour };
   }
   return {
     show: detailAt(zoom) > 0,
@@ -179,11 +185,49 @@ function labelOption(zoom, colours) {
   };
 }
 
-function labelText(node, roleLabels, detail) {
+/**
+ * Words onto at most `count` lines of about `size` characters; the last line ends in an
+ * ellipsis when words are left over (the tooltip and the list below show them all).
+ */
+export function wrapWords(text, size, count) {
+  const words = String(text ?? '').split(/\s+/).filter(Boolean);
+  const lines = [];
+  let line = '';
+  for (const word of words) {
+    const next = line ? `${line} ${word}` : word;
+    if (next.length <= size || !line) {
+      line = next;
+      continue;
+    }
+    if (lines.length === count - 1) {
+      line = `${next}`;
+      break;
+    }
+    lines.push(line);
+    line = word;
+  }
+  if (line) lines.push(line);
+  const used = lines.join(' ').split(/\s+/).filter(Boolean).length;
+  let last = lines.length ? lines[lines.length - 1] : '';
+  if (used < words.length || last.length > size) {
+    last = last.length > size - 1 ? last.slice(0, size - 1).replace(/[\s,·-]+$/, '') : last;
+    lines[lines.length - 1] = `${last}…`;
+  }
+  return lines;
+}
+
+function labelText(node, roleLabels, detail, zoom) {
   if (node.gap) return `{gap|${richText(node.name)}}`;
   const lines = [`{name|${richText(node.name)}}`];
-  if (detail >= 2) lines.push(`{title|${richText([node.title, node.unit].filter(Boolean).join(' · ')) || ' '}}`);
-  if (detail >= 3 && node.primary_role) {
+  if (detail >= 3) {
+    // About as many characters as the card holds at the title's size (at least 11 px).
+    const fontSize = Math.max(MIN_FONT, 11.5 * zoom);
+    const size = Math.max(8, Math.floor(((NODE_W - 20) * zoom) / (fontSize * 0.56)));
+    const subtitle = [node.title, node.unit].filter(Boolean).join(' · ');
+    const wrapped = subtitle ? wrapWords(subtitle, size, 2) : [' '];
+    wrapped.forEach((line) => lines.push(`{title|${richText(line)}}`));
+  }
+  if (detail >= 2 && node.primary_role) {
     const label = roleLabels[node.primary_role] || humanise(node.primary_role);
     lines.push(`{r_${node.primary_role}|${richText(label)}}`);
   }
@@ -256,7 +300,7 @@ function placement(depth, unitWidth, hostWidth, height, zoom, facts) {
 /**
  * Facts about the layout ECharts made, as fractions of its width (they do not change
  * when only the width does): the smallest distance between neighbours on one level, the
- * extent of all nodes and the middle of the top-level nodes.
+ * extent of all nodes and the first (leftmost) top-level node.
  */
 function layoutFacts(chart, width) {
   try {
@@ -283,7 +327,9 @@ function layoutFacts(chart, width) {
       closest: closest / width,
       min: min / width,
       max: max / width,
-      focus: (top[0] + top[top.length - 1]) / 2 / width,
+      // The first top-level person: a reader starts at the left, and one organisation's
+      // head is its only top-level person anyway.
+      focus: top[0] / width,
     };
   } catch {
     return null; // keep the safe estimate, centre the whole tree
@@ -301,20 +347,40 @@ function legendHtml(legend, usedRoles, hasGaps) {
   return chips.join('');
 }
 
-function accessibleList(roots) {
+/**
+ * Everyone on the chart as a nested list under a disclosure: names, titles and units in
+ * full, and roles, for a reader the cards cut short and for screen readers.
+ */
+function personList(roots, roleLabels) {
+  const details = document.createElement('details');
+  details.className = 'org-chart-list';
+  const summary = document.createElement('summary');
+  summary.textContent = 'Everyone on the chart, titles in full';
+  details.appendChild(summary);
   const list = document.createElement('ul');
-  list.className = 'visually-hidden';
   const add = (entry, parentList) => {
     const item = document.createElement('li');
     const node = entry.node;
-    const text = [node.name, node.title, node.unit].filter(Boolean).join(', ');
-    if (node.url && !node.gap) {
-      const link = document.createElement('a');
-      link.href = node.url;
-      link.textContent = text;
-      item.appendChild(link);
+    if (node.gap) {
+      item.className = 'is-gap';
+      item.textContent = node.name;
     } else {
-      item.textContent = text;
+      const name = document.createElement(node.url ? 'a' : 'span');
+      name.className = 'org-list-name';
+      if (node.url) name.href = node.url;
+      name.textContent = node.name;
+      item.appendChild(name);
+      const subtitle = [node.title, node.unit].filter(Boolean).join(' · ');
+      if (subtitle) item.append(` — ${subtitle}`);
+      const roles = (node.roles && node.roles.length ? node.roles : [node.primary_role]).filter(Boolean);
+      if (roles.length) {
+        const chips = document.createElement('span');
+        chips.className = 'org-list-roles';
+        chips.innerHTML = roles
+          .map((role) => `<span class="role-chip role-${escapeHtml(role)}">${escapeHtml(roleLabels[role] || humanise(role))}</span>`)
+          .join('');
+        item.appendChild(chips);
+      }
     }
     if (entry.children.length) {
       const sub = document.createElement('ul');
@@ -324,7 +390,8 @@ function accessibleList(roots) {
     parentList.appendChild(item);
   };
   roots.forEach((root) => add(root, list));
-  return list;
+  details.appendChild(list);
+  return details;
 }
 
 function toolbar(legend, usedRoles, hasGaps) {
@@ -388,8 +455,9 @@ export function renderOrgChart(host, data, echarts) {
   canvas.setAttribute('aria-label', `Org chart of ${people} ${people === 1 ? 'person' : 'people'}`);
   const hint = document.createElement('div');
   hint.className = 'org-chart-hint';
-  hint.textContent = 'Drag to pan · Ctrl/⌘ + scroll or pinch to zoom · click a person to open';
-  host.append(toolbar(legend, usedRoles, hasGaps), canvas, hint, accessibleList(roots));
+  hint.textContent =
+    'Drag to pan · Ctrl/⌘ + scroll or pinch to zoom · hover a person for the full title, click to open';
+  host.append(toolbar(legend, usedRoles, hasGaps), canvas, hint, personList(roots, roleLabels));
 
   const { depth, units } = measure(roots);
   const children = roots.map((root) => nodeItem(root, colourOf));
@@ -444,7 +512,7 @@ export function renderOrgChart(host, data, echarts) {
             lineStyle: { color: EDGE_COLOR, width: 1.25, curveness: 0 },
             label: {
               ...labelOption(zoom, colours),
-              formatter: (params) => (params.data && params.data.node ? labelText(params.data.node, roleLabels, detail) : ''),
+              formatter: (params) => (params.data && params.data.node ? labelText(params.data.node, roleLabels, detail, zoom) : ''),
             },
             emphasis: {
               scale: false,

@@ -78,6 +78,13 @@ def money(value: object, places: int = 0) -> str:
 
 
 @register.filter
+def humanise(value: object) -> str:
+    """A machine name as words: 'given_name' -> 'Given name'."""
+    text = str(value or "").replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+@register.filter
 def web_href(value: str) -> str:
     """A website's link target: https added to a bare domain, "" for anything not http(s)."""
     return validators.web_href(value) or ""
