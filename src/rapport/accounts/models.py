@@ -219,6 +219,8 @@ class Contact(TimeStamped, SoftDeletable, Versioned):
             models.Index(fields=["account", "last_name"]),
             models.Index(fields=["last_name", "first_name", "id"]),
             models.Index(fields=["match_key"], name="ix_contact_match_key"),
+            # the online check: same-sounding surnames at one organisation
+            models.Index(fields=["customer", "match_key"], name="ix_contact_customer_key"),
         ]
 
     def __str__(self) -> str:

@@ -419,6 +419,15 @@ def _contact_candidates(
                     [customer_id, *surnames],
                     KEY_ROWS,
                 )
+            if surname:
+                # A surname that sounds the same, whatever the given name: both slipped
+                # at once (Karla Fincch typed, Carla Finch on file).
+                part(
+                    "c.customer_id = %s AND c.match_key >= %s AND c.match_key < %s",
+                    [customer_id, surname, surname + "~"],
+                    KEY_ROWS,
+                    " ORDER BY c.match_key",
+                )
         if first_name and last_name:
             # A slip in the surname with the given name as on file; or the names swapped.
             initial = _next_letter(last_name)
