@@ -73,6 +73,7 @@ SEGMENT_MODELS: dict[str, tuple[str, str | None]] = {
     "import": ("transfer.ImportRun", None),
     "imports": ("transfer.ImportRun", None),
     "products": ("offers.Product", None),
+    "catalog": ("offers.Product", None),
 }
 MISSING_KEY = "no-such-thing"
 
