@@ -106,3 +106,41 @@ def test_customers_and_partners_do_not_find_the_catalog(world, laptop):
         assert client.get("/catalog/").status_code == 404
         assert client.get(f"/catalog/{laptop.pk}/").status_code == 404
         assert client.get(f"/catalog/{laptop.pk}/check/").status_code == 404
+
+
+def test_a_manager_adds_and_edits_a_product_on_its_page(world, laptop):
+    client = _client(world.manager)
+    assert client.get("/catalog/new/").status_code == 200
+    form = {
+        "sku": "dock-1",
+        "name": "Dock",
+        "category": laptop.category_id,
+        "unit": "piece",
+        "list_price": "120",
+    }
+    made = client.post("/catalog/new/", form)
+    assert made.status_code == 302
+    dock = laptop.category.products.get(sku="DOCK-1")
+    edit = client.get(f"/catalog/{dock.pk}/edit/").content.decode()
+    assert f'name="version" value="{dock.version}"' in edit
+
+    backwards = client.post(
+        f"/catalog/{dock.pk}/edit/",
+        {**form, "active_from": "2027-02-01", "active_until": "2027-01-01", "version": "1"},
+    )
+    assert backwards.status_code == 400
+    assert "cannot stop being sold before it starts" in backwards.content.decode()
+
+    services.product_update(actor=world.admin, product=dock, list_price=Decimal(130))
+    stale = client.post(f"/catalog/{dock.pk}/edit/", {**form, "list_price": "99", "version": "1"})
+    assert stale.status_code == 409
+    assert f"Changed by {world.admin.full_name}" in stale.content.decode()
+    dock.refresh_from_db()
+    assert dock.list_price == Decimal(130)
+
+
+def test_reps_may_not_change_the_catalog(world, laptop):
+    client = _client(world.rep)
+    assert client.get("/catalog/new/").status_code == 403
+    assert client.post(f"/catalog/{laptop.pk}/edit/", {"sku": "x"}).status_code == 403
+    assert "New product" not in client.get("/catalog/").content.decode()

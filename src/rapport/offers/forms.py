@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 
 from rapport.offers.models import Product
+from rapport.web.kit import ObjectChoiceField, VersionField
 
 
 class ProductFilterForm(forms.Form):
@@ -72,3 +73,46 @@ class ConfigurationForm(forms.Form):
     def customer_categories(self) -> list[str]:
         raw = self.cleaned_data.get("categories") or ""
         return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+class ProductForm(forms.Form):
+    """A product's own fields (its options are set through the API for now)."""
+
+    sku = forms.CharField(label="SKU", max_length=64)
+    name = forms.CharField(max_length=200)
+    category = ObjectChoiceField(empty_label=None)
+    unit = forms.CharField(max_length=30, initial="piece", help_text="piece, licence, hour …")
+    list_price = forms.DecimalField(min_value=0, max_digits=16, decimal_places=2)
+    cost = forms.DecimalField(
+        min_value=0, max_digits=16, decimal_places=2, required=False, label="Our cost",
+        help_text="Per unit; never shown to customers or partners.",
+    )  # fmt: skip
+    active_from = forms.DateField(
+        required=False, label="Sold from", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    active_until = forms.DateField(
+        required=False, label="Sold until", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    version = VersionField()
+
+    FIELDS = (
+        "sku", "name", "category", "unit", "list_price", "cost", "active_from", "active_until",
+        "description",
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, categories: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        category = self.fields["category"]
+        assert isinstance(category, ObjectChoiceField)
+        category.set_objects(categories)
+        if not editing:
+            del self.fields["version"]
+
+    @staticmethod
+    def initial_for(product: Product) -> dict[str, Any]:
+        initial = {name: getattr(product, name) for name in ProductForm.FIELDS}
+        return {**initial, "category": product.category_id, "version": product.version}
+
+    def service_arguments(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.FIELDS}

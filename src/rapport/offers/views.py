@@ -6,17 +6,20 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from rapport.accounts.forms import read_query
+from rapport.core import access
 from rapport.core.requests import AuthenticatedRequest
-from rapport.offers import selectors
-from rapport.offers.forms import ConfigurationForm, ProductFilterForm
+from rapport.offers import selectors, services
+from rapport.offers.forms import ConfigurationForm, ProductFilterForm, ProductForm
 from rapport.valuation import selectors as valuation_selectors
+from rapport.web.kit import form_submit
 
 
 @login_required
@@ -80,3 +83,54 @@ def product_check(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     context = _verdict(request, pk)
     status = 400 if context["form"].is_bound and not context["form"].is_valid() else 200
     return render(request, "offers/_verdict.html", context, status=status)
+
+
+def _may_manage(request: AuthenticatedRequest) -> None:
+    access.ensure(request.user, access.Capability.BROWSE_CATALOG, not_found="page not found")
+    access.ensure(request.user, access.Capability.MANAGE_CATALOG)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def product_create(request: AuthenticatedRequest) -> HttpResponse:
+    """Add a product to the catalog (managers and admins)."""
+    _may_manage(request)
+    form = ProductForm(
+        request.POST if request.method == "POST" else None,
+        categories=valuation_selectors.product_category_list(),
+    )
+    sent = form_submit(
+        form, lambda: services.product_create(actor=request.user, **form.service_arguments())
+    )
+    if sent.done:
+        messages.success(request, f"{sent.saved.name} is in the catalog.")
+        return redirect("offers:product_detail", pk=sent.saved.pk)
+    return render(request, "offers/product_form.html", {"form": form}, status=sent.status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def product_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Change a product's own fields; a stale save is refused, showing who changed what."""
+    _may_manage(request)
+    product = selectors.product_get(user=request.user, pk=pk)
+    form = ProductForm(
+        request.POST if request.method == "POST" else None,
+        categories=valuation_selectors.product_category_list(),
+        editing=True,
+        initial=ProductForm.initial_for(product),
+    )
+    sent = form_submit(
+        form,
+        lambda: services.product_update(
+            actor=request.user,
+            product=product,
+            expected_version=form.cleaned_data["version"],
+            **form.service_arguments(),
+        ),
+    )
+    if sent.done:
+        messages.success(request, f"{product.name} was saved.")
+        return redirect("offers:product_detail", pk=product.pk)
+    context = {"form": form, "product": product}
+    return render(request, "offers/product_form.html", context, status=sent.status)
