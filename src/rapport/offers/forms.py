@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from rapport.core.money import money_text
 from rapport.offers.models import Product
 from rapport.web.kit import ObjectChoiceField, VersionField
 
@@ -36,7 +37,7 @@ class ConfigurationForm(forms.Form):
         self.groups = list(product.option_groups.all())
         for group in self.groups:
             choices = [
-                (o.code, f"{o.name} (+{o.price})" if o.price else o.name)
+                (o.code, f"{o.name} (+{money_text(float(o.price), 2)})" if o.price else o.name)
                 for o in group.options.all()
             ]
             limits = (
