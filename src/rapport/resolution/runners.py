@@ -132,6 +132,17 @@ def apart_in_tree(left: str, right: str) -> bool:
     return both_units and left[:-step] != right[:-step]
 
 
+def _by_id(linkage: Any, pk_of: dict[str, str]) -> Any:
+    """The linkage with the records' ids back in place of their ranks."""
+    from dataclasses import replace
+
+    pairs = [
+        replace(p, left_id=pk_of[p.left_id], right_id=pk_of[p.right_id]) for p in linkage.pairs
+    ]
+    clusters = [[pk_of[member] for member in cluster] for cluster in linkage.clusters]
+    return replace(linkage, pairs=pairs, clusters=clusters)
+
+
 def _linkage_within_tree(linkage: Any, records: list[dict[str, Any]]) -> Any:
     """The account linkage without the pairs the tree rules out (see `apart_in_tree`)."""
     from rapport.analytics.linkage import Linkage, connected_components
@@ -282,11 +293,16 @@ class DedupeRunner(runs.Runner):
         detail = self.detail
         detail.records = len(records)
         self._stage(20, f"Linking {len(records):,} records")
+        # The engine sees each record by its rank (zero-padded, so text order is pk order),
+        # not by its id: its sampling and pair orientation then do not depend on where the
+        # database's sequences stand, and one data set gives one result on every database.
+        rank = {record["id"]: f"{n:010d}" for n, record in enumerate(records)}
         linkage = link_records(
-            records,
+            [{**record, "id": rank[record["id"]]} for record in records],
             kind="person" if detail.kind == RecordKind.CONTACT else "organisation",
             threshold=detail.threshold,
         )
+        linkage = _by_id(linkage, {ranked: pk for pk, ranked in rank.items()})
         if detail.kind == RecordKind.ACCOUNT:
             linkage = _linkage_within_tree(linkage, records)
         return linkage, units
