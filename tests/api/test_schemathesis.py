@@ -7,6 +7,7 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from rapport.core.services import api_token_create
 
@@ -39,7 +40,15 @@ schema = schemathesis.pytest.from_fixture("api_schema")
     suppress_health_check=list(HealthCheck),
 )
 def test_the_api_answers_every_generated_call_within_its_schema(case, admin_key):
-    case.call_and_validate(headers={"Authorization": f"Bearer {admin_key}"})
+    # Not these two: a referenced id that does not exist is a 400 naming its field here
+    # (bad input, by design), where positive_data_acceptance wants a 404; and the API
+    # reads lenient forms of some values (a "true" for a boolean) that
+    # negative_data_rejection wants refused. Server errors and answers that break their
+    # schema are still failures.
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {admin_key}"},
+        excluded_checks=[positive_data_acceptance, negative_data_rejection],
+    )
 
 
 @pytest.fixture
