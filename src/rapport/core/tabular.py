@@ -175,12 +175,6 @@ def _within_limits(cells: Sequence[str], number: int) -> None:
             )
 
 
-def decode_text(content: bytes) -> tuple[str, str]:
-    """The text of a file and the encoding it was in: UTF-8 (with or without BOM), UTF-16, or Windows-1252."""
-    encoding = _encoding(io.BytesIO(content))
-    return content.decode("utf-8-sig" if encoding == "utf-8" else encoding), encoding
-
-
 def _encoding(file: IO[bytes]) -> str:
     """UTF-16 by its BOM, else UTF-8 if every byte decodes, else Windows-1252 (what Excel on
     Windows writes for "CSV (comma delimited)"), else Latin-1; read in chunks."""
@@ -273,11 +267,6 @@ def _csv_unreadable(exc: csv.Error) -> UnreadableTable:
             f"most {MAX_CELL:,} (as in Excel)."
         )
     return UnreadableTable(f"The CSV file cannot be read: {exc}.")
-
-
-def read_csv(content: bytes) -> Table:
-    """A CSV file's bytes as a table (see `read_table`)."""
-    return read_table("upload.csv", content)
 
 
 def _cell_text(value: Any) -> str:
