@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from rapport.valuation import services
 from tests.factories import World
@@ -69,9 +70,9 @@ def test_a_rep_adds_an_order_line_and_pages_through_the_orders(page, live_server
 
     # "Load more" brings the last five lines in place
     page.click("#order-rows .load-more-row button")
-    page.wait_for_function(
-        "document.querySelectorAll('#order-rows tr[id^=order-line-]').length === 30"
-    )
+    # (a locator assertion polls from Playwright's side: a string predicate would be
+    # evaluated in the page, which its Content-Security-Policy forbids)
+    expect(page.locator("#order-rows tr[id^=order-line-]")).to_have_count(30)
     assert page.locator("#order-rows .load-more-row").count() == 0
 
     # and a new line, entered on the form, shows at the top with the totals updated
