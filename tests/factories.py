@@ -402,3 +402,43 @@ def make_model_run(kind: str, *, status: str = "done", **run_fields: Any) -> Any
     run_fields.setdefault("model_version", "1")
     run = Run.objects.create(job=kind, status=status, **run_fields)
     return ModelRun.objects.create(run=run, kind=kind)
+
+
+LAPTOP_GROUPS = [
+    {
+        "code": "cpu",
+        "name": "Processor",
+        "min_choices": 1,
+        "max_choices": 1,
+        "options": [
+            {"code": "i5", "name": "Core i5"},
+            {"code": "i7", "name": "Core i7", "price": "150"},
+        ],
+    },
+    {
+        "code": "extras",
+        "name": "Extras",
+        "options": [
+            {"code": "dock", "name": "Docking station", "price": "120", "excludes": ["stand"]},
+            {"code": "stand", "name": "Floor stand", "price": "40"},
+        ],
+    },
+]
+"""A laptop's options: one processor of two (one dearer), and extras that rule each other out."""
+
+
+def make_laptop(world: Any, category: ProductCategory | None = None) -> Any:
+    """Laptop 14 (LT-14) at 1,000 list and 700 cost, with LAPTOP_GROUPS as its options."""
+    from rapport.offers import services as offer_services
+
+    product = offer_services.product_create(
+        actor=world.manager,
+        sku="lt-14",
+        name="Laptop 14",
+        category=category or ProductCategoryFactory(actor=world.admin, name="Hardware"),
+        list_price=Decimal(1000),
+        cost=Decimal(700),
+    )
+    return offer_services.product_options_set(
+        actor=world.manager, product=product, groups=LAPTOP_GROUPS
+    )

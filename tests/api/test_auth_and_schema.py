@@ -180,6 +180,28 @@ ROUTES = {
     ("delete", "/products/{product_id}"),
     ("put", "/products/{product_id}/options"),
     ("post", "/products/{product_id}/check"),
+    # a customer's own catalog, prices, configurations, quotes and orders (C2, C3)
+    ("post", "/accounts/{account_id}/prices"),
+    ("get", "/accounts/{account_id}/catalog"),
+    ("post", "/accounts/{account_id}/catalog"),
+    ("delete", "/catalog-entries/{entry_id}"),
+    ("get", "/accounts/{account_id}/agreements"),
+    ("post", "/accounts/{account_id}/agreements"),
+    ("patch", "/agreements/{agreement_id}"),
+    ("delete", "/agreements/{agreement_id}"),
+    ("get", "/accounts/{account_id}/configurations"),
+    ("post", "/accounts/{account_id}/configurations"),
+    ("get", "/configurations/{configuration_id}"),
+    ("patch", "/configurations/{configuration_id}"),
+    ("delete", "/configurations/{configuration_id}"),
+    ("get", "/configurations/{configuration_id}/versions"),
+    ("post", "/configurations/{configuration_id}/reorder"),
+    ("get", "/accounts/{account_id}/orders"),
+    ("post", "/accounts/{account_id}/quotes"),
+    ("post", "/accounts/{account_id}/orders"),
+    ("get", "/orders/{order_id}"),
+    ("post", "/orders/{order_id}/accept"),
+    ("post", "/orders/{order_id}/decline"),
 }
 
 

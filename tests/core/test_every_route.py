@@ -74,6 +74,10 @@ SEGMENT_MODELS: dict[str, tuple[str, str | None]] = {
     "imports": ("transfer.ImportRun", None),
     "products": ("offers.Product", None),
     "catalog": ("offers.Product", None),
+    "configurations": ("offers.StandardConfiguration", None),
+    "agreements": ("offers.PriceAgreement", None),
+    "catalog-entries": ("offers.CatalogEntry", None),
+    "orders": ("offers.Order", None),
 }
 MISSING_KEY = "no-such-thing"
 
@@ -342,6 +346,7 @@ DIFFERENTIATE = {
         "merged": ("Horatio", "Hawksbill"),
         "imported": "Marzipan Crate",
         "needs": {"need-uptime": "mission-critical", "need-support-hours": "24/7"},
+        "configuration": "Stardust kit",
     },
     "globex": {
         "product": "Hammock Turbine",
@@ -351,6 +356,7 @@ DIFFERENTIATE = {
         "merged": ("Ignatius", "Ironwood"),
         "imported": "Cardamom Drum",
         "needs": {"need-uptime": "low", "need-cost-reduction": "high"},
+        "configuration": "Moonbeam kit",
     },
 }
 
@@ -451,13 +457,56 @@ def _differentiate(world) -> None:
         upload = transfer_services.import_check(actor=world.rep, run=upload)
         upload = transfer_services.import_confirm(actor=world.rep, run=upload, mode="good")
         assert (upload.status, upload.created, upload.failed) == ("done", 1, 1)
+    _customize(world, orgs)
+
+
+def _customize(world, orgs) -> None:
+    """Each organisation's own catalog, price agreement, standard configuration (citing a
+    fact), a quote and an order: a sale product of the shared catalog priced for each."""
+    from rapport.memory.models import Fact
+    from rapport.offers import services as offer_services
+    from rapport.offers.models import ProductCategory
+    from rapport.offers.selectors import LineRequest
+
+    kit = offer_services.product_create(
+        actor=world.manager,
+        sku="kit-1",
+        name="Field kit",
+        category=ProductCategory.objects.get(name="Hardware"),
+        list_price=Decimal(500),
+        cost=Decimal(300),
+    )
+    for org, unit, _, words in orgs:
+        offer_services.catalog_entry_add(actor=world.manager, account=org, product=kit)
+        offer_services.price_agreement_create(
+            actor=world.manager,
+            account=org,
+            product=kit,
+            kind="discount",
+            value="5",
+            valid_from=timezone.localdate() - timedelta(days=5),
+            note=f"{words['configuration']} terms",
+        )
+        fact = Fact.objects.filter(customer_id=org.pk, superseded_at__isnull=True).first()
+        configuration = offer_services.configuration_create(
+            actor=world.rep,
+            account=unit,
+            name=words["configuration"],
+            product=kit,
+            quantity=4,
+            sources=[fact.pk],
+        )
+        offer_services.configuration_reorder(actor=world.rep, configuration=configuration)
+        offer_services.quote_create(
+            actor=world.rep, account=org, lines=[LineRequest(kit.pk, (), Decimal(2))]
+        )
 
 
 def _words(org: str) -> list[str]:
     words = DIFFERENTIATE[org]
     return [
         words["product"], words["wallet"], words["reason"], words["imported"],
-        *words["pending"], *words["merged"],
+        words["configuration"], *words["pending"], *words["merged"],
     ]  # fmt: skip
 
 

@@ -8,51 +8,14 @@ import pytest
 from django.test import Client
 
 from rapport.offers import services
-from tests.factories import ProductCategoryFactory
+from tests.factories import make_laptop
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def laptop(world):
-    category = ProductCategoryFactory(actor=world.admin, name="Hardware")
-    product = services.product_create(
-        actor=world.manager,
-        sku="lt-14",
-        name="Laptop 14",
-        category=category,
-        list_price=Decimal(1000),
-        cost=Decimal(700),
-    )
-    return services.product_options_set(
-        actor=world.manager,
-        product=product,
-        groups=[
-            {
-                "code": "cpu",
-                "name": "Processor",
-                "min_choices": 1,
-                "max_choices": 1,
-                "options": [
-                    {"code": "i5", "name": "Core i5"},
-                    {"code": "i7", "name": "Core i7", "price": "150"},
-                ],
-            },
-            {
-                "code": "extras",
-                "name": "Extras",
-                "options": [
-                    {
-                        "code": "dock",
-                        "name": "Docking station",
-                        "price": "120",
-                        "excludes": ["stand"],
-                    },
-                    {"code": "stand", "name": "Floor stand", "price": "40"},
-                ],
-            },
-        ],
-    )
+    return make_laptop(world)
 
 
 def _client(user) -> Client:

@@ -47,6 +47,7 @@ class Capability(StrEnum):
     # The product catalog (products, option groups, options) and the whole catalog with
     # costs. A customer's own catalog at its prices reaches it through its account.
     MANAGE_CATALOG = "manage_catalog"
+    AGREE_PRICES = "agree_prices"  # an account's own catalog and price agreements
     BROWSE_CATALOG = "browse_catalog"
 
 
@@ -63,7 +64,7 @@ _STAFF = frozenset(
     }
 )
 _WRITER = _STAFF | {C.WRITE_CUSTOMER_DATA, C.RUN_IMPORTS, C.MANAGE_ACCOUNTS}
-_JUDGE = _WRITER | {C.JUDGE_VALUE, C.RUN_RECOMPUTE, C.MANAGE_CATALOG}
+_JUDGE = _WRITER | {C.JUDGE_VALUE, C.RUN_RECOMPUTE, C.MANAGE_CATALOG, C.AGREE_PRICES}
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.ADMIN: _JUDGE | {C.ADMINISTER},
@@ -90,6 +91,7 @@ _REFUSALS = {
     C.ADMINISTER: "Only an admin may do this.",
     C.MANAGE_CATALOG: "Only managers and admins may change the catalog.",
     C.BROWSE_CATALOG: "The whole catalog is for our staff.",
+    C.AGREE_PRICES: "Only managers and admins may agree a customer's prices.",
 }
 
 

@@ -15,9 +15,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
 from rapport.core.models import LiveManager, SoftDeletable, TimeStamped, Versioned
@@ -164,3 +166,285 @@ class Option(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- what each customer may buy, and at what price (C3) ---------------------------------------
+
+
+class CatalogEntry(TimeStamped):
+    """One product, or one whole category, on an account's own catalog.
+
+    An organisation with no entries anywhere in its tree may buy the whole catalog; once
+    a unit or one above it lists entries, that unit may buy only what they name.
+    """
+
+    customer = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="catalog_entries"
+    )
+    product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    category = models.ForeignKey(
+        ProductCategory, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "catalog entries"
+        indexes = [models.Index(fields=["customer", "account"], name="ix_catalog_entry_unit")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(product__isnull=True, category__isnull=False)
+                | Q(product__isnull=False, category__isnull=True),
+                name="catalog_entry_product_or_category",
+            ),
+            models.UniqueConstraint(
+                fields=["account", "product"], name="catalog_entry_product_once"
+            ),
+            models.UniqueConstraint(
+                fields=["account", "category"], name="catalog_entry_category_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.product or self.category)
+
+
+class AgreementKind(models.TextChoices):
+    FIXED = "fixed", "Fixed price per unit"
+    DISCOUNT = "discount", "Discount off list (%)"
+
+
+class PriceAgreement(TimeStamped, SoftDeletable, Versioned):
+    """A customer's own price for one product, agreed for a unit and holding below it."""
+
+    customer = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="price_agreements"
+    )
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="agreements")
+    kind = models.CharField(max_length=8, choices=AgreementKind.choices)
+    value = models.DecimalField(
+        **MONEY,
+        validators=[MinValueValidator(Decimal(0))],
+        help_text="The unit price (fixed) or the percent off list (discount).",
+    )
+    breaks = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Volume breaks: [["50", "9.5"], ["200", "12"]] — from a quantity, another value.',
+    )
+    currency = models.CharField(max_length=3)
+    valid_from = models.DateField()
+    valid_until = models.DateField(null=True, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    agreed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = models.Manager()
+    live = LiveManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-valid_from", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "product"], name="ix_agreement_customer"),
+            models.Index(fields=["account", "product"], name="ix_agreement_unit"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
+                name="agreement_valid_in_order",
+            ),
+            models.CheckConstraint(condition=Q(value__gte=0), name="agreement_value_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.product_id} for {self.account_id}"
+
+    def holds_on(self, on: date) -> bool:
+        return self.valid_from <= on and (self.valid_until is None or on <= self.valid_until)
+
+    def break_list(self) -> list[tuple[Decimal, Decimal]]:
+        return [(Decimal(str(q)), Decimal(str(v))) for q, v in self.breaks]
+
+
+# --- each customer's standard configurations (C2) ----------------------------------------------
+
+
+class StandardConfiguration(TimeStamped, SoftDeletable, Versioned):
+    """A named configuration a unit buys again and again ("executives in Division A get X").
+
+    It belongs to a unit and holds for every unit below it unless one has its own of the
+    same name; a buying role or a location narrows whom it is for. Each change is a new
+    version in its history, with who made it and why; it may cite the facts of the
+    learning memory it was built from, and is due for review when one is superseded.
+    """
+
+    customer = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="standard_configurations"
+    )
+    name = models.CharField(max_length=120)
+    buying_role = models.CharField(
+        max_length=16,
+        blank=True,
+        help_text="For people in this buying role only (empty: everyone in the unit).",
+    )
+    location = models.CharField(
+        max_length=100, blank=True, help_text="For this site or town only (empty: everywhere)."
+    )
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="configurations")
+    options = models.JSONField(default=list, blank=True, help_text="The option codes chosen.")
+    quantity = models.DecimalField(
+        max_digits=14, decimal_places=3, default=Decimal(1), validators=[MinValueValidator(0)]
+    )
+    notes = models.TextField(blank=True)
+    sources: models.ManyToManyField[Any, Any] = models.ManyToManyField(
+        "memory.Fact", through="ConfigurationSource", related_name="+", blank=True
+    )
+
+    objects = models.Manager()
+    live = LiveManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["customer", "account"], name="ix_configuration_unit")]
+        constraints = [
+            models.UniqueConstraint(
+                "account",
+                Lower("name"),
+                condition=Q(deleted_at__isnull=True),
+                name="configuration_name_once_per_unit",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="configuration_quantity_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ConfigurationSource(models.Model):
+    """A fact of the learning memory a standard configuration was built from."""
+
+    configuration = models.ForeignKey(
+        StandardConfiguration, on_delete=models.CASCADE, related_name="citations"
+    )
+    fact = models.ForeignKey("memory.Fact", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["configuration", "fact"], name="configuration_cites_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.configuration_id} cites {self.fact_id}"
+
+
+# --- quotes and orders --------------------------------------------------------------------------
+
+
+class OrderStatus(models.TextChoices):
+    QUOTE = "quote", "Quote"
+    PLACED = "placed", "Order placed"
+    DECLINED = "declined", "Quote declined"
+
+
+class OrderOrigin(models.TextChoices):
+    CATALOG = "catalog", "From the catalog"
+    CONFIGURATION = "configuration", "From a standard configuration"
+    REORDER = "reorder", "Reorder"
+    REPLENISHMENT = "replenishment", "Replenishment"
+    PORTAL = "portal", "The customer, via the portal"
+
+
+class Order(TimeStamped, Versioned):
+    """A quote, and the order it becomes once accepted, with its prices frozen on its items.
+
+    Placing it writes one order line per item where the value models read them
+    (valuation's OrderLine, `order_ref` its number): what a later agreement says never
+    changes what was sold.
+    """
+
+    customer = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="orders")
+    number = models.CharField(max_length=32, unique=True)
+    status = models.CharField(max_length=8, choices=OrderStatus.choices, default=OrderStatus.QUOTE)
+    origin = models.CharField(max_length=16, choices=OrderOrigin.choices)
+    configuration = models.ForeignKey(
+        StandardConfiguration,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
+    )
+    currency = models.CharField(max_length=3)
+    quoted_on = models.DateField()
+    valid_until = models.DateField(null=True, blank=True, help_text="The quote's last day.")
+    placed_on = models.DateField(null=True, blank=True)
+    total = models.DecimalField(**MONEY, default=Decimal(0))
+    note = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-quoted_on", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "-quoted_on"], name="ix_order_customer"),
+            models.Index(fields=["account", "-quoted_on"], name="ix_order_unit"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class OrderItem(models.Model):
+    """One line of a quote or order: the product as configured, priced once and kept."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField()
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    sku = models.CharField(max_length=64)
+    name = models.CharField(max_length=200)
+    category = models.ForeignKey(ProductCategory, on_delete=models.PROTECT, related_name="+")
+    options = models.JSONField(default=list, blank=True)
+    option_names = models.JSONField(default=list, blank=True)
+    quantity = models.DecimalField(max_digits=14, decimal_places=3)
+    list_unit = models.DecimalField(**MONEY)
+    unit_price = models.DecimalField(**MONEY)
+    total = models.DecimalField(**MONEY)
+    unit_cost = models.DecimalField(**MONEY, default=Decimal(0))
+    agreement = models.ForeignKey(
+        PriceAgreement, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    explanation = models.JSONField(default=list, blank=True)
+    order_line = models.OneToOneField(
+        "valuation.OrderLine", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "position"], name="order_item_position_once"),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="order_item_quantity_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.name}"

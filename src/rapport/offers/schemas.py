@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from ninja import Field, Schema
 
-from rapport.accounts.schemas import Input, PageFilters
+from rapport.accounts.schemas import AccountRef, Input, PageFilters
 from rapport.core import access
 from rapport.core.money import currency
 from rapport.core.schemas import Day, Id, Text
@@ -71,6 +71,12 @@ class ProductDetailOut(ProductOut):
     @staticmethod
     def resolve_option_groups(obj: Product) -> list[OptionGroup]:
         return list(obj.option_groups.all())
+
+
+class ProductRefOut(Schema):
+    id: int
+    sku: str
+    name: str
 
 
 class ProductPageOut(Schema):
@@ -157,3 +163,255 @@ class CheckOut(Schema):
     quantity: Decimal
     total: Decimal
     currency: str
+
+
+# --- a customer's own catalog, prices, configurations and orders ---------------------------------
+
+
+class LineIn(Input):
+    product_id: Id
+    options: list[Code] = Field(default_factory=list, max_length=500)
+    quantity: Quantity = Decimal(1)
+
+
+class PricesIn(Input):
+    lines: list[LineIn] = Field(min_length=1, max_length=1000)
+    on: Day | None = Field(None, description="the day of the order (default: today)")
+
+
+class PricedLineOut(Schema):
+    product: ProductRefOut
+    options: list[str]
+    option_names: list[str]
+    quantity: Decimal
+    valid: bool = Field(description="on the unit's catalog, sold that day, and no rule broken")
+    buyable: bool = Field(description="on the unit's own catalog")
+    sellable: bool = Field(description="sold on that day")
+    breaches: list[BreachOut]
+    list_unit: Decimal = Field(description="list price of product and options, per unit")
+    unit_price: Decimal
+    total: Decimal
+    discount: Decimal = Field(description="what the customer saves against list on the line")
+    source: str = Field(description="list, agreement or volume break")
+    agreement_id: int | None
+    explanation: list[str] = Field(description="how the price was arrived at, in words")
+
+
+class PricesOut(Schema):
+    lines: list[PricedLineOut]
+    total: Decimal
+    currency: str
+
+
+class AgreementIn(Input):
+    product_id: Id
+    kind: str = Field(
+        description="fixed (value: a unit price) or discount (value: percent off list)"
+    )
+    value: Amount
+    breaks: list[tuple[Quantity, Amount]] = Field(
+        default_factory=list, max_length=50, description="[from quantity, value], ascending"
+    )
+    currency: Text = Field("", max_length=3, description="the catalog's (default)")
+    valid_from: Day
+    valid_until: Day | None = None
+    note: Text = Field("", max_length=500)
+
+
+class AgreementUpdateIn(Input):
+    kind: str | None = None
+    value: Amount | None = None
+    breaks: list[tuple[Quantity, Amount]] | None = Field(None, max_length=50)
+    currency: Text | None = Field(None, max_length=3)
+    valid_from: Day | None = None
+    valid_until: Day | None = None
+    note: Text | None = Field(None, max_length=500)
+
+
+class AgreementOut(Schema):
+    id: int
+    version: int
+    account: AccountRef = Field(description="the unit it was agreed for (it holds below)")
+    product: ProductRefOut
+    kind: str
+    value: Decimal
+    breaks: list[tuple[Decimal, Decimal]]
+    currency: str
+    valid_from: date
+    valid_until: date | None
+    note: str
+
+    @staticmethod
+    def resolve_breaks(obj: Any) -> list[tuple[Decimal, Decimal]]:
+        return obj.break_list()
+
+
+class AccountAgreementOut(Schema):
+    agreement: AgreementOut
+    inherited_from: AccountRef | None
+    current: bool = Field(description="governs the unit's price for the product today")
+
+
+class CatalogEntryIn(Input):
+    product_id: Id | None = None
+    category_id: Id | None = None
+
+
+class CatalogEntryOut(Schema):
+    id: int
+    account: AccountRef
+    product: ProductRefOut | None
+    category: CategoryRef | None
+
+
+class AccountCatalogOut(Schema):
+    open: bool = Field(description="true: the unit may buy the whole catalog")
+    entries: list[CatalogEntryOut]
+
+
+class ConfigurationIn(Input):
+    name: Text = Field(min_length=1, max_length=120)
+    product_id: Id
+    options: list[Code] = Field(default_factory=list, max_length=500)
+    quantity: Quantity = Decimal(1)
+    buying_role: Text = Field("", max_length=16)
+    location: Text = Field("", max_length=100)
+    notes: Text = Field("", max_length=10_000)
+    sources: list[Id] = Field(default_factory=list, max_length=50, description="fact ids cited")
+    reason: Text = Field("", max_length=100)
+
+
+class ConfigurationUpdateIn(Input):
+    reason: Text = Field(min_length=1, max_length=100, description="why it changes (kept)")
+    name: Text | None = Field(None, min_length=1, max_length=120)
+    product_id: Id | None = None
+    options: list[Code] | None = Field(None, max_length=500)
+    quantity: Quantity | None = None
+    buying_role: Text | None = Field(None, max_length=16)
+    location: Text | None = Field(None, max_length=100)
+    notes: Text | None = Field(None, max_length=10_000)
+    sources: list[Id] | None = Field(None, max_length=50)
+
+
+class ConfigurationOut(Schema):
+    id: int
+    version: int
+    account: AccountRef
+    name: str
+    buying_role: str
+    location: str
+    product: ProductRefOut
+    options: list[str]
+    quantity: Decimal
+    notes: str
+    updated_at: datetime
+
+
+class FactRefOut(Schema):
+    id: int
+    attribute: str
+    display: str
+    recorded_at: datetime
+
+    @staticmethod
+    def resolve_attribute(obj: Any) -> str:
+        return obj.attribute.label
+
+
+class ReviewOut(Schema):
+    cited: FactRefOut
+    current: FactRefOut | None
+
+
+class EffectiveConfigurationOut(Schema):
+    configuration: ConfigurationOut
+    inherited_from: AccountRef | None
+    option_names: list[str]
+    needs_review: bool
+    reviews: list[ReviewOut]
+
+
+class VersionOut(Schema):
+    version: int
+    changed_at: datetime
+    changed_by: str
+    reason: str
+    changes: list[tuple[str, Any, Any]]
+
+    @staticmethod
+    def resolve_changed_at(obj: Any) -> datetime:
+        return obj.history_date
+
+    @staticmethod
+    def resolve_changed_by(obj: Any) -> str:
+        return getattr(obj.history_user, "full_name", "") or ""
+
+    @staticmethod
+    def resolve_reason(obj: Any) -> str:
+        return obj.history_change_reason or ""
+
+    @staticmethod
+    def resolve_changes(obj: Any) -> list[tuple[str, Any, Any]]:
+        return obj.changed
+
+
+class ReorderIn(Input):
+    account_id: Id | None = Field(None, description="a unit at or below the configuration's")
+    quantity: Quantity | None = None
+
+
+class QuoteIn(Input):
+    lines: list[LineIn] = Field(min_length=1, max_length=1000)
+    valid_until: Day | None = None
+    note: Text = Field("", max_length=500)
+
+
+class DeclineIn(Input):
+    reason: Text = Field("", max_length=300)
+
+
+class OrderItemOut(Schema):
+    position: int
+    product_id: int
+    sku: str
+    name: str
+    options: list[str]
+    option_names: list[str]
+    quantity: Decimal
+    list_unit: Decimal
+    unit_price: Decimal
+    total: Decimal
+    explanation: list[str]
+
+
+class OrderOut(Schema):
+    id: int
+    version: int
+    number: str
+    status: str
+    origin: str
+    account: AccountRef
+    configuration_id: int | None
+    currency: str
+    quoted_on: date
+    valid_until: date | None
+    placed_on: date | None
+    total: Decimal
+    note: str
+
+
+class OrderDetailOut(OrderOut):
+    items: list[OrderItemOut]
+
+    @staticmethod
+    def resolve_items(obj: Any) -> list[Any]:
+        return list(obj.items.all())
+
+
+class OrderFilters(PageFilters):
+    status: str = Field("", max_length=16, description="quote, placed or declined")
+
+
+class OrderPageOut(Schema):
+    items: list[OrderOut]
+    next_cursor: str | None

@@ -10,15 +10,33 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from itertools import pairwise
+from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
+from rapport.accounts.models import Account
 from rapport.core import access
 from rapport.core.errors import InvalidInput, NotFound
 from rapport.core.models import User
+from rapport.core.money import money_text
 from rapport.core.pagination import Page, clamp_limit, decode_cursor, page_of
-from rapport.offers import configurator
-from rapport.offers.models import Option, OptionGroup, Product
+from rapport.memory import selectors as memory_selectors
+from rapport.memory.models import Fact
+from rapport.offers import configurator, pricing
+from rapport.offers.models import (
+    CatalogEntry,
+    ConfigurationSource,
+    Option,
+    OptionGroup,
+    Order,
+    OrderItem,
+    PriceAgreement,
+    Product,
+    StandardConfiguration,
+)
+from rapport.valuation import selectors as valuation_selectors
 
 
 def _catalog(user: User) -> QuerySet[Product]:
@@ -121,3 +139,432 @@ def configuration_check(
         total=(unit * quantity).quantize(Decimal("0.01")),
         sellable=sellable,
     )
+
+
+# --- the customer's own catalog and prices -------------------------------------------------------
+
+
+def _chain(account: Account) -> list[Account]:
+    """The account and every unit above it, top first (one query)."""
+    step = Account.steplen
+    paths = [account.path[:end] for end in range(step, len(account.path) + 1, step)]
+    return list(Account.objects.filter(path__in=paths, deleted_at__isnull=True).order_by("depth"))
+
+
+@dataclass(frozen=True)
+class AccountCatalog:
+    """What one unit may buy: the whole catalog, or what it and the units above it list."""
+
+    open: bool
+    product_ids: frozenset[int]
+    category_ids: frozenset[int]
+
+    def allows(self, product: Product) -> bool:
+        return (
+            self.open or product.pk in self.product_ids or product.category_id in self.category_ids
+        )
+
+
+def _account_catalog(chain: Sequence[Account]) -> AccountCatalog:
+    rows = list(
+        CatalogEntry.objects.filter(account__in=chain).values_list("product_id", "category_id")
+    )
+    return AccountCatalog(
+        open=not rows,
+        product_ids=frozenset(p for p, _c in rows if p is not None),
+        category_ids=frozenset(c for _p, c in rows if c is not None),
+    )
+
+
+def account_catalog(*, account: Account) -> AccountCatalog:
+    """What the unit may buy, inherited from the units above it (two queries)."""
+    return _account_catalog(_chain(account))
+
+
+def _date_text(day: date | None) -> str:
+    return f"{day.day} {day:%b %Y}" if day else ""
+
+
+def _validity(agreement: PriceAgreement) -> str:
+    if agreement.valid_until:
+        return f"{_date_text(agreement.valid_from)} to {_date_text(agreement.valid_until)}"
+    return f"from {_date_text(agreement.valid_from)}"
+
+
+def _terms(
+    agreement: PriceAgreement, by_id: dict[int, Account], ordering: Account
+) -> pricing.Terms:
+    agreed_for = by_id[agreement.account_id]
+    return pricing.Terms(
+        agreement_id=agreement.pk,
+        kind=agreement.kind,
+        value=agreement.value,
+        breaks=tuple(agreement.break_list()),
+        agreed_for=agreed_for.name,
+        inherited_by=ordering.name if agreed_for.pk != ordering.pk else "",
+        valid=_validity(agreement),
+    )
+
+
+def _governing(
+    chain: Sequence[Account], product_ids: Iterable[int], on: date
+) -> dict[int, PriceAgreement]:
+    """Per product, the agreement valid on the day agreed nearest the unit (one query)."""
+    depth = {a.pk: a.depth for a in chain}
+    found: dict[int, PriceAgreement] = {}
+    rows = PriceAgreement.objects.filter(
+        account__in=chain,
+        product_id__in=set(product_ids),
+        deleted_at__isnull=True,
+        valid_from__lte=on,
+    ).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+    for agreement in rows:
+        held = found.get(agreement.product_id)
+        if held is None or depth[agreement.account_id] > depth[held.account_id]:
+            found[agreement.product_id] = agreement
+    return found
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    """One line priced for a unit: the configuration judged and its price explained."""
+
+    product: Product
+    chosen: tuple[str, ...]
+    option_names: tuple[str, ...]
+    quantity: Decimal
+    breaches: list[configurator.Breach]
+    buyable: bool
+    sellable: bool
+    price: pricing.Price
+    agreement: PriceAgreement | None
+
+    @property
+    def valid(self) -> bool:
+        return self.buyable and self.sellable and not self.breaches
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    """A line as a caller asks for it: which product, which options, how many."""
+
+    product_id: int
+    options: tuple[str, ...] = ()
+    quantity: Decimal = Decimal(1)
+
+
+def _money(amount: Decimal) -> str:
+    return money_text(float(amount), 2)
+
+
+def customer_categories(account: Account) -> list[str]:
+    """What an option's "only for" is matched against: the organisation's industry and tier."""
+    organisation = account if account.is_customer_root else account.customer or account
+    tier = valuation_selectors.current_tier_code(customer_id=organisation.pk)
+    return [c for c in (organisation.industry.strip(), tier) if c]
+
+
+def _products(ids: Iterable[int]) -> dict[int, Product]:
+    options = Prefetch("options", queryset=Option.objects.order_by("position", "id"))
+    groups = Prefetch(
+        "option_groups",
+        queryset=OptionGroup.objects.order_by("position", "id").prefetch_related(options),
+    )
+    rows = (
+        Product.objects.filter(pk__in=set(ids), deleted_at__isnull=True)
+        .select_related("category")
+        .prefetch_related(groups)
+    )
+    return {p.pk: p for p in rows}
+
+
+def price_lines(
+    *, user: User, account: Account, lines: Sequence[LineRequest], on: date | None = None
+) -> list[PricedLine]:
+    """Judge and price each line for the unit on the day: the same queries for 1 or 1,000.
+
+    A product missing from the catalog is refused naming the line (`lines.3.product`); a
+    line that breaks a rule, is not on the unit's catalog or is not sold that day comes
+    back priced, with what is wrong, for the caller to show or refuse.
+    """
+    account = access.get_visible(
+        Account.objects.filter(deleted_at__isnull=True), user, via="", pk=account.pk
+    )
+    on = on or timezone.localdate()
+    products = _products(line.product_id for line in lines)
+    for index, line in enumerate(lines):
+        if line.product_id not in products:
+            raise InvalidInput(
+                f"There is no product #{line.product_id} in the catalog.",
+                field=f"lines.{index}.product_id",
+            )
+        if line.quantity <= 0:
+            raise InvalidInput("Order at least one.", field=f"lines.{index}.quantity")
+    chain = _chain(account)
+    by_id = {a.pk: a for a in chain}
+    allowed = _account_catalog(chain)
+    agreements = _governing(chain, products, on)
+    categories = set(customer_categories(account))
+    priced = []
+    for line in lines:
+        product = products[line.product_id]
+        chosen = tuple(dict.fromkeys(line.options))
+        by_code = {o.code: o for g in product.option_groups.all() for o in g.options.all()}
+        agreement = agreements.get(product.pk)
+        priced.append(
+            PricedLine(
+                product=product,
+                chosen=chosen,
+                option_names=tuple(by_code[c].name for c in chosen if c in by_code),
+                quantity=line.quantity,
+                breaches=configurator.breaches(
+                    product.rules(), chosen, customer_categories=categories
+                ),
+                buyable=allowed.allows(product),
+                sellable=product.is_active(on),
+                price=pricing.price(
+                    list_price=product.list_price,
+                    options_price=sum(
+                        (by_code[c].price for c in chosen if c in by_code), Decimal(0)
+                    ),
+                    quantity=line.quantity,
+                    terms=_terms(agreement, by_id, account) if agreement else None,
+                    money=_money,
+                ),
+                agreement=agreement,
+            )
+        )
+    return priced
+
+
+def product_with_options(*, pk: int) -> Product:
+    """A live product with its groups and options, for checks inside services."""
+    found = _products([pk])
+    if pk not in found:
+        raise InvalidInput("Choose a product of the catalog.", field="product")
+    return found[pk]
+
+
+# --- standard configurations, agreements and orders of one account -------------------------------
+
+
+def _scoped_account(user: User, account: Account) -> Account:
+    return access.get_visible(
+        Account.objects.filter(deleted_at__isnull=True), user, via="", pk=account.pk
+    )
+
+
+@dataclass(frozen=True)
+class Review:
+    """A cited fact that has been superseded: what the configuration was built on, and now."""
+
+    cited: Fact
+    current: Fact | None
+
+
+@dataclass(frozen=True)
+class EffectiveConfiguration:
+    """A standard configuration as a unit sees it: its own, or inherited from above."""
+
+    configuration: StandardConfiguration
+    inherited_from: Account | None
+    option_names: tuple[str, ...]
+    reviews: tuple[Review, ...]
+
+    @property
+    def needs_review(self) -> bool:
+        return bool(self.reviews)
+
+
+def _configurations(user: User) -> QuerySet[StandardConfiguration]:
+    return access.scope(
+        user, StandardConfiguration.objects.filter(deleted_at__isnull=True)
+    ).select_related("account", "product", "product__category")
+
+
+def configurations_for(*, user: User, account: Account) -> list[EffectiveConfiguration]:
+    """The configurations that hold for a unit: its own, and its ancestors' it does not redefine.
+
+    A unit's own configuration of a name hides one of the same name above it. Five
+    queries whatever the tree's size: the chain, the configurations, their options, the
+    facts they cite and the facts that superseded them.
+    """
+    account = _scoped_account(user, account)
+    chain = _chain(account)
+    rows = list(
+        _configurations(user)
+        .filter(account__in=chain)
+        .prefetch_related(
+            Prefetch(
+                "citations",
+                queryset=ConfigurationSource.objects.select_related(
+                    "fact", "fact__attribute", "fact__contact"
+                ),
+            )
+        )
+    )
+    rows.sort(key=lambda c: (-c.account.depth, c.name.lower(), c.pk))
+    nearest: dict[str, StandardConfiguration] = {}
+    for configuration in rows:
+        nearest.setdefault(configuration.name.lower(), configuration)
+    chosen = sorted(nearest.values(), key=lambda c: (c.name.lower(), c.pk))
+    products = _products(c.product_id for c in chosen)
+    cited = [s.fact for c in chosen for s in c.citations.all()]
+    successors = memory_selectors.current_successors(user=user, facts=cited)
+    found = []
+    for configuration in chosen:
+        product = products.get(configuration.product_id)
+        names = (
+            {o.code: o.name for g in product.option_groups.all() for o in g.options.all()}
+            if product
+            else {}
+        )
+        found.append(
+            EffectiveConfiguration(
+                configuration=configuration,
+                inherited_from=configuration.account
+                if configuration.account_id != account.pk
+                else None,
+                option_names=tuple(names.get(code, code) for code in configuration.options),
+                reviews=tuple(
+                    Review(cited=s.fact, current=successors.get(s.fact.pk))
+                    for s in configuration.citations.all()
+                    if s.fact.superseded_at is not None
+                ),
+            )
+        )
+    return found
+
+
+def configuration_get(*, user: User, pk: int) -> StandardConfiguration:
+    """One live standard configuration the user may see."""
+    return access.get_visible(_configurations(user), user, pk=pk)
+
+
+def configuration_versions(*, user: User, configuration: StandardConfiguration) -> list[Any]:
+    """Every version of a configuration, newest first, with who, when, why and what changed."""
+    configuration = configuration_get(user=user, pk=configuration.pk)
+    records = list(configuration.history.select_related("history_user").order_by("-history_id"))
+    for newer, older in pairwise(records):
+        delta = newer.diff_against(older, excluded_fields=["updated_at", "version"])
+        newer.changed = [(c.field, c.old, c.new) for c in delta.changes]
+    if records:
+        records[-1].changed = []
+    return records
+
+
+def configurations_needing_review(*, user: User, limit: int = 200) -> list[StandardConfiguration]:
+    """Live configurations citing a fact that has since been superseded, oldest change first."""
+    return list(
+        _configurations(user)
+        .filter(citations__fact__superseded_at__isnull=False)
+        .distinct()
+        .order_by("updated_at", "id")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class AgreementRow:
+    agreement: PriceAgreement
+    inherited_from: Account | None
+    current: bool
+
+
+def agreements_for(*, user: User, account: Account, on: date | None = None) -> list[AgreementRow]:
+    """The unit's price agreements and those it inherits, current ones first (three queries)."""
+    account = _scoped_account(user, account)
+    on = on or timezone.localdate()
+    chain = _chain(account)
+    rows = (
+        PriceAgreement.objects.filter(account__in=chain, deleted_at__isnull=True)
+        .select_related("account", "product", "product__category")
+        .order_by("product__name", "-valid_from", "id")
+    )
+    governing = _governing(chain, {a.product_id for a in rows}, on)
+    held = {a.pk for a in governing.values()}
+    found = [
+        AgreementRow(
+            agreement=a,
+            inherited_from=a.account if a.account_id != account.pk else None,
+            current=a.pk in held,
+        )
+        for a in rows
+    ]
+    found.sort(key=lambda r: (not r.current, r.agreement.product.name, -r.agreement.pk))
+    return found
+
+
+def catalog_entries_for(*, user: User, account: Account) -> list[CatalogEntry]:
+    """What the unit's own catalog lists, its own and inherited (one query after the chain)."""
+    account = _scoped_account(user, account)
+    return list(
+        CatalogEntry.objects.filter(account__in=_chain(account))
+        .select_related("account", "product", "category")
+        .order_by("account__depth", "id")
+    )
+
+
+def agreement_get(*, user: User, pk: int) -> PriceAgreement:
+    return access.get_visible(
+        PriceAgreement.objects.filter(deleted_at__isnull=True).select_related("account", "product"),
+        user,
+        pk=pk,
+    )
+
+
+def catalog_entry_get(*, user: User, pk: int) -> CatalogEntry:
+    return access.get_visible(CatalogEntry.objects.select_related("account"), user, pk=pk)
+
+
+def _orders(user: User) -> QuerySet[Order]:
+    return access.scope(user, Order.objects.all()).select_related("account", "configuration")
+
+
+def order_get(*, user: User, pk: int) -> Order:
+    """One quote or order with its items (two queries)."""
+    return access.get_visible(
+        _orders(user).prefetch_related(
+            Prefetch("items", queryset=OrderItem.objects.select_related("product", "category"))
+        ),
+        user,
+        pk=pk,
+    )
+
+
+def order_list(
+    *,
+    user: User,
+    account: Account,
+    status: str = "",
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page[Order]:
+    """The unit's quotes and orders (and its units'), newest first, keyset on (day, id)."""
+    account = _scoped_account(user, account)
+    limit = clamp_limit(limit)
+    rows = _orders(user).filter(
+        customer_id=account.customer_pk, account__path__startswith=account.path
+    )
+    if status:
+        rows = rows.filter(status=status)
+    if cursor:
+        day, last_id = decode_cursor(cursor, 2)
+        if not isinstance(day, str) or not isinstance(last_id, int) or isinstance(last_id, bool):
+            raise InvalidInput("The cursor is not valid.", field="cursor")
+        try:
+            quoted = date.fromisoformat(day)
+        except ValueError:
+            raise InvalidInput("The cursor is not valid.", field="cursor") from None
+        rows = rows.filter(Q(quoted_on__lt=quoted) | Q(quoted_on=quoted, id__lt=last_id))
+    found = list(rows.order_by("-quoted_on", "-id")[: limit + 1])
+    return page_of(found, limit, lambda o: [o.quoted_on.isoformat(), o.pk])
+
+
+def product_for_account(*, user: User, pk: int) -> Product:
+    """A live product named by a caller who may deal with accounts (not only catalog staff)."""
+    if not access.sees_everything(user):
+        raise NotFound("product not found")
+    found = _products([pk])
+    if pk not in found:
+        raise NotFound("product not found")
+    return found[pk]

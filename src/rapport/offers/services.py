@@ -2,17 +2,45 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
+from rapport.accounts.models import Account, BuyingRoleKind
 from rapport.core import access
-from rapport.core.errors import InvalidInput
+from rapport.core.errors import Conflict, InvalidInput
 from rapport.core.models import User
+from rapport.core.money import currency
 from rapport.core.services import soft_delete, validated_save, version_claim
-from rapport.offers.models import Option, OptionGroup, Product
+from rapport.memory import selectors as memory_selectors
+from rapport.memory.models import Fact
+from rapport.offers import configurator, selectors
+from rapport.offers.models import (
+    AgreementKind,
+    CatalogEntry,
+    ConfigurationSource,
+    Option,
+    OptionGroup,
+    Order,
+    OrderItem,
+    OrderOrigin,
+    OrderStatus,
+    PriceAgreement,
+    Product,
+    ProductCategory,
+    StandardConfiguration,
+)
+from rapport.valuation import selectors as valuation_selectors
+from rapport.valuation import services as valuation_services
+from rapport.valuation.models import TransactionSource
+
+QUOTE_VALID_FOR = timedelta(days=30)
 
 PRODUCT_FIELDS = frozenset(
     {
@@ -211,3 +239,595 @@ def product_options_set(
         option.group = made_groups[g_index]
     Option.objects.bulk_create([option for _g, option in made_options])
     return product
+
+
+# --- an account's own catalog and price agreements (C3) -----------------------------------------
+
+
+def _unit(account: Account, field: str = "account") -> Account:
+    if account is None or account.pk is None or account.deleted_at is not None:
+        raise InvalidInput("Choose a live account.", field=field)
+    return account
+
+
+@transaction.atomic
+def catalog_entry_add(
+    *,
+    actor: User,
+    account: Account,
+    product: Product | None = None,
+    category: ProductCategory | None = None,
+) -> CatalogEntry:
+    """Put a product or a whole category on a unit's own catalog (it holds below the unit)."""
+    access.ensure(actor, access.Capability.AGREE_PRICES)
+    _unit(account)
+    if (product is None) == (category is None):
+        raise InvalidInput("Name a product or a category, not both.", field="product")
+    if product is not None and product.deleted_at is not None:
+        raise InvalidInput("That product is no longer in the catalog.", field="product")
+    entry = CatalogEntry(
+        customer_id=account.customer_pk,
+        account=account,
+        product=product,
+        category=category,
+        added_by=actor,
+    )
+    field = "product" if product is not None else "category"
+    if CatalogEntry.objects.filter(account=account, **{field: product or category}).exists():
+        raise InvalidInput(f"It is already on {account.name}'s catalog.", field=field)
+    validated_save(entry, actor=actor)
+    return entry
+
+
+@transaction.atomic
+def catalog_entry_remove(*, actor: User, entry: CatalogEntry) -> None:
+    """Take a product or category off a unit's own catalog."""
+    access.ensure(actor, access.Capability.AGREE_PRICES)
+    entry.delete()
+
+
+def _breaks(value: Any, kind: str) -> list[list[str]]:
+    """Volume breaks as [[from quantity, value], ...], ascending, each value checked."""
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list | tuple):
+        raise InvalidInput("Give the breaks as a list of [quantity, value].", field="breaks")
+    found: list[tuple[Decimal, Decimal]] = []
+    for index, pair in enumerate(value):
+        if isinstance(pair, Mapping):
+            pair = (pair.get("from_quantity"), pair.get("value"))
+        if not isinstance(pair, list | tuple) or len(pair) != 2:
+            raise InvalidInput(
+                "Give each break as a quantity and a value.", field=f"breaks.{index}"
+            )
+        quantity = _price(pair[0], f"breaks.{index}.from_quantity")
+        amount = _price(pair[1], f"breaks.{index}.value")
+        if quantity <= 1:
+            raise InvalidInput(
+                "A break starts above one unit.", field=f"breaks.{index}.from_quantity"
+            )
+        _check_value(amount, kind, f"breaks.{index}.value")
+        found.append((quantity, amount))
+    quantities = [q for q, _v in found]
+    if len(set(quantities)) != len(quantities):
+        raise InvalidInput("Two breaks start at the same quantity.", field="breaks")
+    return [[str(q), str(v)] for q, v in sorted(found)]
+
+
+def _check_value(value: Decimal, kind: str, field: str) -> None:
+    if value < 0:
+        raise InvalidInput("A price or discount cannot be negative.", field=field)
+    if kind == AgreementKind.DISCOUNT and value > 100:
+        raise InvalidInput("A discount is at most 100%.", field=field)
+
+
+def _overlapping(agreement: PriceAgreement) -> PriceAgreement | None:
+    """Another live agreement for the same unit and product whose dates meet this one's."""
+    rows = PriceAgreement.objects.filter(
+        account_id=agreement.account_id, product_id=agreement.product_id, deleted_at__isnull=True
+    ).exclude(pk=agreement.pk)
+    if agreement.valid_until is not None:
+        rows = rows.filter(valid_from__lte=agreement.valid_until)
+    rows = rows.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=agreement.valid_from))
+    return rows.order_by("valid_from").first()
+
+
+AGREEMENT_FIELDS = frozenset(
+    {"kind", "value", "breaks", "currency", "valid_from", "valid_until", "note"}
+)
+
+
+def _agreement_checked(agreement: PriceAgreement) -> None:
+    if agreement.kind not in AgreementKind.values:
+        raise InvalidInput("Choose fixed or discount.", field="kind")
+    agreement.value = _price(agreement.value, "value")
+    _check_value(agreement.value, agreement.kind, "value")
+    agreement.breaks = _breaks(agreement.breaks, agreement.kind)
+    agreement.currency = str(agreement.currency or currency()).strip().upper()
+    if agreement.currency != currency():
+        raise InvalidInput(
+            f"The catalog's prices are in {currency()}: an agreement in "
+            f"{agreement.currency} cannot be applied to them.",
+            field="currency",
+        )
+    if agreement.valid_from is None:
+        raise InvalidInput("Say from which day it holds.", field="valid_from")
+    if agreement.valid_until is not None and agreement.valid_until < agreement.valid_from:
+        raise InvalidInput("It cannot end before it starts.", field="valid_until")
+    account = Account.objects.get(pk=agreement.account_id)
+    if not selectors.account_catalog(account=account).allows(agreement.product):
+        raise InvalidInput(
+            f"{agreement.product.name} is not on {account.name}'s catalog: add it first.",
+            field="product",
+        )
+    clash = _overlapping(agreement)
+    if clash is not None:
+        until = clash.valid_until.isoformat() if clash.valid_until else "open-ended"
+        raise InvalidInput(
+            f"Agreement #{clash.pk} already prices {agreement.product.name} for "
+            f"{account.name} from {clash.valid_from.isoformat()} to {until}: end it first, "
+            "or choose dates that do not overlap.",
+            field="valid_from",
+        )
+
+
+@transaction.atomic
+def price_agreement_create(
+    *,
+    actor: User,
+    account: Account,
+    product: Product,
+    kind: str,
+    value: Any,
+    valid_from: date,
+    valid_until: date | None = None,
+    breaks: Any = (),
+    currency: str = "",
+    note: str = "",
+) -> PriceAgreement:
+    """Agree a unit's own price for a product; it holds for the unit and every unit below it.
+
+    Refused, naming the field, when the dates overlap another agreement of the unit for
+    the product, the product is not on its catalog, or the currency is not the catalog's.
+    """
+    access.ensure(actor, access.Capability.AGREE_PRICES)
+    _unit(account)
+    if product is None or product.deleted_at is not None:
+        raise InvalidInput("Choose a product of the catalog.", field="product")
+    agreement = PriceAgreement(
+        customer_id=account.customer_pk,
+        account=account,
+        product=product,
+        kind=kind,
+        value=value,
+        breaks=list(breaks or []),
+        currency=currency,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        note=_text(note, "note", limit=500, required=False),
+        agreed_by=actor,
+    )
+    _agreement_checked(agreement)
+    validated_save(agreement, actor=actor)
+    return agreement
+
+
+@transaction.atomic
+def price_agreement_update(
+    *,
+    actor: User,
+    agreement: PriceAgreement,
+    expected_version: int | None = None,
+    **changes: Any,
+) -> PriceAgreement:
+    """Change an agreement's terms or dates (orders already placed keep their prices)."""
+    access.ensure(actor, access.Capability.AGREE_PRICES)
+    unknown = set(changes) - AGREEMENT_FIELDS
+    if unknown:
+        name = sorted(unknown)[0]
+        raise InvalidInput(f"An agreement has no field {name!r}.", field=name)
+    for name, value in changes.items():
+        setattr(agreement, name, value)
+    _agreement_checked(agreement)
+    validated_save(agreement, actor=actor, expected_version=expected_version)
+    return agreement
+
+
+@transaction.atomic
+def price_agreement_end(*, actor: User, agreement: PriceAgreement) -> PriceAgreement:
+    """Withdraw an agreement (soft: the orders it priced keep naming it)."""
+    access.ensure(actor, access.Capability.AGREE_PRICES)
+    soft_delete(agreement, actor=actor)
+    return agreement
+
+
+# --- standard configurations (C2) ---------------------------------------------------------------
+
+
+CONFIGURATION_FIELDS = frozenset(
+    {"name", "buying_role", "location", "product", "options", "quantity", "notes", "sources"}
+)
+
+
+def _quantity(value: Any, field: str = "quantity") -> Decimal:
+    try:
+        quantity = Decimal(str(value))
+    except (InvalidOperation, TypeError):
+        raise InvalidInput(f"{value!r} is not a quantity.", field=field) from None
+    if not quantity.is_finite() or quantity <= 0:
+        raise InvalidInput("Give a quantity above zero.", field=field)
+    if quantity >= Decimal("1e11") or quantity != quantity.quantize(Decimal("0.001")):
+        raise InvalidInput("Give a quantity with at most three decimals.", field=field)
+    return quantity
+
+
+def _judged(account: Account, product: Product, chosen: Sequence[str], field: str) -> None:
+    """Refuse a product the unit may not buy or a choice of options that breaks a rule."""
+    if product is None or product.deleted_at is not None:
+        raise InvalidInput("Choose a product of the catalog.", field=field)
+    if not selectors.account_catalog(account=account).allows(product):
+        raise InvalidInput(f"{product.name} is not on {account.name}'s catalog.", field=field)
+    product = selectors.product_with_options(pk=product.pk)
+    found = configurator.breaches(
+        product.rules(), chosen, customer_categories=selectors.customer_categories(account)
+    )
+    if found:
+        where = "options" if field == "product" else field.rsplit(".", 1)[0] + ".options"
+        raise InvalidInput(" ".join(b.message for b in found), field=where)
+
+
+def _cited(actor: User, account: Account, sources: Any) -> list[Fact]:
+    if sources in (None, ""):
+        return []
+    if not isinstance(sources, list | tuple) or not all(
+        isinstance(s, int) and not isinstance(s, bool) for s in sources
+    ):
+        raise InvalidInput("Give the ids of the facts it cites.", field="sources")
+    found = memory_selectors.facts_by_ids(user=actor, customer_id=account.customer_pk, ids=sources)
+    for index, pk in enumerate(sources):
+        fact = found.get(pk)
+        if fact is None:
+            raise InvalidInput(
+                f"{account.name}'s memory holds no fact #{pk}.", field=f"sources.{index}"
+            )
+        if fact.superseded_at is not None:
+            raise InvalidInput(
+                f"Fact #{pk} ({fact.display}) has been superseded: cite the current one.",
+                field=f"sources.{index}",
+            )
+    return [found[pk] for pk in dict.fromkeys(sources)]
+
+
+def _configuration_checked(
+    actor: User, configuration: StandardConfiguration, sources: Any
+) -> list[Fact] | None:
+    configuration.name = _text(configuration.name, "name", limit=120)
+    configuration.location = _text(configuration.location, "location", limit=100, required=False)
+    configuration.notes = str(configuration.notes or "").strip()
+    if configuration.buying_role not in ("", *BuyingRoleKind.values):
+        raise InvalidInput(
+            f"{configuration.buying_role!r} is not a buying role.", field="buying_role"
+        )
+    configuration.quantity = _quantity(configuration.quantity)
+    configuration.options = list(dict.fromkeys(_codes(configuration.options, "options")))
+    account = configuration.account
+    _judged(account, configuration.product, configuration.options, "product")
+    same_name = StandardConfiguration.objects.filter(
+        account_id=account.pk, name__iexact=configuration.name, deleted_at__isnull=True
+    ).exclude(pk=configuration.pk)
+    if same_name.exists():
+        raise InvalidInput(
+            f"{account.name} already has a configuration named {configuration.name!r}.",
+            field="name",
+        )
+    return None if sources is None else _cited(actor, account, sources)
+
+
+def _cite(configuration: StandardConfiguration, facts: list[Fact] | None) -> None:
+    if facts is None:
+        return
+    configuration.citations.all().delete()
+    ConfigurationSource.objects.bulk_create(
+        [ConfigurationSource(configuration=configuration, fact=fact) for fact in facts]
+    )
+
+
+@transaction.atomic
+def configuration_create(
+    *,
+    actor: User,
+    account: Account,
+    name: str,
+    product: Product,
+    options: Sequence[str] = (),
+    quantity: Any = 1,
+    buying_role: str = "",
+    location: str = "",
+    notes: str = "",
+    sources: Sequence[int] = (),
+    reason: str = "",
+) -> StandardConfiguration:
+    """Save a unit's standard configuration; it holds for every unit below unless one has its own.
+
+    The options are judged against the product's rules for this customer: a breach is
+    refused with every rule broken, in words. `sources` are facts of the learning
+    memory it was built from; when one is superseded the configuration asks for review.
+    """
+    access.ensure_can_write(actor)
+    _unit(account)
+    configuration = StandardConfiguration(
+        customer_id=account.customer_pk,
+        account=account,
+        name=name,
+        product=product,
+        options=list(options or []),
+        quantity=quantity,
+        buying_role=buying_role or "",
+        location=location or "",
+        notes=notes or "",
+    )
+    facts = _configuration_checked(actor, configuration, list(sources or []))
+    configuration._change_reason = _text(reason, "reason", limit=100, required=False) or "created"  # type: ignore[attr-defined]
+    validated_save(configuration, actor=actor)
+    _cite(configuration, facts)
+    return configuration
+
+
+@transaction.atomic
+def configuration_update(
+    *,
+    actor: User,
+    configuration: StandardConfiguration,
+    reason: str,
+    expected_version: int | None = None,
+    **changes: Any,
+) -> StandardConfiguration:
+    """Change a standard configuration: a new version, the old one kept with who and why.
+
+    `sources` replaces the facts it cites (citing the current fact again clears a review).
+    """
+    access.ensure_can_write(actor)
+    unknown = set(changes) - CONFIGURATION_FIELDS
+    if unknown:
+        name = sorted(unknown)[0]
+        raise InvalidInput(f"A configuration has no field {name!r}.", field=name)
+    why = _text(reason, "reason", limit=100)
+    sources = changes.pop("sources", None)
+    for name, value in changes.items():
+        setattr(configuration, name, value)
+    facts = _configuration_checked(actor, configuration, sources)
+    configuration._change_reason = why  # type: ignore[attr-defined]
+    validated_save(configuration, actor=actor, expected_version=expected_version)
+    _cite(configuration, facts)
+    return configuration
+
+
+@transaction.atomic
+def configuration_delete(
+    *, actor: User, configuration: StandardConfiguration, reason: str = ""
+) -> StandardConfiguration:
+    """Retire a standard configuration (soft: orders made from it keep pointing at it)."""
+    access.ensure_can_write(actor)
+    configuration._change_reason = _text(reason, "reason", limit=100, required=False) or "retired"  # type: ignore[attr-defined]
+    soft_delete(configuration, actor=actor)
+    return configuration
+
+
+# --- quotes and orders ----------------------------------------------------------------------------
+
+
+def _refuse_invalid(priced: Sequence[selectors.PricedLine], on: date) -> None:
+    for index, line in enumerate(priced):
+        if not line.buyable:
+            raise InvalidInput(
+                f"{line.product.name} is not on this account's catalog.",
+                field=f"lines.{index}.product_id",
+            )
+        if not line.sellable:
+            raise InvalidInput(
+                f"{line.product.name} is not sold on {on.isoformat()}.",
+                field=f"lines.{index}.product_id",
+            )
+        if line.breaches:
+            raise InvalidInput(
+                " ".join(b.message for b in line.breaches), field=f"lines.{index}.options"
+            )
+
+
+def _numbered(order: Order) -> None:
+    prefix = "Q" if order.status == OrderStatus.QUOTE else "O"
+    order.number = f"{prefix}-{order.quoted_on.year}-{order.pk:06d}"
+    order.save(update_fields=["number"])
+
+
+@transaction.atomic
+def quote_create(
+    *,
+    actor: User,
+    account: Account,
+    lines: Sequence[selectors.LineRequest],
+    origin: str = OrderOrigin.CATALOG,
+    configuration: StandardConfiguration | None = None,
+    valid_until: date | None = None,
+    note: str = "",
+    on: date | None = None,
+) -> Order:
+    """Quote the unit its own prices for the lines; each price is frozen with its reasons.
+
+    A line that breaks a rule, is not on the unit's catalog or is not sold that day is
+    refused, naming the line; nothing is written.
+    """
+    access.ensure_can_write(actor)
+    _unit(account)
+    if origin not in OrderOrigin.values:
+        raise InvalidInput(f"{origin!r} is not an order's origin.", field="origin")
+    if not lines:
+        raise InvalidInput("Add at least one line.", field="lines")
+    on = on or timezone.localdate()
+    if valid_until is not None and valid_until < on:
+        raise InvalidInput("A quote cannot expire before it is made.", field="valid_until")
+    priced = selectors.price_lines(user=actor, account=account, lines=lines, on=on)
+    _refuse_invalid(priced, on)
+    order = Order(
+        customer_id=account.customer_pk,
+        account=account,
+        number=f"new-{uuid.uuid4().hex[:24]}",
+        status=OrderStatus.QUOTE,
+        origin=origin,
+        configuration=configuration,
+        currency=currency(),
+        quoted_on=on,
+        valid_until=valid_until if valid_until is not None else on + QUOTE_VALID_FOR,
+        total=sum((line.price.total for line in priced), Decimal(0)),
+        note=_text(note, "note", limit=500, required=False),
+        created_by=actor,
+    )
+    validated_save(order, actor=actor)
+    _numbered(order)
+    OrderItem.objects.bulk_create(
+        [
+            OrderItem(
+                order=order,
+                position=position,
+                product=line.product,
+                sku=line.product.sku,
+                name=line.product.name,
+                category_id=line.product.category_id,
+                options=list(line.chosen),
+                option_names=list(line.option_names),
+                quantity=line.quantity,
+                list_unit=line.price.list_unit,
+                unit_price=line.price.unit_price,
+                total=line.price.total,
+                unit_cost=line.product.cost or Decimal(0),
+                agreement=line.agreement,
+                explanation=list(line.price.explanation),
+            )
+            for position, line in enumerate(priced, start=1)
+        ]
+    )
+    return order
+
+
+@transaction.atomic
+def quote_accept(
+    *, actor: User, order: Order, expected_version: int | None = None, on: date | None = None
+) -> Order:
+    """The customer accepts: the quote becomes an order at the prices quoted, and its items
+    become the order lines the value models read."""
+    access.ensure_can_write(actor)
+    on = on or timezone.localdate()
+    if order.status != OrderStatus.QUOTE:
+        raise Conflict(f"{order.number} is no longer a quote ({order.get_status_display()}).")
+    if order.valid_until is not None and order.valid_until < on:
+        raise InvalidInput(
+            f"The quote expired on {order.valid_until.isoformat()}: quote again.",
+            field="valid_until",
+        )
+    items = list(order.items.select_related("category"))
+    account = Account.objects.get(pk=order.account_id)
+    order.status = OrderStatus.PLACED
+    order.placed_on = on
+    order.decided_by = actor
+    validated_save(order, actor=actor, expected_version=expected_version)
+    ids = {f"rapport:{order.number}:{item.position}": item for item in items}
+    valuation_services.order_lines_bulk_create(
+        actor=actor,
+        rows=[
+            {
+                "account": account,
+                "category": item.category,
+                "ordered_on": on,
+                "order_ref": order.number,
+                "external_id": external_id,
+                "product": f"{item.name} ({item.sku})"[:200],
+                "quantity": item.quantity,
+                "revenue": item.total,
+                "cost": (item.unit_cost * item.quantity).quantize(Decimal("0.01")),
+                "discount": max(
+                    (item.list_unit * item.quantity).quantize(Decimal("0.01")) - item.total,
+                    Decimal(0),
+                ),
+                "source": TransactionSource.ORDER,
+            }
+            for external_id, item in ids.items()
+        ],
+    )
+    for external_id, line_id in valuation_selectors.order_line_ids(external_ids=list(ids)):
+        ids[external_id].order_line_id = line_id
+    OrderItem.objects.bulk_update(items, ["order_line"])
+    return order
+
+
+@transaction.atomic
+def quote_decline(*, actor: User, order: Order, reason: str = "") -> Order:
+    """The customer declines the quote; it stays, with why."""
+    access.ensure_can_write(actor)
+    if order.status != OrderStatus.QUOTE:
+        raise Conflict(f"{order.number} is no longer a quote ({order.get_status_display()}).")
+    order.status = OrderStatus.DECLINED
+    order.decided_by = actor
+    why = _text(reason, "reason", limit=300, required=False)
+    if why:
+        order.note = (f"{order.note} — declined: {why}" if order.note else f"Declined: {why}")[:500]
+    validated_save(order, actor=actor)
+    return order
+
+
+@transaction.atomic
+def order_place(
+    *,
+    actor: User,
+    account: Account,
+    lines: Sequence[selectors.LineRequest],
+    origin: str = OrderOrigin.CATALOG,
+    configuration: StandardConfiguration | None = None,
+    note: str = "",
+    on: date | None = None,
+) -> Order:
+    """Quote and accept in one step (an order taken on the spot)."""
+    order = quote_create(
+        actor=actor,
+        account=account,
+        lines=lines,
+        origin=origin,
+        configuration=configuration,
+        note=note,
+        on=on,
+    )
+    return quote_accept(actor=actor, order=order, on=on)
+
+
+@transaction.atomic
+def configuration_reorder(
+    *,
+    actor: User,
+    configuration: StandardConfiguration,
+    account: Account | None = None,
+    quantity: Any = None,
+    on: date | None = None,
+) -> Order:
+    """Reorder a standard configuration in one step, for its unit or a unit below it."""
+    account = account or configuration.account
+    holder = configuration.account
+    if account.customer_pk != holder.customer_pk or not account.path.startswith(holder.path):
+        raise InvalidInput(
+            f"{configuration.name} is {holder.name}'s: reorder it there or below.",
+            field="account",
+        )
+    return order_place(
+        actor=actor,
+        account=account,
+        lines=[
+            selectors.LineRequest(
+                product_id=configuration.product_id,
+                options=tuple(configuration.options),
+                quantity=_quantity(quantity)
+                if quantity not in (None, "")
+                else configuration.quantity,
+            )
+        ],
+        origin=OrderOrigin.REORDER,
+        configuration=configuration,
+        on=on,
+    )

@@ -39,6 +39,7 @@ class TransactionSource(models.TextChoices):
     IMPORT = "import", "Imported file"
     ERP = "erp", "ERP feed"
     PORTAL = "portal", "The customer, via the portal"
+    ORDER = "order", "An order placed in Rapport"
     DEMO = "demo", "Demo data"
 
 

@@ -535,3 +535,20 @@ def run_get(*, user: User, pk: int) -> ModelRun:
     return access.get_visible(
         ModelRun.objects.select_related("run__started_by"), user, via="", pk=pk
     )
+
+
+def current_tier_code(*, customer_id: int) -> str:
+    """The organisation's current tier code ("most_valuable"), or "" before any tiers run."""
+    tier = (
+        TierAssignment.objects.filter(customer_id=customer_id, is_current=True)
+        .values_list("tier", flat=True)
+        .first()
+    )
+    return tier or ""
+
+
+def order_line_ids(*, external_ids: list[str]) -> list[tuple[str, int]]:
+    """(external id, id) of the order lines with those external ids (one query)."""
+    return list(
+        OrderLine.objects.filter(external_id__in=external_ids).values_list("external_id", "id")
+    )
