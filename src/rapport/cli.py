@@ -12,6 +12,7 @@ rapport import accounts|contacts|orders|subscriptions FILE [--mapping COL=FIELD]
 rapport export LIST [--format csv|xlsx] [-o FILE] [--filter NAME=VALUE]
 rapport recompute-cadence (learn rhythms, flag accounts gone quiet)
 rapport recompute [--only value|tiers|segments] [--enqueue]  (value, tiers, needs segments)
+rapport replenish [--enqueue]  (next order per organisation and category; what is due)
 rapport dedupe [--kind contacts|accounts] [--auto-merge-above 0.99] [--keys]  (duplicates)
 rapport <any manage.py command>
 """

@@ -202,6 +202,7 @@ ROUTES = {
     ("get", "/orders/{order_id}"),
     ("post", "/orders/{order_id}/accept"),
     ("post", "/orders/{order_id}/decline"),
+    ("get", "/replenishment"),
 }
 
 

@@ -311,7 +311,7 @@ def test_an_accepted_quote_becomes_order_lines_at_frozen_prices(world, catalog):
         ],
         on=TODAY,
     )
-    assert quote.number == f"Q-2026-{quote.pk:06d}"
+    assert quote.number == f"2026-{quote.pk:06d}"
     assert quote.total == Decimal("4572.00") + Decimal("800.00")
     services.quote_accept(actor=world.rep, order=quote, on=TODAY)
     quote.refresh_from_db()

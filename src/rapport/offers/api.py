@@ -30,6 +30,8 @@ from rapport.offers.schemas import (
     ConfigurationOut,
     ConfigurationUpdateIn,
     DeclineIn,
+    DueFilters,
+    DueOut,
     EffectiveConfigurationOut,
     OptionsIn,
     OrderDetailOut,
@@ -445,3 +447,25 @@ def quote_decline(request: HttpRequest, order_id: Id, payload: DeclineIn) -> Any
         actor=user, order=selectors.order_get(user=user, pk=order_id), reason=payload.reason
     )
     return selectors.order_get(user=user, pk=order_id)
+
+
+@router.get("/replenishment", response=list[DueOut], tags=OFFERS)
+def replenishment(request: HttpRequest, filters: Query[DueFilters]) -> list[dict[str, Any]]:
+    """Organisations due to reorder from a category soon, most valuable first (our staff)."""
+    due = selectors.due_to_reorder(user=caller(request), **filters.dict())
+    return [
+        {
+            "customer": row.forecast.customer,
+            "category": row.forecast.category,
+            "orders": row.forecast.orders,
+            "last_ordered_on": row.forecast.last_ordered_on,
+            "typical_interval_days": row.forecast.typical_interval_days,
+            "own_weight": row.forecast.own_weight,
+            "next_order_on": row.forecast.next_order_on,
+            "due_in_days": row.due_in_days,
+            "typical_quantity": row.forecast.typical_quantity,
+            "predicted_value": row.predicted_value,
+            "configuration_ids": [c.pk for c in row.configurations],
+        }
+        for row in due
+    ]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
+from rapport.accounts.models import BuyingRoleKind
 from rapport.core.money import money_text
-from rapport.offers.models import Product
+from rapport.offers.models import AgreementKind, Product, ProductCategory
 from rapport.web.kit import ObjectChoiceField, VersionField
 
 
@@ -117,3 +118,142 @@ class ProductForm(forms.Form):
 
     def service_arguments(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.FIELDS}
+
+
+def _unit_label(unit: Any) -> str:
+    return ("— " * (unit.depth - 1)) + unit.name
+
+
+class StandardConfigurationForm(forms.Form):
+    """Save what the configurator holds as a unit's standard configuration."""
+
+    account = ObjectChoiceField(label="For", empty_label=None)
+    name = forms.CharField(
+        max_length=120, help_text="How the customer calls it: “Executive laptop”."
+    )
+    buying_role = forms.ChoiceField(
+        required=False,
+        label="Only for people who are",
+        choices=[("", "everyone in the unit"), *BuyingRoleKind.choices],
+    )
+    location = forms.CharField(
+        required=False, max_length=100, help_text="A site or town it is only for (optional)."
+    )
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    options = forms.MultipleChoiceField(required=False, widget=forms.MultipleHiddenInput)
+    quantity = forms.DecimalField(min_value=Decimal("0.001"), max_digits=14, decimal_places=3)
+
+    def __init__(self, *args: Any, units: list[Any], product: Product, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The configurator redraws this form with its verdict on every change: what the
+        # person typed here survives the redraw (htmx keeps elements marked hx-preserve)
+        for name in ("account", "name", "buying_role", "location", "notes"):
+            self.fields[name].widget.attrs.update({"id": f"save-{name}", "hx-preserve": "true"})
+        field = cast(ObjectChoiceField, self.fields["account"])
+        field.set_objects(units, _unit_label)
+        codes = [o.code for g in product.option_groups.all() for o in g.options.all()]
+        cast(forms.MultipleChoiceField, self.fields["options"]).choices = [(c, c) for c in codes]
+
+
+class ConfigurationEditForm(forms.Form):
+    """A configuration's own fields, and why it changes (kept in its history)."""
+
+    version = VersionField()
+    name = forms.CharField(max_length=120)
+    quantity = forms.DecimalField(min_value=Decimal("0.001"), max_digits=14, decimal_places=3)
+    buying_role = forms.ChoiceField(
+        required=False,
+        label="Only for people who are",
+        choices=[("", "everyone in the unit"), *BuyingRoleKind.choices],
+    )
+    location = forms.CharField(required=False, max_length=100)
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        max_length=100, label="Why it changes", help_text="Kept with this version."
+    )
+    recite = forms.BooleanField(
+        required=False,
+        label="Cite what we know now",
+        help_text="Replace the superseded facts it was built on by the current ones.",
+    )
+
+
+class ReorderForm(forms.Form):
+    """Reorder a configuration for its unit or one below it."""
+
+    account = ObjectChoiceField(label="For", empty_label=None)
+    quantity = forms.DecimalField(min_value=Decimal("0.001"), max_digits=14, decimal_places=3)
+
+    def __init__(self, *args: Any, units: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(ObjectChoiceField, self.fields["account"]).set_objects(units, _unit_label)
+
+
+class AgreementForm(forms.Form):
+    """A unit's own price for a product: fixed, or a discount off list, with volume breaks."""
+
+    product = ObjectChoiceField(label="Product")
+    kind = forms.ChoiceField(choices=AgreementKind.choices)
+    value = forms.DecimalField(
+        max_digits=16, decimal_places=2, help_text="The unit price, or the percent off list."
+    )
+    breaks = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Volume breaks",
+        help_text="From a quantity, another value: “50: 12; 200: 20”.",
+    )
+    valid_from = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    valid_until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(required=False, max_length=500)
+
+    def __init__(self, *args: Any, products: list[Product], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(ObjectChoiceField, self.fields["product"]).set_objects(
+            products, lambda p: f"{p.name} ({p.sku})"
+        )
+
+    def clean_breaks(self) -> list[list[str]]:
+        raw = self.cleaned_data.get("breaks") or ""
+        found = []
+        for part in raw.replace(",", ";").split(";"):
+            if not part.strip():
+                continue
+            quantity, sep, value = part.partition(":")
+            if not sep or not quantity.strip() or not value.strip():
+                raise forms.ValidationError(
+                    f"Write each break as quantity: value, not {part.strip()!r}."
+                )
+            found.append([quantity.strip(), value.strip()])
+        return found
+
+
+class CatalogEntryForm(forms.Form):
+    """Put a product or a whole category on a unit's own catalog."""
+
+    product = ObjectChoiceField(required=False, label="Product")
+    category = ObjectChoiceField(required=False, label="or a whole category")
+
+    def __init__(
+        self, *args: Any, products: list[Product], categories: list[Any], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        cast(ObjectChoiceField, self.fields["product"]).set_objects(
+            products, lambda p: f"{p.name} ({p.sku})"
+        )
+        cast(ObjectChoiceField, self.fields["category"]).set_objects(categories)
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(required=False, max_length=300)
+
+
+class DueFilterForm(forms.Form):
+    within_days = forms.IntegerField(
+        required=False, min_value=0, max_value=366, label="Due within (days)"
+    )
+    category = forms.ModelChoiceField(
+        queryset=ProductCategory.objects.order_by("name"),
+        required=False,
+        empty_label="Every category",
+    )

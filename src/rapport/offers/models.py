@@ -22,6 +22,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
+from rapport.accounts.models import BuyingRoleKind
 from rapport.core.models import LiveManager, SoftDeletable, TimeStamped, Versioned
 from rapport.offers import configurator
 
@@ -293,6 +294,7 @@ class StandardConfiguration(TimeStamped, SoftDeletable, Versioned):
     buying_role = models.CharField(
         max_length=16,
         blank=True,
+        choices=BuyingRoleKind.choices,
         help_text="For people in this buying role only (empty: everyone in the unit).",
     )
     location = models.CharField(
@@ -448,3 +450,36 @@ class OrderItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} x {self.name}"
+
+
+# --- replenishment (C4) ---------------------------------------------------------------------------
+
+
+class ReorderForecast(models.Model):
+    """When an organisation will next buy from a category, from its own buying rhythm.
+
+    One row per organisation and category per run of the replenishment model
+    (analytics.replenishment); the latest run's rows carry `is_current`.
+    """
+
+    run = models.ForeignKey("core.Run", on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey(ProductCategory, on_delete=models.CASCADE, related_name="+")
+    is_current = models.BooleanField(default=True)
+    orders = models.PositiveIntegerField()
+    last_ordered_on = models.DateField()
+    typical_interval_days = models.FloatField()
+    own_weight = models.FloatField(help_text="How much of the rhythm is its own history (0..1).")
+    next_order_on = models.DateField()
+    typical_quantity = models.FloatField(null=True, blank=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["next_order_on", "id"]
+        indexes = [
+            models.Index(fields=["is_current", "next_order_on"], name="ix_reorder_due"),
+            models.Index(fields=["customer", "is_current"], name="ix_reorder_customer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}/{self.category_id} next {self.next_order_on}"

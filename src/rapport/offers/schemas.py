@@ -415,3 +415,23 @@ class OrderFilters(PageFilters):
 class OrderPageOut(Schema):
     items: list[OrderOut]
     next_cursor: str | None
+
+
+class DueFilters(Schema):
+    within_days: int = Field(14, ge=0, le=366)
+    category_id: Id | None = None
+    limit: int = Field(100, ge=1, le=200)
+
+
+class DueOut(Schema):
+    customer: AccountRef
+    category: CategoryRef
+    orders: int
+    last_ordered_on: date
+    typical_interval_days: float
+    own_weight: float = Field(description="how much of the rhythm is its own history (0..1)")
+    next_order_on: date
+    due_in_days: int
+    typical_quantity: float | None
+    predicted_value: Decimal | None
+    configuration_ids: list[int]

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from rapport.accounts.models import Account
@@ -34,6 +34,7 @@ from rapport.offers.models import (
     OrderItem,
     PriceAgreement,
     Product,
+    ReorderForecast,
     StandardConfiguration,
 )
 from rapport.valuation import selectors as valuation_selectors
@@ -568,3 +569,94 @@ def product_for_account(*, user: User, pk: int) -> Product:
     if pk not in found:
         raise NotFound("product not found")
     return found[pk]
+
+
+PRODUCT_CHOICES = 2000
+
+
+def products_buyable(*, user: User, account: Account) -> list[Product]:
+    """The live products a unit may buy, by name, for pickers (two queries)."""
+    account = _scoped_account(user, account)
+    allowed = account_catalog(account=account)
+    rows = Product.objects.filter(deleted_at__isnull=True).select_related("category")
+    if not allowed.open:
+        rows = rows.filter(Q(pk__in=allowed.product_ids) | Q(category_id__in=allowed.category_ids))
+    return list(rows.order_by("name", "id")[:PRODUCT_CHOICES])
+
+
+# --- replenishment -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueReorder:
+    """An organisation expected to buy from a category soon, and what to offer it."""
+
+    forecast: ReorderForecast
+    predicted_value: Decimal | None
+    configurations: tuple[StandardConfiguration, ...]
+
+    @property
+    def due_in_days(self) -> int:
+        return (self.forecast.next_order_on - timezone.localdate()).days
+
+
+def due_to_reorder(
+    *,
+    user: User,
+    within_days: int = 14,
+    category_id: int | None = None,
+    customer: Account | None = None,
+    limit: int = 100,
+) -> list[DueReorder]:
+    """Organisations whose next order of a category is due within the days, most valuable
+    first (their current predicted value), each with its configurations of that category.
+
+    Three queries whatever the number of forecasts.
+    """
+    access.ensure(user, access.Capability.SEE_INTERNAL_SIDE, not_found="page not found")
+    if not 0 <= within_days <= 366:
+        raise InvalidInput("Look from 0 to 366 days ahead.", field="within_days")
+    limit = clamp_limit(limit)
+    value = valuation_selectors.current_value_subquery()
+    rows = access.scope(
+        user,
+        ReorderForecast.objects.filter(
+            is_current=True,
+            next_order_on__lte=timezone.localdate() + timedelta(days=within_days),
+            customer__deleted_at__isnull=True,
+        ),
+        via="customer",
+    ).select_related("customer", "category")
+    if category_id is not None:
+        rows = rows.filter(category_id=category_id)
+    if customer is not None:
+        rows = rows.filter(customer_id=customer.customer_pk)
+    found = list(
+        rows.annotate(value=value).order_by(
+            F("value").desc(nulls_last=True), "next_order_on", "id"
+        )[:limit]
+    )
+    configurations: dict[tuple[int, int], list[StandardConfiguration]] = {}
+    for configuration in _configurations(user).filter(
+        customer_id__in={f.customer_id for f in found},
+        product__category_id__in={f.category_id for f in found},
+    ):
+        key = (configuration.customer_id, configuration.product.category_id)
+        configurations.setdefault(key, []).append(configuration)
+    return [
+        DueReorder(
+            forecast=forecast,
+            predicted_value=forecast.value,
+            configurations=tuple(
+                configurations.get((forecast.customer_id, forecast.category_id), ())
+            ),
+        )
+        for forecast in found
+    ]
+
+
+def replenishment_last_run() -> Any:
+    """The latest replenishment run (any outcome), or None before the first."""
+    from rapport.core.models import Run
+
+    return Run.objects.filter(job="replenishment").order_by("-id").first()

@@ -13,9 +13,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from rapport.accounts.models import Account, BuyingRoleKind
-from rapport.core import access
+from rapport.core import access, runs
 from rapport.core.errors import Conflict, InvalidInput
-from rapport.core.models import User
+from rapport.core.models import Run, User
 from rapport.core.money import currency
 from rapport.core.services import soft_delete, validated_save, version_claim
 from rapport.memory import selectors as memory_selectors
@@ -36,6 +36,7 @@ from rapport.offers.models import (
     ProductCategory,
     StandardConfiguration,
 )
+from rapport.offers.runners import ReplenishmentRunner
 from rapport.valuation import selectors as valuation_selectors
 from rapport.valuation import services as valuation_services
 from rapport.valuation.models import TransactionSource
@@ -635,8 +636,8 @@ def _refuse_invalid(priced: Sequence[selectors.PricedLine], on: date) -> None:
 
 
 def _numbered(order: Order) -> None:
-    prefix = "Q" if order.status == OrderStatus.QUOTE else "O"
-    order.number = f"{prefix}-{order.quoted_on.year}-{order.pk:06d}"
+    # one number from quote to order: the customer's purchase order quotes it either way
+    order.number = f"{order.quoted_on.year}-{order.pk:06d}"
     order.save(update_fields=["number"])
 
 
@@ -831,3 +832,15 @@ def configuration_reorder(
         configuration=configuration,
         on=on,
     )
+
+
+# --- replenishment -------------------------------------------------------------------------------
+
+
+def replenishment_request(*, actor: User) -> Run:
+    """Queue the replenishment model for the worker (managers and admins); the queued run."""
+    access.ensure(actor, access.Capability.RUN_RECOMPUTE)
+    with transaction.atomic():
+        run = ReplenishmentRunner.queue(started_by=actor)
+    runs.run_enqueue(run)
+    return run

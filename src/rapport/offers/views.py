@@ -13,13 +13,20 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from rapport.accounts import selectors as account_selectors
 from rapport.accounts.forms import read_query
+from rapport.accounts.models import Account
 from rapport.core import access
 from rapport.core.requests import AuthenticatedRequest
 from rapport.offers import selectors, services
-from rapport.offers.forms import ConfigurationForm, ProductFilterForm, ProductForm
+from rapport.offers.forms import (
+    ConfigurationForm,
+    ProductFilterForm,
+    ProductForm,
+    StandardConfigurationForm,
+)
 from rapport.valuation import selectors as valuation_selectors
-from rapport.web.kit import form_submit
+from rapport.web.kit import form_submit, id_param
 
 
 @login_required
@@ -34,11 +41,15 @@ def product_list(request: AuthenticatedRequest) -> HttpResponse:
         cursor=params["cursor"] or None,
         limit=50,
     )
+    customer = _customer(request)
     next_url = ""
     if page.next_cursor:
         query = {k: v for k, v in params.items() if v and k != "cursor"}
+        if customer is not None:
+            query["for"] = customer.pk
         next_url = "?" + urlencode({**query, "cursor": page.next_cursor})
     context: dict[str, Any] = {
+        "customer": customer,
         "products": page.items,
         "next_url": next_url,
         "q": params["q"],
@@ -51,20 +62,48 @@ def product_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "offers/product_list.html", context)
 
 
+def _customer(request: AuthenticatedRequest) -> Account | None:
+    """The account the configurator works for (`?for=`), priced at its own terms."""
+    pk = id_param(request.GET.get("for", ""), "account")
+    return account_selectors.account_get(user=request.user, pk=pk) if pk else None
+
+
 def _verdict(request: AuthenticatedRequest, pk: int) -> dict[str, Any]:
     product = selectors.product_get(user=request.user, pk=pk)
-    bound = bool(request.GET)
+    customer = _customer(request)
+    bound = bool(set(request.GET) - {"for"})
     form = ConfigurationForm(request.GET if bound else None, product=product)
-    checked = None
-    if bound and form.is_valid():
-        checked = selectors.configuration_check(
+    context: dict[str, Any] = {"product": product, "form": form, "customer": customer}
+    if not (bound and form.is_valid()):
+        return context
+    if customer is None:
+        context["checked"] = selectors.configuration_check(
             product=product,
             chosen=form.chosen(),
             quantity=form.cleaned_data["quantity"],
             customer_categories=form.customer_categories(),
             on=timezone.localdate(),
         )
-    return {"product": product, "form": form, "checked": checked}
+        return context
+    [priced] = selectors.price_lines(
+        user=request.user,
+        account=customer,
+        lines=[
+            selectors.LineRequest(product.pk, tuple(form.chosen()), form.cleaned_data["quantity"])
+        ],
+    )
+    context["priced"] = priced
+    if priced.valid and access.can(request.user, access.Capability.WRITE_CUSTOMER_DATA):
+        context["save_form"] = StandardConfigurationForm(
+            units=account_selectors.units_for_select(user=request.user, account=customer),
+            product=product,
+            initial={
+                "account": customer,
+                "options": list(priced.chosen),
+                "quantity": priced.quantity,
+            },
+        )
+    return context
 
 
 @login_required

@@ -8,12 +8,24 @@ scores are our view of the customer and only our staff read them (`SEE_INTERNAL_
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, TypeVar
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Model, Q, QuerySet, Sum
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    F,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.utils import timezone
 
 from rapport.accounts.models import Account
@@ -551,4 +563,22 @@ def order_line_ids(*, external_ids: list[str]) -> list[tuple[str, int]]:
     """(external id, id) of the order lines with those external ids (one query)."""
     return list(
         OrderLine.objects.filter(external_id__in=external_ids).values_list("external_id", "id")
+    )
+
+
+def purchase_history() -> Iterator[tuple[int, int, date, Decimal]]:
+    """Every live order line's (organisation, category, day, quantity), streamed in bulk."""
+    return (
+        OrderLine.objects.filter(deleted_at__isnull=True)
+        .values_list("customer_id", "category_id", "ordered_on", "quantity")
+        .iterator(chunk_size=20_000)
+    )
+
+
+def current_value_subquery(outer: str = "customer") -> Subquery:
+    """The organisation's current predicted value, to annotate rows of another app."""
+    return Subquery(
+        AccountValue.objects.filter(customer_id=OuterRef(outer), is_current=True).values(
+            "predicted_value"
+        )[:1]
     )

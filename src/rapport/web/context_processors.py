@@ -28,6 +28,7 @@ _SECTIONS = {
     "reask": "reasks",
     "attribute": "catalogue",
     "product": "catalog",
+    "replenishment": "replenishment",
 }
 
 
