@@ -7,8 +7,8 @@ rapport token --email …
 rapport worker            (background jobs; first fails the runs whose worker died)
 rapport rerun RUN_ID [--now]  (run a finished or failed run again)
 rapport import interactions FILE [--format csv|eml|mbox|ics] [--dry-run] [--as EMAIL]
-rapport import accounts|contacts|orders|subscriptions FILE [--mapping COL=FIELD] [--dry-run]
-               [--mode all|good] [--errors REPORT.csv]
+rapport import accounts|contacts|orders|subscriptions|catalog|prices FILE [--mapping COL=FIELD]
+               [--dry-run] [--mode all|good] [--errors REPORT.csv]
 rapport export LIST [--format csv|xlsx] [-o FILE] [--filter NAME=VALUE]
 rapport recompute-cadence (learn rhythms, flag accounts gone quiet)
 rapport recompute [--only value|tiers|segments] [--enqueue]  (value, tiers, needs segments)

@@ -7,8 +7,16 @@ class OffersConfig(AppConfig):
     verbose_name = "Customize: catalog, configurations, prices and orders"
 
     def ready(self) -> None:
-        # accounts is below offers: its page gets the "In use" card from here (accounts.cards)
+        # accounts and transfer are below offers: the account page gets the "In use" card,
+        # and transfer's import pipeline and export lists get the catalog's and the price
+        # agreements', from here, rather than importing this app
         from rapport.accounts import cards
-        from rapport.offers import account_views
+        from rapport.offers import account_views, exports, importers
+        from rapport.transfer import exports as transfer_exports
+        from rapport.transfer import importers as transfer_importers
 
         cards.account_card_add("offers", account_views.account_card)
+        transfer_importers.importer_add(importers.CatalogImporter())
+        transfer_importers.importer_add(importers.PriceImporter())
+        for found in exports.EXPORTS:
+            transfer_exports.list_add(found)

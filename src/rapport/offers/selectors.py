@@ -505,6 +505,29 @@ def catalog_entries_for(*, user: User, account: Account) -> list[CatalogEntry]:
     )
 
 
+def agreement_list(
+    *,
+    user: User,
+    account: Account | None = None,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page[PriceAgreement]:
+    """Live price agreements the user may see, of a unit and the units below it or of every
+    account, oldest first (keyset on id)."""
+    limit = clamp_limit(limit)
+    rows = access.scope(user, PriceAgreement.objects.filter(deleted_at__isnull=True))
+    if account is not None:
+        account = _scoped_account(user, account)
+        rows = rows.filter(customer_id=account.customer_pk, account__path__startswith=account.path)
+    if cursor:
+        (last_id,) = decode_cursor(cursor, 1)
+        if not isinstance(last_id, int) or isinstance(last_id, bool):
+            raise InvalidInput("The cursor is not valid.", field="cursor")
+        rows = rows.filter(id__gt=last_id)
+    found = list(rows.select_related("account", "product").order_by("id")[: limit + 1])
+    return page_of(found, limit, lambda a: [a.pk])
+
+
 def agreement_get(*, user: User, pk: int) -> PriceAgreement:
     return access.get_visible(
         PriceAgreement.objects.filter(deleted_at__isnull=True).select_related("account", "product"),

@@ -108,7 +108,8 @@ def export_list(
     request: HttpRequest, name: str, filters: Query[ExportQuery]
 ) -> HttpResponse | StreamingHttpResponse | FileResponse:
     """A list (accounts, contacts, end-users, partners, interactions, order-lines,
-    subscriptions) as CSV or XLSX, with the list page's filters as query parameters."""
+    subscriptions, catalog, prices) as CSV or XLSX, with the list page's filters as query
+    parameters."""
     from rapport.transfer.views import export_response
 
     return export_response(

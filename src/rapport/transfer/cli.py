@@ -1,6 +1,8 @@
-"""`rapport import accounts|contacts|orders|subscriptions FILE`: the general import from a terminal.
+"""`rapport import accounts|contacts|orders|subscriptions|catalog|prices FILE`: the general
+import from a terminal.
 
-Registered in the `import` command's IMPORTERS (transfer/management/commands/import.py);
+Each kind with an importer is an entry of the `import` command
+(transfer/management/commands/import.py), those handed down by higher apps included;
 `rapport export LIST` is transfer/management/commands/export.py.
 """
 
@@ -16,8 +18,8 @@ from rapport.core import tabular
 from rapport.core.errors import ApplicationError
 from rapport.core.models import User
 from rapport.transfer import services
-from rapport.transfer.importers import importer_for
-from rapport.transfer.models import ImportMode, ImportRun, ImportStatus
+from rapport.transfer.importers import IMPORTERS, importer_for
+from rapport.transfer.models import ImportKind, ImportMode, ImportRun, ImportStatus
 
 
 class Progress:
@@ -133,9 +135,15 @@ def importer_of(kind: str) -> Callable[[BaseCommand, User, Path, dict], None]:
     return run
 
 
-IMPORTERS = {
-    "accounts": importer_of("accounts"),
-    "contacts": importer_of("contacts"),
-    "orders": importer_of("order_lines"),
-    "subscriptions": importer_of("subscriptions"),
-}
+# The command's word for a kind where it is not the kind's own ("orders": order lines).
+COMMAND_NAMES: dict[str, str] = {ImportKind.ORDER_LINES: "orders"}
+
+
+def table_importers() -> dict[str, Callable[[BaseCommand, User, Path, dict], None]]:
+    """The `import` command's entry for every kind read from CSV or XLSX, those handed down
+    by higher apps (catalog, prices) included; interactions go through the ingestion."""
+    return {
+        COMMAND_NAMES.get(kind, kind): importer_of(kind)
+        for kind in IMPORTERS
+        if kind != ImportKind.INTERACTIONS
+    }

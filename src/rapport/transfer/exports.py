@@ -404,6 +404,14 @@ LISTS: dict[str, ExportList] = {
 }
 
 
+def list_add(found: ExportList) -> None:
+    """Take a list a higher app holds (the catalog, price agreements: offers).
+
+    Called once, from that app's AppConfig.ready: transfer never imports the apps above it.
+    """
+    LISTS[found.name] = found
+
+
 def export_list(name: str) -> ExportList:
     """The list of that name, or NotFound."""
     found = LISTS.get(name)

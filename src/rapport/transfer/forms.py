@@ -11,6 +11,7 @@ from django import forms
 from rapport.accounts.models import Account, Contact
 from rapport.core.errors import ApplicationError
 from rapport.interactions.forms import ObjectMultipleChoiceField
+from rapport.transfer.importers import may_import
 from rapport.transfer.models import ImportKind, ImportMode, IngestionFormat
 from rapport.web.kit import ObjectChoiceField, apply_error
 
@@ -25,12 +26,18 @@ class _UploadForm(forms.Form):
 
 
 class ImportUploadForm(_UploadForm):
-    """What the file holds, and the file."""
+    """What the file holds (the kinds the user may import), and the file."""
 
     kind = forms.ChoiceField(choices=ImportKind.choices, label="What the file holds")
     file = forms.FileField(
         label="File", help_text="CSV (any delimiter, UTF-8 or Excel's encoding) or XLSX."
     )
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            field = cast(forms.ChoiceField, self.fields["kind"])
+            field.choices = [(k, label) for k, label in ImportKind.choices if may_import(user, k)]
 
 
 class ImportConfirmForm(forms.Form):

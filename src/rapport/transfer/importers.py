@@ -60,7 +60,7 @@ from rapport.transfer.lines import (
 from rapport.transfer.models import AccountKey, ImportKind, IngestionStatus
 from rapport.transfer.sales_importers import OrderLineImporter, SubscriptionImporter
 
-__all__ = ["Counts", "Line", "field_labels", "importer_for"]
+__all__ = ["Counts", "Line", "field_labels", "importer_add", "importer_for", "may_import"]
 
 
 PLACE = ("street", "city", "postcode", "region", "country")
@@ -1302,9 +1302,26 @@ IMPORTERS: dict[str, Any] = {
 }
 
 
+def importer_add(importer: Any) -> None:
+    """Take the importer of a kind a higher app holds (catalog, prices: offers).
+
+    Called once, from that app's AppConfig.ready: transfer never imports the apps above it.
+    An importer may name the `capability` its kind needs beyond running imports.
+    """
+    IMPORTERS[importer.kind] = importer
+
+
 def importer_for(kind: str) -> Any:
     """The importer of a kind of record."""
     return IMPORTERS[kind]
+
+
+def may_import(actor: User, kind: str) -> bool:
+    """Whether the user may import this kind: run imports, and whatever else the kind asks."""
+    needed = getattr(IMPORTERS.get(kind), "capability", None)
+    return access.can(actor, access.Capability.RUN_IMPORTS) and (
+        needed is None or access.can(actor, needed)
+    )
 
 
 def field_labels(kind: str) -> Iterator[tuple[str, str]]:

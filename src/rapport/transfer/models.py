@@ -19,6 +19,9 @@ class ImportKind(models.TextChoices):
     INTERACTIONS = "interactions", "Interactions"
     ORDER_LINES = "order_lines", "Order lines"
     SUBSCRIPTIONS = "subscriptions", "Subscriptions"
+    # Their importers are offers' (a higher app), handed down from OffersConfig.ready.
+    CATALOG = "catalog", "Catalog (products)"
+    PRICES = "prices", "Price agreements"
 
 
 class ImportStatus(models.TextChoices):

@@ -21,7 +21,7 @@ from django.utils import timezone
 from rapport.core import access, runs, tabular
 from rapport.core.models import Run, RunStatus
 from rapport.transfer import ingestion
-from rapport.transfer.importers import Counts, Line, importer_for
+from rapport.transfer.importers import Counts, Line, importer_for, may_import
 from rapport.transfer.ingestion_plan import ingestion_plan, ingestion_write
 from rapport.transfer.models import ImportMode, ImportRun, ImportStatus, IngestionRun
 
@@ -108,7 +108,7 @@ class ImportRunner(runs.Runner):
         if not detail.dry_run:
             ImportRun.objects.filter(pk=detail.pk).update(status=ImportStatus.RUNNING)
         actor = detail.created_by
-        if actor is None or not access.can(actor, access.Capability.RUN_IMPORTS):
+        if actor is None or not may_import(actor, detail.kind):
             return Checked(problem="Whoever started the import may not change records any more.")
         try:
             table, lines = read_lines(detail)

@@ -11,7 +11,9 @@ from rapport.accounts.schemas import Input, PageFilters
 from rapport.core.schemas import Id, Text, UserRef
 from rapport.transfer.models import ImportKind, ImportMode, IngestionFormat, ReviewStatus
 
-KindName = Literal["accounts", "contacts", "interactions", "order_lines", "subscriptions"]
+KindName = Literal[
+    "accounts", "contacts", "interactions", "order_lines", "subscriptions", "catalog", "prices"
+]
 ModeName = Literal["all", "good"]
 assert set(KindName.__args__) == set(ImportKind.values)  # type: ignore[attr-defined]
 assert set(ModeName.__args__) == set(ImportMode.values)  # type: ignore[attr-defined]

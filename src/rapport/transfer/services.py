@@ -54,9 +54,14 @@ BACKGROUND_ROWS = 500
 PROGRESS_EVERY = 500
 
 
-def _ensure_may_import(actor: User) -> None:
+def _ensure_may_import(actor: User, kind: str | None = None) -> None:
     access.ensure_can_write(actor)
     access.ensure(actor, access.Capability.RUN_IMPORTS)
+    # A kind may ask more: the catalog is for those who may change it, prices for those
+    # who may agree them.
+    needed = getattr(importer_for(kind), "capability", None) if kind else None
+    if needed is not None:
+        access.ensure(actor, needed)
 
 
 def import_upload(*, actor: User, kind: str, filename: str, content: uploads.Source) -> ImportRun:
@@ -71,6 +76,7 @@ def import_upload(*, actor: User, kind: str, filename: str, content: uploads.Sou
         raise InvalidInput(
             f"Unknown kind {kind!r}; use one of {', '.join(ImportKind.values)}.", field="kind"
         )
+    _ensure_may_import(actor, kind)
     filename = Path(filename or "upload").name[:300] or "upload"
     kept = uploads.keep(content, Path(settings.VAR_DIR) / "imports")
     try:
@@ -117,7 +123,7 @@ def import_check(
     progress: runs.Progress | None = None,
 ) -> ImportRun:
     """Save the column mapping (and the choice about duplicates) and start the dry run."""
-    _ensure_may_import(actor)
+    _ensure_may_import(actor, run.kind)
     _editable(run)
     importer = importer_for(run.kind)
     if mapping is not None:
@@ -150,7 +156,7 @@ def import_confirm(
     progress: runs.Progress | None = None,
 ) -> ImportRun:
     """Import a dry-run file for real: every line, or only the good ones."""
-    _ensure_may_import(actor)
+    _ensure_may_import(actor, run.kind)
     _editable(run)
     if mode not in ImportMode.values:
         raise InvalidInput(f"Unknown mode {mode!r}; use all or good.", field="mode")

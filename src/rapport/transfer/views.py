@@ -25,12 +25,15 @@ SHOWN_ERRORS = 200
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_start(request: AuthenticatedRequest) -> HttpResponse:
-    """Upload a file of accounts, contacts, interactions, order lines or subscriptions."""
+    """Upload a file of accounts, contacts, interactions, order lines, subscriptions, the
+    catalog or price agreements."""
     access.ensure(request.user, access.Capability.USE_STAFF_TOOLS, not_found="page not found")
     status = 200
     if request.method == "POST":
         access.ensure_can_write(request.user)
-        form = ImportUploadForm(request.POST, request.FILES, refused=uploads.refused(request))
+        form = ImportUploadForm(
+            request.POST, request.FILES, refused=uploads.refused(request), user=request.user
+        )
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
@@ -48,7 +51,7 @@ def import_start(request: AuthenticatedRequest) -> HttpResponse:
                 return redirect("transfer:import_detail", pk=run.pk)
         status = 400
     else:
-        form = ImportUploadForm(initial={"kind": request.GET.get("kind", "")})
+        form = ImportUploadForm(initial={"kind": request.GET.get("kind", "")}, user=request.user)
     context = {
         "form": form,
         "runs": selectors.import_run_list(user=request.user, limit=20).items,

@@ -2,10 +2,12 @@
 """`rapport import KIND FILE`: bring records in from a file, now, with a progress line.
 
     rapport import interactions inbox.mbox [--format csv|eml|mbox|ics] [--dry-run] [--as EMAIL]
-    rapport import accounts|contacts|orders|subscriptions FILE.csv|.xlsx [--mapping COL=FIELD]
-        [--dry-run] [--mode all|good] [--errors REPORT.csv] [--keep-duplicates] [--as EMAIL]
+    rapport import accounts|contacts|orders|subscriptions|catalog|prices FILE.csv|.xlsx
+        [--mapping COL=FIELD] [--dry-run] [--mode all|good] [--errors REPORT.csv]
+        [--keep-duplicates] [--as EMAIL]
 
-Each kind is one entry of IMPORTERS (interactions here; the tables in transfer/cli.py); an importer
+Each kind is one entry of `importers()` (interactions here; the tables in transfer/cli.py,
+read when the command runs, so the kinds higher apps hand down are there); an importer
 gets the command (to print), the acting user, the file and the parsed options, and
 raises CommandError when the import failed, so the exit status is non-zero.
 """
@@ -22,7 +24,7 @@ from rapport.core import access
 from rapport.core.errors import ApplicationError
 from rapport.core.models import User
 from rapport.transfer import services
-from rapport.transfer.cli import IMPORTERS as TABLE_IMPORTERS
+from rapport.transfer.cli import table_importers
 from rapport.transfer.models import IngestionFormat, IngestionStatus
 
 
@@ -67,15 +69,18 @@ def import_interactions(command: BaseCommand, actor: User, path: Path, options: 
 
 Importer = Callable[[BaseCommand, User, Path, dict], None]
 
-# accounts, contacts, orders and subscriptions come from CSV or XLSX (transfer/cli.py).
-IMPORTERS: dict[str, Importer] = {"interactions": import_interactions, **TABLE_IMPORTERS}
+
+def importers() -> dict[str, Importer]:
+    """Every kind the command imports: interactions here, the tables from transfer/cli.py
+    (accounts, contacts, orders, subscriptions, and those higher apps hand down)."""
+    return {"interactions": import_interactions, **table_importers()}
 
 
 class Command(BaseCommand):
     help = "Import records from a file: rapport import KIND FILE [--dry-run]."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("kind", choices=sorted(IMPORTERS), help="What the file holds")
+        parser.add_argument("kind", choices=sorted(importers()), help="What the file holds")
         parser.add_argument("file", help="Path of the file to import")
         parser.add_argument(
             "--format", choices=IngestionFormat.values, help="Default: told by the file"
@@ -88,7 +93,7 @@ class Command(BaseCommand):
             action="append",
             default=[],
             metavar="COLUMN=FIELD",
-            help="accounts, contacts, orders, subscriptions: which field a column feeds "
+            help="every kind but interactions: which field a column feeds "
             "(repeatable; FIELD empty to ignore it); the rest is guessed from the header",
         )
         parser.add_argument(
@@ -116,7 +121,7 @@ class Command(BaseCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"No file at {path}.")
-        IMPORTERS[options["kind"]](self, self._actor(options["as_user"]), path, options)
+        importers()[options["kind"]](self, self._actor(options["as_user"]), path, options)
 
     def _actor(self, email: str | None) -> User:
         """The user named by --as, or the first active admin."""
