@@ -96,6 +96,13 @@ def main() -> int:
     )
     parser.add_argument("--load-seconds", type=int, default=30)
     parser.add_argument(
+        "--offers",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="Customize: validate a 60-option product, price a 100-line order, the replenishment"
+        " list, the account page's In use card (bench/offers.py)",
+    )
+    parser.add_argument(
         "--import-contacts",
         type=int,
         help="contacts in the import-speed file (default by scale: 10,000 / 30,000 / 100,000; "
@@ -158,6 +165,17 @@ def main() -> int:
             env=env, check=True, cwd=ROOT,
         )  # fmt: skip
         report["load"] = json.loads(load_out.read_text())
+    if args.offers:
+        report["offers"] = []
+        for database in [d.strip() for d in args.databases.split(",") if d.strip()]:
+            env = dict(os.environ, DATABASE_URL=database_url(database, args.scale))
+            offers_out = ROOT / "var" / f"bench-offers-{args.scale}-{database}.json"
+            print(f"\n## customize ({database}): bench/offers.py", flush=True)
+            subprocess.run(
+                [sys.executable, str(HERE / "offers.py"), "--out", str(offers_out)],
+                env=env, check=True, cwd=ROOT,
+            )  # fmt: skip
+            report["offers"].append({"database": database, **json.loads(offers_out.read_text())})
     if args.btyd:
         btyd_out = ROOT / "var" / "bench-btyd.json"
         env = dict(os.environ, OPENBLAS_NUM_THREADS="1")

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
+from rapport.core.errors import InvalidInput
 from rapport.offers import selectors, services
 from rapport.offers.models import ReorderForecast
 from rapport.valuation import services as valuation_services
@@ -113,3 +114,43 @@ def test_customers_and_partners_do_not_see_the_due_list(world):
     rep = Client()
     rep.force_login(world.rep)
     assert rep.post("/replenishment/run/").status_code == 403
+
+
+def test_a_reminder_goes_through_consent_and_is_never_sent_against_it(world):
+    from rapport.core.errors import Conflict
+    from rapport.interactions.models import Interaction
+    from rapport.memory.services import consent_record
+
+    consumables = ProductCategoryFactory(actor=world.admin, name="Consumables")
+    _buy(world, world.acme_plant, consumables, every=30, count=6, last_days_ago=28)
+    call_command("replenish")
+    forecast = ReorderForecast.objects.get(is_current=True)
+    before = Interaction.objects.count()
+    # The buyer withdrew consent to sales outreach: the reminder is refused, nothing logged
+    consent_record(
+        actor=world.rep, contact=world.acme_buyer, purpose="sales", status="withdrawn", how="e-mail"
+    )
+    client = Client()
+    client.force_login(world.rep)
+    refused = client.post(
+        f"/replenishment/{forecast.pk}/remind/",
+        {"contact": world.acme_buyer.pk, "channel": "email"},
+    )
+    assert refused.status_code == 409
+    assert "Ben Buyer" in refused.content.decode()
+    assert Interaction.objects.count() == before
+    with pytest.raises(Conflict):
+        services.reorder_remind(actor=world.rep, forecast=forecast, contact=world.acme_buyer)
+    # The CFO has not: the reminder is on the timeline, saying when and what
+    sent = client.post(
+        f"/replenishment/{forecast.pk}/remind/", {"contact": world.acme_cfo.pk, "channel": "email"}
+    )
+    assert sent.status_code == 302
+    reminder = Interaction.objects.latest("id")
+    assert reminder.subject == "Time to reorder Consumables?"
+    assert "typically ordered every 30 days" in reminder.summary
+    assert (reminder.direction, reminder.purpose) == ("outbound", "sales")
+    # someone of another organisation cannot be reminded of Acme's reorder
+    with pytest.raises(InvalidInput) as wrong:
+        services.reorder_remind(actor=world.rep, forecast=forecast, contact=world.globex_cto)
+    assert wrong.value.field == "contact"

@@ -26,6 +26,7 @@ from rapport.offers.forms import (
     ConfigurationEditForm,
     DeclineForm,
     DueFilterForm,
+    ReminderForm,
     ReorderForm,
     StandardConfigurationForm,
 )
@@ -435,3 +436,42 @@ def replenishment_run(request: AuthenticatedRequest) -> HttpResponse:
     run = services.replenishment_request(actor=request.user)
     messages.success(request, f"The replenishment model runs again (run {run.pk}).")
     return redirect("offers:replenishment_list")
+
+
+REMINDER_CONTACTS = 500
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def replenishment_remind(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Remind one of the organisation's people that a reorder is due (consent checked)."""
+    user = request.user
+    forecast = selectors.forecast_get(user=user, pk=pk)
+    access.ensure(user, access.Capability.ACT_FOR_US)
+    contacts = account_selectors.contact_choices(user=user, account=forecast.customer)
+    form = ReminderForm(
+        request.POST if request.method == "POST" else None,
+        contacts=contacts[:REMINDER_CONTACTS],
+    )
+    sent = form_submit(
+        form,
+        lambda: services.reorder_remind(
+            actor=user,
+            forecast=forecast,
+            contact=form.cleaned_data["contact"],
+            channel=form.cleaned_data["channel"],
+            note=form.cleaned_data["note"],
+            override_reason=form.cleaned_data["override_reason"],
+        ),
+    )
+    if sent.done:
+        messages.success(request, f"Reminder logged on {forecast.customer.name}'s timeline.")
+        return redirect("offers:replenishment_list")
+    context = {
+        "form": form,
+        "forecast": forecast,
+        "configurations": selectors.configurations_in_category(
+            user=user, customer_id=forecast.customer_id, category_id=forecast.category_id
+        ),
+    }
+    return render(request, "offers/reminder_form.html", context, status=sent.status)

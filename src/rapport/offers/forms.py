@@ -257,3 +257,26 @@ class DueFilterForm(forms.Form):
         required=False,
         empty_label="Every category",
     )
+
+
+class ReminderForm(forms.Form):
+    """Remind one of the organisation's people that a reorder is due."""
+
+    contact = ObjectChoiceField(label="To")
+    channel = forms.ChoiceField(choices=[("email", "E-mail"), ("call", "Call")], initial="email")
+    note = forms.CharField(
+        required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Added to the reminder (optional).",
+    )  # fmt: skip
+    override_reason = forms.CharField(
+        required=False,
+        max_length=300,
+        label="Send anyway because",
+        help_text="Only if their consent or preferences say no and you have a reason.",
+    )
+
+    def __init__(self, *args: Any, contacts: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(ObjectChoiceField, self.fields["contact"]).set_objects(
+            contacts, lambda c: f"{c.full_name}{' — ' + c.title if c.title else ''}"
+        )

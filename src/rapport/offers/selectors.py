@@ -213,12 +213,18 @@ def _governing(
     """Per product, the agreement valid on the day agreed nearest the unit (one query)."""
     depth = {a.pk: a.depth for a in chain}
     found: dict[int, PriceAgreement] = {}
-    rows = PriceAgreement.objects.filter(
-        account__in=chain,
-        product_id__in=set(product_ids),
-        deleted_at__isnull=True,
-        valid_from__lte=on,
-    ).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+    rows = (
+        PriceAgreement.objects.only(
+            "id", "account_id", "product_id", "kind", "value", "breaks", "valid_from", "valid_until"
+        )
+        .filter(
+            account__in=chain,
+            product_id__in=set(product_ids),
+            deleted_at__isnull=True,
+            valid_from__lte=on,
+        )
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+    )
     for agreement in rows:
         held = found.get(agreement.product_id)
         if held is None or depth[agreement.account_id] > depth[held.account_id]:
@@ -258,9 +264,11 @@ def _money(amount: Decimal) -> str:
     return money_text(float(amount), 2)
 
 
-def customer_categories(account: Account) -> list[str]:
+def customer_categories(account: Account, organisation: Account | None = None) -> list[str]:
     """What an option's "only for" is matched against: the organisation's industry and tier."""
-    organisation = account if account.is_customer_root else account.customer or account
+    organisation = organisation or (
+        account if account.is_customer_root else account.customer or account
+    )
     tier = valuation_selectors.current_tier_code(customer_id=organisation.pk)
     return [c for c in (organisation.industry.strip(), tier) if c]
 
@@ -279,6 +287,57 @@ def _products(ids: Iterable[int]) -> dict[int, Product]:
     return {p.pk: p for p in rows}
 
 
+# What pricing reads of a product (a hundred lines convert a tenth of the columns)
+PRICED_FIELDS = (
+    "id", "version", "sku", "name", "unit", "category__name", "list_price", "cost",
+    "active_from", "active_until", "deleted_at",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Structure:
+    """A product's rules and its options' names and prices, read once for many lines."""
+
+    rules: configurator.ProductRules
+    names: dict[str, str]
+    prices: dict[str, Decimal]
+
+
+def _structures(ids: set[int]) -> dict[int, _Structure]:
+    """Each product's option structure from two flat queries (no model rows: a hundred
+    products' groups and options cost what one product's do)."""
+    groups: dict[int, list[configurator.Group]] = {pk: [] for pk in ids}
+    for product_id, code, name, low, high in (
+        OptionGroup.objects.filter(product_id__in=ids)
+        .order_by("position", "id")
+        .values_list("product_id", "code", "name", "min_choices", "max_choices")
+    ):
+        groups[product_id].append(configurator.Group(code, name, low, high))
+    options: dict[int, list[tuple[configurator.Option, Decimal]]] = {pk: [] for pk in ids}
+    rows = (
+        Option.objects.filter(product_id__in=ids)
+        .order_by("group__position", "group_id", "position", "id")
+        .values_list(
+            "product_id", "code", "name", "group__code", "requires", "excludes", "only_for", "price"
+        )
+    )
+    for product_id, code, name, group, requires, excludes, only_for, price in rows:
+        option = configurator.Option(
+            code, name, group, tuple(requires), tuple(excludes), tuple(only_for)
+        )
+        options[product_id].append((option, price))
+    return {
+        pk: _Structure(
+            rules=configurator.ProductRules(
+                groups=tuple(groups[pk]), options=tuple(o for o, _p in options[pk])
+            ),
+            names={o.code: o.name for o, _p in options[pk]},
+            prices={o.code: p for o, p in options[pk]},
+        )
+        for pk in ids
+    }
+
+
 def price_lines(
     *, user: User, account: Account, lines: Sequence[LineRequest], on: date | None = None
 ) -> list[PricedLine]:
@@ -288,11 +347,15 @@ def price_lines(
     line that breaks a rule, is not on the unit's catalog or is not sold that day comes
     back priced, with what is wrong, for the caller to show or refuse.
     """
-    account = access.get_visible(
-        Account.objects.filter(deleted_at__isnull=True), user, via="", pk=account.pk
-    )
+    account = _scoped_account(user, account)
     on = on or timezone.localdate()
-    products = _products(line.product_id for line in lines)
+    wanted = {line.product_id for line in lines}
+    rows = (
+        Product.objects.filter(pk__in=wanted, deleted_at__isnull=True)
+        .select_related("category")
+        .only(*PRICED_FIELDS)
+    )
+    products = {p.pk: p for p in rows}
     for index, line in enumerate(lines):
         if line.product_id not in products:
             raise InvalidInput(
@@ -301,38 +364,41 @@ def price_lines(
             )
         if line.quantity <= 0:
             raise InvalidInput("Order at least one.", field=f"lines.{index}.quantity")
+    structures = _structures(set(products))
     chain = _chain(account)
     by_id = {a.pk: a for a in chain}
     allowed = _account_catalog(chain)
     agreements = _governing(chain, products, on)
-    categories = set(customer_categories(account))
+    categories = set(customer_categories(account, organisation=chain[0]))
+    terms = {pk: _terms(a, by_id, account) for pk, a in agreements.items()}
     priced = []
     for line in lines:
         product = products[line.product_id]
+        structure = structures[product.pk]
         chosen = tuple(dict.fromkeys(line.options))
-        by_code = {o.code: o for g in product.option_groups.all() for o in g.options.all()}
-        agreement = agreements.get(product.pk)
         priced.append(
             PricedLine(
                 product=product,
                 chosen=chosen,
-                option_names=tuple(by_code[c].name for c in chosen if c in by_code),
+                option_names=tuple(structure.names[c] for c in chosen if c in structure.names),
                 quantity=line.quantity,
                 breaches=configurator.breaches(
-                    product.rules(), chosen, customer_categories=categories
-                ),
+                    structure.rules, chosen, customer_categories=categories
+                )
+                if structure.rules.groups or chosen
+                else [],
                 buyable=allowed.allows(product),
                 sellable=product.is_active(on),
                 price=pricing.price(
                     list_price=product.list_price,
                     options_price=sum(
-                        (by_code[c].price for c in chosen if c in by_code), Decimal(0)
+                        (structure.prices[c] for c in chosen if c in structure.prices), Decimal(0)
                     ),
                     quantity=line.quantity,
-                    terms=_terms(agreement, by_id, account) if agreement else None,
+                    terms=terms.get(product.pk),
                     money=_money,
                 ),
-                agreement=agreement,
+                agreement=agreements.get(product.pk),
             )
         )
     return priced
@@ -350,6 +416,8 @@ def product_with_options(*, pk: int) -> Product:
 
 
 def _scoped_account(user: User, account: Account) -> Account:
+    if access.sees_everything(user) and account.deleted_at is None:
+        return account  # staff see every live account: no second look needed
     return access.get_visible(
         Account.objects.filter(deleted_at__isnull=True), user, via="", pk=account.pk
     )
@@ -683,3 +751,25 @@ def replenishment_last_run() -> Any:
     from rapport.core.models import Run
 
     return Run.objects.filter(job="replenishment").order_by("-id").first()
+
+
+def configurations_in_category(
+    *, user: User, customer_id: int, category_id: int
+) -> list[StandardConfiguration]:
+    """An organisation's live standard configurations of a category's products."""
+    return list(
+        _configurations(user)
+        .filter(customer_id=customer_id, product__category_id=category_id)
+        .order_by("name", "id")
+    )
+
+
+def forecast_get(*, user: User, pk: int) -> ReorderForecast:
+    """One current replenishment forecast (our staff)."""
+    access.ensure(user, access.Capability.SEE_INTERNAL_SIDE, not_found="forecast not found")
+    return access.get_visible(
+        ReorderForecast.objects.filter(is_current=True).select_related("customer", "category"),
+        user,
+        via="customer",
+        pk=pk,
+    )

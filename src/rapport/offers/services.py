@@ -12,14 +12,16 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from rapport.accounts.models import Account, BuyingRoleKind
+from rapport.accounts.models import Account, BuyingRoleKind, Contact
 from rapport.core import access, runs
 from rapport.core.errors import Conflict, InvalidInput
 from rapport.core.models import Run, User
 from rapport.core.money import currency
 from rapport.core.services import soft_delete, validated_save, version_claim
+from rapport.interactions.models import Direction, Interaction
+from rapport.memory import outreach
 from rapport.memory import selectors as memory_selectors
-from rapport.memory.models import Fact
+from rapport.memory.models import Fact, Purpose
 from rapport.offers import configurator, selectors
 from rapport.offers.models import (
     AgreementKind,
@@ -34,6 +36,7 @@ from rapport.offers.models import (
     PriceAgreement,
     Product,
     ProductCategory,
+    ReorderForecast,
     StandardConfiguration,
 )
 from rapport.offers.runners import ReplenishmentRunner
@@ -844,3 +847,60 @@ def replenishment_request(*, actor: User) -> Run:
         run = ReplenishmentRunner.queue(started_by=actor)
     runs.run_enqueue(run)
     return run
+
+
+@transaction.atomic
+def reorder_remind(
+    *,
+    actor: User,
+    forecast: ReorderForecast,
+    contact: Contact,
+    channel: str = "email",
+    note: str = "",
+    override_reason: str = "",
+) -> Interaction:
+    """Remind one of the organisation's people that a reorder is due: an outbound
+    interaction on its timeline, through the consent and preference check (X5).
+
+    A reminder their consent or preferences block is refused (Conflict on `contacts`,
+    with the reasons) and nothing is written, unless an override reason is given.
+    """
+    access.ensure(actor, access.Capability.ACT_FOR_US)
+    if (
+        contact is None
+        or contact.deleted_at is not None
+        or contact.customer_id != forecast.customer_id
+    ):
+        raise InvalidInput("Choose someone of this organisation.", field="contact")
+    configurations = selectors.configurations_in_category(
+        user=actor, customer_id=forecast.customer_id, category_id=forecast.category_id
+    )
+    due = forecast.next_order_on
+    summary = (
+        f"{forecast.category.name}: typically ordered every "
+        f"{round(forecast.typical_interval_days)} days, last on "
+        f"{forecast.last_ordered_on.isoformat()}; the next order is expected around "
+        f"{due.isoformat()}."
+    )
+    if configurations:
+        summary += (
+            " Standard configurations to reorder: "
+            + ", ".join(
+                f"{c.name} ({c.quantity.normalize():f} of {c.product.name})" for c in configurations
+            )
+            + "."
+        )
+    note = _text(note, "note", limit=1000, required=False)
+    if note:
+        summary += f" {note}"
+    return outreach.interaction_log_learned(
+        actor=actor,
+        account=contact.account,
+        contacts=[contact],
+        channel=channel,
+        direction=Direction.OUTBOUND,
+        subject=f"Time to reorder {forecast.category.name}?",
+        summary=summary,
+        purpose=Purpose.SALES,
+        override_reason=override_reason,
+    )

@@ -47,6 +47,11 @@ urlpatterns = [
     ),
     path("replenishment/", account_views.replenishment_list, name="replenishment_list"),
     path("replenishment/run/", account_views.replenishment_run, name="replenishment_run"),
+    path(
+        "replenishment/<int:pk>/remind/",
+        account_views.replenishment_remind,
+        name="replenishment_remind",
+    ),
     path("orders/<int:pk>/", account_views.order_detail, name="order_detail"),
     path(
         "orders/<int:pk>/accept/",
