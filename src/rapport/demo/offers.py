@@ -620,6 +620,8 @@ class Plan:
         product = self.products[draft.sku]
         if not self.customer.allows(product) or not product.is_active(self.today):
             return False
+        if product.version > 1:
+            return False  # changed by hand since the demo wrote it: the template may not fit
         options = tuple(dict.fromkeys(draft.options))
         self.check(product, options)
         rng, customer = self.rng, self.customer
