@@ -2,10 +2,12 @@
 
 ``generate(size=..., seed=...)`` fills the database with customer organisations (account
 trees with divisions, departments and sites), their people (org chart, identities,
-employments, buying roles), lifecycle histories, channel partners and three years of
-interactions on every channel. The same seed gives the same data: every random choice
-comes from one ``random.Random(seed)`` and from Faker instances seeded from it, and the
-only outside input is the anchor day (today, 00:00 UTC).
+employments, buying roles), lifecycle histories, channel partners, three years of
+interactions on every channel, what they taught us and bought, and (for the larger ones)
+their own catalogs, prices, standard configurations, quotes and orders over our catalog.
+The same seed gives the same data: every random choice comes from one
+``random.Random(seed)`` and from Faker instances seeded from it, and the only outside
+input is the anchor day (today, 00:00 UTC).
 
 It is built for size (``large`` = 20,000 customers, 300,000 contacts, 5,000,000
 interactions): primary keys are precomputed so nothing is read back, rows are written
@@ -27,7 +29,7 @@ from django.db import connection, transaction
 
 from rapport.accounts.models import Account
 from rapport.core.models import User
-from rapport.demo import duplicates, memory, value
+from rapport.demo import duplicates, memory, offers, value
 from rapport.demo.accounts import AccountsMixin
 from rapport.demo.contacts import ContactsMixin
 from rapport.demo.interactions import InteractionsMixin
@@ -45,6 +47,15 @@ def _match_keys_fill() -> None:
     from rapport.resolution.runners import match_keys_fill
 
     match_keys_fill()
+
+
+def _add_offers(
+    counts: dict[str, int], *, seed: int, size: dict[str, int], progress: Callable[[str], None]
+) -> None:
+    """The Customize data; the facts it records (what customers told us since) join the memory's."""
+    made = offers.generate(seed=seed, organisations=size["offer_organisations"], progress=progress)
+    counts["facts"] = counts.get("facts", 0) + made.pop("facts", 0)
+    counts.update(made)
 
 
 def generate(
@@ -115,6 +126,10 @@ def generate(
             lambda: gen.counts.update(value.generate(seed=seed, progress=say)),
         )
         phase(
+            "catalog, agreements, configurations and orders",
+            lambda: _add_offers(gen.counts, seed=seed, size=gen.p, progress=say),
+        )
+        phase(
             "planted duplicates",
             lambda: gen.counts.update(
                 duplicates.plant(
@@ -160,6 +175,14 @@ def generate(
         "wallet_estimates",
         "judgement_scores",
         "need_facts",
+        "products",
+        "product_options",
+        "catalog_entries",
+        "price_agreements",
+        "standard_configurations",
+        "configurations_to_review",
+        "quotes",
+        "placed_orders",
         "duplicate_contacts",
         "duplicate_accounts",
         "model_runs",

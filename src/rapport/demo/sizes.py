@@ -28,6 +28,11 @@ for _p in SIZES.values():
 for _p, _twice in zip(SIZES.values(), ((0, 0), (21, 4), (140, 20), (700, 60)), strict=True):
     _p.update(duplicate_contacts=_twice[0], duplicate_accounts=_twice[1])
 
+# Organisations with their own catalog, prices, standard configurations and orders (the
+# largest buying ones, see offers.py), and a quarter as many in talks with a quote.
+for _p, _offered in zip(SIZES.values(), (3, 10, 60, 200), strict=True):
+    _p.update(offer_organisations=_offered)
+
 DAY = 86_400
 HISTORY_DAYS = 3 * 365
 INTERACTION_CHUNK = 25_000  # interactions per write (and commit, for small loads)
