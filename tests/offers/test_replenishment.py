@@ -154,3 +154,15 @@ def test_a_reminder_goes_through_consent_and_is_never_sent_against_it(world):
     with pytest.raises(InvalidInput) as wrong:
         services.reorder_remind(actor=world.rep, forecast=forecast, contact=world.globex_cto)
     assert wrong.value.field == "contact"
+
+
+def test_an_organisation_that_stopped_buying_long_ago_has_lapsed_and_is_not_due(world, capsys):
+    consumables = ProductCategoryFactory(actor=world.admin, name="Consumables")
+    # Globex bought every 30 days but not for 200 days: more than a whole interval late
+    _buy(world, world.globex_it, consumables, every=30, count=8, last_days_ago=200)
+    # Acme is 10 days late on its 30-day rhythm: still due
+    _buy(world, world.acme_plant, consumables, every=30, count=8, last_days_ago=40, seed=3)
+    call_command("replenish")
+    assert "2 forecasts, 1 due within 14 days" in capsys.readouterr().out
+    due = selectors.due_to_reorder(user=world.rep, within_days=30)
+    assert [(row.forecast.customer, row.due_in_days) for row in due] == [(world.acme, -10)]

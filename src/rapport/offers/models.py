@@ -471,6 +471,9 @@ class ReorderForecast(models.Model):
     typical_interval_days = models.FloatField()
     own_weight = models.FloatField(help_text="How much of the rhythm is its own history (0..1).")
     next_order_on = models.DateField()
+    lapses_on = models.DateField(
+        help_text="One more typical interval on: an order still missing then is a lapse, not a reorder."
+    )
     typical_quantity = models.FloatField(null=True, blank=True)
     computed_at = models.DateTimeField()
 

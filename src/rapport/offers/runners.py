@@ -62,6 +62,9 @@ class ReplenishmentRunner(runs.Runner):
                         "typical_interval_days": reorder.typical_interval_days,
                         "own_weight": reorder.own_weight,
                         "next_order_on": date.fromordinal(round(reorder.next_order)),
+                        "lapses_on": date.fromordinal(
+                            round(reorder.next_order + (reorder.typical_interval_days or 0))
+                        ),
                         "typical_quantity": reorder.typical_quantity,
                     }
                 )
@@ -74,6 +77,10 @@ class ReplenishmentRunner(runs.Runner):
             [ReorderForecast(run=self.run, computed_at=now, **row) for row in calculated],
             batch_size=BATCH,
         )
-        soon = timezone.localdate() + DUE_WITHIN
-        due = sum(1 for row in calculated if row["next_order_on"] <= soon)
+        today = timezone.localdate()
+        due = sum(
+            1
+            for row in calculated
+            if row["next_order_on"] <= today + DUE_WITHIN and row["lapses_on"] >= today
+        )
         return {"forecasts": len(calculated), "due": due}

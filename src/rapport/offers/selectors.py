@@ -699,8 +699,9 @@ def due_to_reorder(
     customer: Account | None = None,
     limit: int = 100,
 ) -> list[DueReorder]:
-    """Organisations whose next order of a category is due within the days, most valuable
-    first (their current predicted value), each with its configurations of that category.
+    """Organisations whose next order of a category is due within the days (or overdue by
+    less than one typical interval), most valuable first (their current predicted value),
+    each with its configurations of that category.
 
     Three queries whatever the number of forecasts.
     """
@@ -714,6 +715,8 @@ def due_to_reorder(
         ReorderForecast.objects.filter(
             is_current=True,
             next_order_on__lte=timezone.localdate() + timedelta(days=within_days),
+            # overdue by more than a whole interval: lapsed (a churn signal), not due
+            lapses_on__gte=timezone.localdate(),
             customer__deleted_at__isnull=True,
         ),
         via="customer",
