@@ -166,3 +166,14 @@ def test_an_organisation_that_stopped_buying_long_ago_has_lapsed_and_is_not_due(
     assert "2 forecasts, 1 due within 14 days" in capsys.readouterr().out
     due = selectors.due_to_reorder(user=world.rep, within_days=30)
     assert [(row.forecast.customer, row.due_in_days) for row in due] == [(world.acme, -10)]
+
+
+def test_categories_not_bought_again_and_again_are_not_forecast(world, capsys):
+    from rapport.offers.models import ProductCategory
+
+    consulting = ProductCategoryFactory(actor=world.admin, name="Consulting")
+    ProductCategory.objects.filter(pk=consulting.pk).update(replenished=False)
+    _buy(world, world.acme_plant, consulting, every=30, count=8, last_days_ago=25)
+    call_command("replenish")
+    assert "0 forecasts" in capsys.readouterr().out
+    assert not ReorderForecast.objects.exists()

@@ -191,11 +191,16 @@ def day_iso(today: date, offset: int, cache: dict[int, str]) -> str:
     return text
 
 
+# What customers buy again and again: replenishment predicts these (services, licences
+# and contracts are bought once or renewed, and say nothing about running out).
+REPLENISHED = frozenset({"Hardware", "Sensors", "Spare parts", "Consumables"})
+
+
 def categories() -> dict[str, int]:
     """The demo's product categories (made once; kept when customer data is flushed)."""
     existing = dict(ProductCategory.objects.values_list("name", "id"))
     missing = [
-        ProductCategory(name=name, description=CATEGORIES[name][0])
+        ProductCategory(name=name, description=CATEGORIES[name][0], replenished=name in REPLENISHED)
         for name in CATEGORY_NAMES
         if name not in existing
     ]

@@ -919,7 +919,7 @@ class Plan:
         orders = [q.order for q in self.quotes]
         Order.objects.bulk_create(orders, batch_size=BATCH)
         for order in orders:
-            order.number = f"Q-{order.quoted_on.year}-{order.pk:06d}"
+            order.number = f"{order.quoted_on.year}-{order.pk:06d}"
         Order.objects.bulk_update(orders, ["number"], batch_size=BATCH)
         Order.history.bulk_history_create(orders, batch_size=BATCH)
         for quote in self.quotes:

@@ -34,6 +34,11 @@ class ProductCategory(TimeStamped):
 
     name = models.CharField(max_length=100, unique=True)
     description = models.CharField(max_length=300, blank=True)
+    replenished = models.BooleanField(
+        default=True,
+        help_text="Bought again and again (consumables, spare parts): replenishment predicts "
+        "each organisation's next order. Off for services bought once or by contract.",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -736,7 +736,10 @@ def due_to_reorder(
         product__category_id__in={f.category_id for f in found},
     ):
         key = (configuration.customer_id, configuration.product.category_id)
-        configurations.setdefault(key, []).append(configuration)
+        named = configurations.setdefault(key, [])
+        # a division's own of a name stands in for the organisation's: one per name
+        if all(c.name.lower() != configuration.name.lower() for c in named):
+            named.append(configuration)
     return [
         DueReorder(
             forecast=forecast,

@@ -567,9 +567,10 @@ def order_line_ids(*, external_ids: list[str]) -> list[tuple[str, int]]:
 
 
 def purchase_history() -> Iterator[tuple[int, int, date, Decimal]]:
-    """Every live order line's (organisation, category, day, quantity), streamed in bulk."""
+    """Every live order line's (organisation, category, day, quantity) of the categories
+    bought again and again (`replenished`), streamed in bulk."""
     return (
-        OrderLine.objects.filter(deleted_at__isnull=True)
+        OrderLine.objects.filter(deleted_at__isnull=True, category__replenished=True)
         .values_list("customer_id", "category_id", "ordered_on", "quantity")
         .iterator(chunk_size=20_000)
     )
