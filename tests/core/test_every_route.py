@@ -78,6 +78,7 @@ SEGMENT_MODELS: dict[str, tuple[str, str | None]] = {
     "agreements": ("offers.PriceAgreement", None),
     "catalog-entries": ("offers.CatalogEntry", None),
     "orders": ("offers.Order", None),
+    "replenishment": ("offers.ReorderForecast", None),
 }
 MISSING_KEY = "no-such-thing"
 
@@ -500,6 +501,10 @@ def _customize(world, orgs) -> None:
         offer_services.quote_create(
             actor=world.rep, account=org, lines=[LineRequest(kit.pk, (), Decimal(2))]
         )
+    # each organisation's buying rhythm per category (the due list, its reminders)
+    from rapport.offers.runners import ReplenishmentRunner
+
+    ReplenishmentRunner.carry_out(ReplenishmentRunner.queue())
 
 
 def _words(org: str) -> list[str]:
