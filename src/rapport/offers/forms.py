@@ -203,8 +203,10 @@ class AgreementForm(forms.Form):
         label="Volume breaks",
         help_text="From a quantity, another value: “50: 12; 200: 20”.",
     )
-    valid_from = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    valid_until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    valid_from = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    valid_until = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     note = forms.CharField(required=False, max_length=500)
 
     def __init__(self, *args: Any, products: list[Product], **kwargs: Any) -> None:

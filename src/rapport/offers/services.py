@@ -358,7 +358,7 @@ def _agreement_checked(agreement: PriceAgreement) -> None:
         raise InvalidInput("Say from which day it holds.", field="valid_from")
     if agreement.valid_until is not None and agreement.valid_until < agreement.valid_from:
         raise InvalidInput("It cannot end before it starts.", field="valid_until")
-    account = Account.objects.get(pk=agreement.account_id)
+    account = agreement.account
     if not selectors.account_catalog(account=account).allows(agreement.product):
         raise InvalidInput(
             f"{agreement.product.name} is not on {account.name}'s catalog: add it first.",
