@@ -18,14 +18,18 @@ described by its distinctive needs: for every (need, value), the share of the se
 members who have it among those whose answer we know, against the same share over everyone;
 the values most over-represented (lift) that most members share make its name
 ("Mission-critical uptime, 24/7 support, SAP integration").
+
+Lineage (`continuations`): which segment of the previous run each new segment continues,
+judged by the members they share, so that what is attached to a segment outlives a
+recompute that renumbers, renames or slightly reshapes it.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from scipy.spatial.distance import cdist
@@ -355,3 +359,62 @@ def segment(
     return Segmentation(
         labels, distances, encoded.needs_known, segments, len(centres), silhouette, scores
     )
+
+
+# --- lineage: which previous segment a new one continues --------------------------------
+
+Key = TypeVar("Key", bound=Hashable)
+
+
+@dataclass(frozen=True)
+class Continuation:
+    """A new segment continues `previous`: `shared` members in common, `share` of its members."""
+
+    previous: int
+    shared: int
+    share: float  # of the previous segment's members, now in the new one
+
+
+def continuations(
+    previous: Mapping[int, Collection[int]], new: Mapping[Key, Collection[int]]
+) -> dict[Key, Continuation | None]:
+    """Which previous segment each new segment continues, or None: a new segment.
+
+    `previous` is the previous run's membership (segment id → customer ids), `new` this
+    run's (segment key → customer ids). A new segment continues the previous segment most
+    of its members came from when those are at least half of its members that were
+    segmented last time *and* at least half of that previous segment's members. Both
+    halves are needed: the first alone would let a small fragment that broke off a large
+    segment inherit it, the second alone would let a segment mostly made of others'
+    members take over a small one. So when a segment splits, the part that kept at least
+    half of it continues it and the smaller part is new; when two merge, the merged
+    segment continues the one that brought at least half its members, and the other ends.
+    Customers new to segmentation count for neither side.
+
+    One to one: candidate pairs are taken greedily, the largest overlap first (then the
+    one holding the larger share of the previous segment, then the larger share of the new
+    one, then the previous id and the order of `new`, so the answer is deterministic).
+    A previous segment split exactly in half goes to the first of its halves by that order.
+    """
+    before = {pk: set(members) for pk, members in previous.items()}
+    segmented_before = set().union(*before.values()) if before else set()
+    candidates = []
+    for position, (key, members) in enumerate(new.items()):
+        mine = set(members)
+        known = len(mine & segmented_before)
+        for pk, theirs in before.items():
+            shared = len(mine & theirs)
+            if shared and 2 * shared >= known and 2 * shared >= len(theirs):
+                candidates.append(
+                    (-shared, -shared / len(theirs), -shared / known, pk, position, key)
+                )
+    chosen: dict[Key, Continuation | None] = dict.fromkeys(new)
+    taken: set[int] = set()
+    for minus_shared, minus_share, _of_new, pk, _position, key in sorted(
+        candidates, key=lambda c: c[:5]
+    ):
+        if pk in taken or chosen[key] is not None:
+            continue
+        chosen[key] = Continuation(previous=pk, shared=-minus_shared, share=-minus_share)
+        taken.add(pk)
+    return chosen
