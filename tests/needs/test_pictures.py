@@ -223,10 +223,10 @@ def test_value_by_needs_places_each_account_in_its_segment_and_value_band(world)
     values = _run("value", T0)
     segments = _run("segments", T0, parameters={"silhouette": 0.62})
     first = NeedsSegment.objects.create(
-        run=segments, number=1, name="24/7 support", description="", size=2
+        run=segments, number=1, name="24/7 support", description="", size=2, lineage=1
     )
     second = NeedsSegment.objects.create(
-        run=segments, number=2, name="Low cost", description="", size=1
+        run=segments, number=2, name="Low cost", description="", size=1, lineage=2
     )
     orgs = [world.acme, world.globex] + [make_account(world.admin, f"Org {i}") for i in range(2)]
     for org, amount in zip(orgs, ["400", "300", "200", "100"], strict=True):

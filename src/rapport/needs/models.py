@@ -27,11 +27,31 @@ class NeedsSegment(models.Model):
     centroid = models.JSONField(default=dict, help_text="Mean of each encoded need feature.")
     size = models.PositiveIntegerField(default=0)
     is_current = models.BooleanField(default=True)
+    lineage = models.PositiveIntegerField(
+        db_index=True,
+        help_text="The segment's identity across runs: its continuation's, else a new number.",
+    )
+    continues = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The segment of the previous run it continues; empty when new in its run.",
+    )
+    continued_share = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Share of the continued segment's members that are in this one.",
+    )
 
     class Meta:
         ordering = ["run", "number"]
         constraints = [
             models.UniqueConstraint(fields=["run", "number"], name="segment_number_per_run"),
+            models.UniqueConstraint(
+                fields=["lineage"], condition=Q(is_current=True), name="segment_lineage_one_current"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -5,6 +5,8 @@ people's answers up to the organisation (`rapport.needs.rollup`), hands them to 
 model in `rapport.analytics.segments`, and stores a ModelRun (kind "segments") with its
 NeedsSegment and SegmentMembership rows. The previous run's rows stay, no longer current.
 Organisations we know no need of are left out of the segments and counted on the run.
+Each new segment that continues one of the previous run's (by the members they share)
+inherits its lineage; any other gets a new one.
 """
 
 from __future__ import annotations
@@ -16,10 +18,19 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
+from django.db.models import Max
 from django.utils import timezone
 
 from rapport.accounts.models import Account
-from rapport.analytics.segments import MODEL_NAME, MODEL_VERSION, NeedSpec, segment
+from rapport.analytics.segments import (
+    MODEL_NAME,
+    MODEL_VERSION,
+    Continuation,
+    NeedSpec,
+    Segmentation,
+    continuations,
+    segment,
+)
 from rapport.core.models import Run, User
 from rapport.needs import rollup
 from rapport.needs.models import NeedsSegment, SegmentMembership
@@ -91,6 +102,33 @@ def _insert_memberships(rows: Iterable[tuple[Any, ...]], batch: int = 5000) -> N
     with connection.cursor() as cursor:
         while chunk := list(itertools.islice(iterator, batch)):
             cursor.executemany(sql, chunk)
+
+
+def _lineages(result: Segmentation, ids: list[int]) -> dict[int, tuple[int, Continuation | None]]:
+    """Each new segment's lineage (by number) and the current segment it continues, if any.
+
+    Three queries whatever the size: the current segments' lineages, their memberships
+    (both read before they are made history), and the highest lineage ever given.
+    """
+    lineage_of = dict(NeedsSegment.objects.filter(is_current=True).values_list("pk", "lineage"))
+    previous: dict[int, set[int]] = {pk: set() for pk in lineage_of}
+    for segment_id, customer_id in (
+        SegmentMembership.objects.filter(is_current=True)
+        .values_list("segment_id", "customer_id")
+        .iterator(chunk_size=20_000)
+    ):
+        if segment_id in previous:
+            previous[segment_id].add(customer_id)
+    new = {s.number: {ids[i] for i in s.members} for s in result.segments}
+    fresh = NeedsSegment.objects.aggregate(highest=Max("lineage"))["highest"] or 0
+    lineages: dict[int, tuple[int, Continuation | None]] = {}
+    for number, continuation in continuations(previous, new).items():
+        if continuation is None:
+            fresh += 1
+            lineages[number] = (fresh, None)
+        else:
+            lineages[number] = (lineage_of[continuation.previous], continuation)
+    return lineages
 
 
 def segments_recompute(
@@ -165,11 +203,14 @@ class SegmentsRunner(Analysis):
         run = self.model_run
         placed = [i for i, label in enumerate(result.labels) if label >= 0]
         without = calculated["organisations"] - len(placed)
+        lineages = _lineages(result, ids)  # read before the current rows become history
         # The previous run's rows stay as history, no longer current.
         SegmentMembership.objects.filter(is_current=True).update(is_current=False)
         NeedsSegment.objects.filter(is_current=True).update(is_current=False)
-        stored = NeedsSegment.objects.bulk_create(
-            [
+        segments = []
+        for s in result.segments:
+            lineage, continued = lineages[s.number]
+            segments.append(
                 NeedsSegment(
                     run=run,
                     number=s.number,
@@ -179,10 +220,12 @@ class SegmentsRunner(Analysis):
                     centroid=s.centroid,
                     size=s.size,
                     is_current=True,
+                    lineage=lineage,
+                    continues_id=continued.previous if continued else None,
+                    continued_share=round(continued.share, 4) if continued else None,
                 )
-                for s in result.segments
-            ]
-        )
+            )
+        stored = NeedsSegment.objects.bulk_create(segments)
         segment_ids = {s.number: s.pk for s in stored}
         _insert_memberships(
             (
@@ -208,6 +251,7 @@ class SegmentsRunner(Analysis):
             "organisations": len(placed),
             "without_needs": without,
             "k": result.k,
+            "continued": sum(1 for _lineage, continued in lineages.values() if continued),
             "silhouette": result.silhouette,
             "silhouette_by_k": {str(k): v for k, v in result.scores.items()},
             "needs": [s.key for s in specs.values()],
