@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from rapport.needs.models import NeedsSegment, SegmentMembership
-from tests.needs.portfolio import make_portfolio
+from rapport.needs.runners import segments_recompute
+from tests.needs.portfolio import T0, make_portfolio
 
 pytestmark = pytest.mark.django_db
 
@@ -84,6 +85,33 @@ def test_segments_in_words_with_members_keyset_paginated(world, api_as):
         SegmentMembership.objects.filter(segment_id=one["id"]).values_list("customer_id", flat=True)
     )
     assert api.get(f"/segments/{one['id']}/members", {"cursor": "garbage"}).status_code == 400
+
+
+def test_segments_say_their_lineage_and_what_they_continue(world, api_as):
+    make_portfolio(world, extra=6)
+    api = api_as(world.analyst)
+    first = {s["lineage"]: s for s in api.get("/segments").json()}
+
+    segments_recompute(now=T0)  # the same needs again
+
+    second = api.get("/segments").json()
+    assert sorted(s["lineage"] for s in second) == sorted(first)
+    for segment in second:
+        before = first[segment["lineage"]]
+        assert (segment["continues_id"], segment["continued_share"]) == (before["id"], 1.0)
+        assert segment["id"] != before["id"]
+        assert api.get(f"/segments/{segment['id']}").json()["continues_id"] == before["id"]
+    # the first run's segments were new in it, and keep saying so
+    older = api.get(f"/segments/{second[0]['continues_id']}").json()
+    assert (older["is_current"], older["continues_id"], older["continued_share"]) == (
+        False,
+        None,
+        None,
+    )
+    assert older["lineage"] == second[0]["lineage"]
+    # an account's needs name its segment's lineage
+    acme = api.get(f"/accounts/{world.acme.pk}/needs").json()["segment"]
+    assert acme["lineage"] == NeedsSegment.objects.get(pk=acme["id"]).lineage
 
 
 def test_portal_and_partner_users_never_see_other_accounts_needs_or_members(world, api_as):

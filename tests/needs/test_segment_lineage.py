@@ -1,4 +1,5 @@
-"""Segment lineage through the runner: a recomputed segment keeps its identity, a new one is new."""
+"""Segment lineage through the runner, the segment pages and the selectors: a recomputed
+segment keeps its identity, a new one is new."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from rapport.core.errors import PermissionDenied
+from rapport.needs import selectors
 from rapport.needs.models import NeedsSegment
 from rapport.needs.runners import segments_recompute
 from tests.factories import FactFactory, make_account, make_user
@@ -182,3 +186,101 @@ def test_the_run_costs_the_same_queries_whatever_the_number_of_organisations():
 
     assert len(large) == len(small)
     assert len(NeedsSegment.objects.filter(is_current=True, continues__isnull=False)) == 3
+
+
+# --- the pages and the selectors ---------------------------------------------------------
+
+
+def _page(user, path: str) -> str:
+    client = Client()
+    client.force_login(user)
+    response = client.get(path)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_segment_page_says_which_segment_it_continues(world, django_assert_max_num_queries):
+    planted = _plant(world.admin, {"critical": 4, "thrifty": 3, "middle": 2})
+    segments_recompute(now=NOW)
+    critical = _current()[_ids(planted["critical"])]
+    first_page = _page(world.analyst, f"/differentiate/segments/{critical.pk}/")
+    assert '<span data-testid="continuation">New in this run.</span>' in first_page
+
+    _answer(world.admin, planted["critical"][0], "thrifty")
+    segments_recompute(now=NOW)
+    shrunk = _current()[_ids(planted["critical"][1:])]
+    client = Client()
+    client.force_login(world.analyst)
+    with django_assert_max_num_queries(6):
+        response = client.get(f"/differentiate/segments/{shrunk.pk}/")
+
+    html = response.content.decode()
+    assert (
+        f'<span data-testid="continuation">Continues <a href="/differentiate/segments/{critical.pk}/">'
+        f"segment 1 ‘{critical.name}’</a> of the previous run (75% of its members).</span>"  # noqa: RUF001
+    ) in html
+    # the Differentiate page's segment cards say it too
+    portfolio = _page(world.manager, "/differentiate/")
+    assert "of the previous run (75% of its members)." in portfolio
+    assert "of the previous run (100% of its members)." in portfolio
+
+
+def test_a_segment_whose_previous_run_was_deleted_still_says_how_much_it_kept(world):
+    planted = _plant(world.admin, {"critical": 4, "thrifty": 3})
+    first = segments_recompute(now=NOW)
+    segments_recompute(now=NOW)
+    first.delete()  # e.g. by an admin; the continuation's target goes, its share stays
+    critical = _current()[_ids(planted["critical"])]
+
+    html = _page(world.analyst, f"/differentiate/segments/{critical.pk}/")
+
+    assert "Continues a segment of a run since deleted (100% of its members)." in html
+
+
+def test_current_segment_by_lineage_follows_a_lineage_across_recomputes(
+    world, django_assert_num_queries
+):
+    planted = _plant(world.admin, {"critical": 4, "thrifty": 3, "middle": 2})
+    segments_recompute(now=NOW)
+    first = _current()
+    critical, middle = first[_ids(planted["critical"])], first[_ids(planted["middle"])]
+    # what offers would store: the lineages, not the segments of one run
+    wanted = [critical.lineage, middle.lineage, 99]
+
+    for org in planted["middle"]:
+        _answer(world.admin, org, "thrifty")
+    segments_recompute(now=NOW)
+    with django_assert_num_queries(1):
+        found = selectors.current_segment_by_lineage(user=world.analyst, lineages=wanted)
+        assert found[critical.lineage].continues.number == critical.number  # joined
+
+    # the critical line goes on in this run's segment; the merged middle line and an
+    # unknown lineage have no current segment
+    assert list(found) == [critical.lineage]
+    today = found[critical.lineage]
+    assert (today.is_current, today.continues_id, today.visible) == (True, critical.pk, 4)
+    assert today.pk != critical.pk
+    assert selectors.current_segment_by_lineage(user=world.analyst, lineages=[]) == {}
+    # the portfolio is our side: neither a customer nor a partner reads it
+    for outsider in (world.portal_acme, world.partner_user):
+        with pytest.raises(PermissionDenied):
+            selectors.current_segment_by_lineage(user=outsider, lineages=wanted)
+
+
+def test_a_needs_profile_gives_the_segments_lineage_without_another_query(
+    world, django_assert_num_queries
+):
+    _answer(world.admin, world.acme, "critical")
+    _plant(world.admin, {"critical": 3, "thrifty": 3})
+    segments_recompute(now=NOW)
+    lineage = NeedsSegment.objects.get(is_current=True, members__customer=world.acme).lineage
+
+    with django_assert_num_queries(3):
+        profile = selectors.needs_profile(user=world.rep, account=world.acme_plant)
+    membership = selectors.membership_of(user=world.rep, account=world.acme)
+
+    with django_assert_num_queries(0):
+        assert profile.segment is not None
+        assert profile.segment.lineage == lineage
+        assert membership is not None
+        assert membership.segment.lineage == lineage

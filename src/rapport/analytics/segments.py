@@ -368,11 +368,11 @@ Key = TypeVar("Key", bound=Hashable)
 
 @dataclass(frozen=True)
 class Continuation:
-    """A new segment continues `previous`: `shared` members in common, `share` of its members."""
+    """A new segment continues segment `previous`, holding `shared` of its members: `share`."""
 
     previous: int
     shared: int
-    share: float  # of the previous segment's members, now in the new one
+    share: float  # shared / the previous segment's members
 
 
 def continuations(

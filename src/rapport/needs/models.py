@@ -5,6 +5,10 @@ account's or contact's needs profile is read from its current facts, so there is
 place a need is recorded. What lives here are the results of the segmentation model:
 the segments of each run, described in words by their distinctive needs, and each
 organisation's membership. Older runs stay, so segment movement can be shown.
+
+A segment's `lineage` is what stays when it is recomputed: the segment of the next run
+that continues it (by the members they share, `rapport.analytics.segments.continuations`)
+inherits it, so whatever is attached to a segment is attached to its lineage.
 """
 
 from __future__ import annotations

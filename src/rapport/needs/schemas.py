@@ -59,6 +59,7 @@ class SegmentRef(Schema):
     number: int
     name: str
     description: str
+    lineage: int = Field(description="the segment's identity across recomputes")
 
 
 class NeedsProfileOut(Schema):
@@ -113,6 +114,18 @@ class SegmentOut(Schema):
     visible_members: int = Field(description="members you may see")
     is_current: bool
     run: ModelRunRef
+    lineage: int = Field(
+        description="the segment's identity across recomputes: the segment of a later run "
+        "that continues it keeps it; what is attached to a segment is attached to this"
+    )
+    continues_id: int | None = Field(
+        description="the segment of the previous run this one continues; null when new in "
+        "its run (or when that run was deleted)"
+    )
+    continued_share: float | None = Field(
+        description="share of the continued segment's members that are in this one (0.84 "
+        "= 84%); null when new in its run"
+    )
 
     @staticmethod
     def resolve_visible_members(obj: Any) -> int:

@@ -7,6 +7,7 @@ organisation's is the rule in `rapport.needs.rollup`.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -184,7 +185,10 @@ def needs_profile(*, user: User, account: Account) -> NeedsProfile:
 
 
 def membership_of(*, user: User, account: Account) -> SegmentMembership | None:
-    """The current segment membership of the account's organisation, if the user sees it."""
+    """The current segment membership of the account's organisation, if the user sees it.
+
+    Its segment (and so the segment's lineage) and run come joined: no further query.
+    """
     return (
         access.scope(user, SegmentMembership.objects.all(), via="customer")
         .filter(customer_id=account.customer_pk, is_current=True)
@@ -230,10 +234,11 @@ def latest_run(*, kind: str = RunKind.SEGMENTS) -> ModelRun | None:
 
 
 def _segments(user: User) -> QuerySet[NeedsSegment]:
-    """Segments, each with `visible`: how many of its members the user may see."""
+    """Segments with their run and the segment they continue, each with `visible`: how
+    many of its members the user may see."""
     q = access.account_filter(user, via="members__customer")
     visible = Count("members", filter=q) if q is not None else Count("members")
-    return NeedsSegment.objects.select_related("run").annotate(visible=visible)
+    return NeedsSegment.objects.select_related("run", "continues").annotate(visible=visible)
 
 
 def segment_list(*, user: User) -> list[NeedsSegment]:
@@ -249,6 +254,17 @@ def segment_get(*, user: User, pk: int) -> NeedsSegment:
         return _segments(user).get(pk=pk)
     except (NeedsSegment.DoesNotExist, ValueError, TypeError):
         raise NotFound("segment not found") from None
+
+
+def current_segment_by_lineage(*, user: User, lineages: Collection[int]) -> dict[int, NeedsSegment]:
+    """The current segment of each lineage asked for, by lineage; an ended lineage is absent.
+
+    What is attached to a segment (offers' segment treatment) is attached to its lineage,
+    so it finds today's segment through this whatever the recomputes since. One query.
+    """
+    access.ensure(user, access.Capability.READ_PORTFOLIO)
+    current = _segments(user).filter(is_current=True, lineage__in=list(lineages))
+    return {s.lineage: s for s in current}
 
 
 def segment_members(
@@ -299,3 +315,26 @@ def portfolio_picture(*, user: User, inputs: str, measure: str) -> str | None:
         .values_list("html", flat=True)
         .first()
     )
+
+
+def current_lineages(*, lineages: Collection[int]) -> dict[int, int]:
+    """Each organisation in a current segment of one of these lineages, with its lineage.
+
+    One query, for runners (a treatment's cadence applied to every member): not scoped.
+    """
+    if not lineages:
+        return {}
+    return dict(
+        SegmentMembership.objects.filter(
+            is_current=True, segment__lineage__in=list(lineages)
+        ).values_list("customer_id", "segment__lineage")
+    )
+
+
+def members_with(*, user: User, customer_ids: Any) -> dict[int, int]:
+    """How many of these organisations each current segment holds (that the user sees)."""
+    access.ensure(user, access.Capability.READ_PORTFOLIO)
+    rows = access.scope(user, SegmentMembership.objects.all(), via="customer").filter(
+        is_current=True, customer_id__in=customer_ids
+    )
+    return dict(rows.values("segment_id").annotate(n=Count("id")).values_list("segment_id", "n"))
