@@ -203,6 +203,13 @@ ROUTES = {
     ("post", "/orders/{order_id}/accept"),
     ("post", "/orders/{order_id}/decline"),
     ("get", "/replenishment"),
+    ("get", "/treatments"),
+    ("put", "/segments/{segment_id}/treatment"),
+    ("post", "/treatments/{treatment_id}/move"),
+    ("delete", "/treatments/{treatment_id}"),
+    ("get", "/accounts/{account_id}/treatment"),
+    ("put", "/accounts/{account_id}/treatment"),
+    ("delete", "/accounts/{account_id}/treatment"),
 }
 
 

@@ -79,6 +79,8 @@ SEGMENT_MODELS: dict[str, tuple[str, str | None]] = {
     "catalog-entries": ("offers.CatalogEntry", None),
     "orders": ("offers.Order", None),
     "replenishment": ("offers.ReorderForecast", None),
+    "treatments": ("offers.SegmentTreatment", None),
+    "treatments/segments": ("needs.NeedsSegment", None),
 }
 MISSING_KEY = "no-such-thing"
 
@@ -500,6 +502,22 @@ def _customize(world, orgs) -> None:
         offer_services.configuration_reorder(actor=world.rep, configuration=configuration)
         offer_services.quote_create(
             actor=world.rep, account=org, lines=[LineRequest(kit.pk, (), Decimal(2))]
+        )
+    # each organisation's segment treatment and its own (the quiet alerts hold it to them)
+    from rapport.needs.models import NeedsSegment
+
+    for org, _, _, words in orgs:
+        segment = NeedsSegment.objects.get(is_current=True, members__customer=org)
+        offer_services.segment_treatment_set(
+            actor=world.manager,
+            segment=segment,
+            offers=[kit.pk],
+            cadence_days=30,
+            channel="call",
+            note=f"{words['configuration']} treatment",
+        )
+        offer_services.account_treatment_set(
+            actor=world.rep, account=org, cadence_days=21, reason=f"{words['configuration']} own"
         )
     # each organisation's buying rhythm per category (the due list, its reminders)
     from rapport.offers.runners import ReplenishmentRunner

@@ -20,27 +20,11 @@ from rapport.offers import selectors, services
 from rapport.offers.models import Order, OrderStatus, PriceAgreement
 from rapport.offers.selectors import LineRequest
 from rapport.valuation.models import OrderLine
-from tests.factories import ProductCategoryFactory, make_laptop, make_user
+from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
 TODAY = date(2026, 6, 1)
-
-
-@pytest.fixture
-def catalog(world):
-    hardware = ProductCategoryFactory(actor=world.admin, name="Hardware")
-    care = ProductCategoryFactory(actor=world.admin, name="Care")
-    laptop = make_laptop(world, hardware)
-    plan = services.product_create(
-        actor=world.manager,
-        sku="care-3y",
-        name="Care plan 3 years",
-        category=care,
-        list_price=Decimal(200),
-        cost=Decimal(50),
-    )
-    return {"laptop": laptop, "plan": plan, "hardware": hardware, "care": care}
 
 
 def _agree(world, account, product, **terms):

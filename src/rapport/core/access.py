@@ -48,6 +48,7 @@ class Capability(StrEnum):
     # costs. A customer's own catalog at its prices reaches it through its account.
     MANAGE_CATALOG = "manage_catalog"
     AGREE_PRICES = "agree_prices"  # an account's own catalog and price agreements
+    SET_TREATMENTS = "set_treatments"  # a needs segment's default treatment of its members
     BROWSE_CATALOG = "browse_catalog"
 
 
@@ -64,7 +65,13 @@ _STAFF = frozenset(
     }
 )
 _WRITER = _STAFF | {C.WRITE_CUSTOMER_DATA, C.RUN_IMPORTS, C.MANAGE_ACCOUNTS}
-_JUDGE = _WRITER | {C.JUDGE_VALUE, C.RUN_RECOMPUTE, C.MANAGE_CATALOG, C.AGREE_PRICES}
+_JUDGE = _WRITER | {
+    C.JUDGE_VALUE,
+    C.RUN_RECOMPUTE,
+    C.MANAGE_CATALOG,
+    C.AGREE_PRICES,
+    C.SET_TREATMENTS,
+}
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.ADMIN: _JUDGE | {C.ADMINISTER},
@@ -92,6 +99,7 @@ _REFUSALS = {
     C.MANAGE_CATALOG: "Only managers and admins may change the catalog.",
     C.BROWSE_CATALOG: "The whole catalog is for our staff.",
     C.AGREE_PRICES: "Only managers and admins may agree a customer's prices.",
+    C.SET_TREATMENTS: "Only managers and admins may set a segment's treatment.",
 }
 
 

@@ -142,6 +142,7 @@ def generate(
         )
         if recompute:
             gen.counts["model_runs"] = value.recompute_with_history(say)
+            gen.counts.update(offers.treatments(seed=seed, progress=say))
     finally:
         if saved_pragmas:
             with connection.cursor() as cur:
@@ -186,5 +187,7 @@ def generate(
         "duplicate_contacts",
         "duplicate_accounts",
         "model_runs",
+        "segment_treatments",
+        "own_treatments",
     )
     return {k: gen.counts.get(k, 0) for k in order}

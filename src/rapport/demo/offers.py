@@ -1226,3 +1226,64 @@ TEMPLATES: dict[str, Callable[[Plan, Unit, bool], Draft | None]] = {
     "Cloud hosting": _cloud,
     "Sensor batteries": _batteries,
 }
+
+
+# --- segment treatments (C7) ---------------------------------------------------------------------
+
+# How each needs segment, largest first, is treated by default: a contact rhythm, a
+# channel and why; the offers are drawn from the categories its members buy most.
+TREATMENTS = [
+    (
+        30,
+        "meeting",
+        "Their sites cannot stop: we meet them monthly and offer what keeps them running.",
+    ),
+    (45, "call", "Cost comes first: a call every six weeks with what saves them money."),
+    (60, "email", "They read before they buy: an e-mail every two months with what is new."),
+    (90, "web", "Self-starters: a quarterly note, and the portal for the rest."),
+]
+
+
+def treatments(*, seed: int, progress: Callable[[str], None]) -> dict[str, int]:
+    """Each current needs segment's default treatment, and two organisations treated otherwise
+    (run after the segment recompute, through the offers services)."""
+    from rapport.needs.models import NeedsSegment, SegmentMembership
+    from rapport.offers import services as offer_services
+    from rapport.offers.models import Product
+    from rapport.valuation.models import OrderLine
+
+    segments = list(NeedsSegment.objects.filter(is_current=True).order_by("number"))
+    decider = User.objects.filter(role__in=[Role.MANAGER, Role.ADMIN], is_active=True).first()
+    rep = User.objects.filter(role=Role.REP, is_active=True).first() or decider
+    if not segments or decider is None or rep is None:
+        return {}
+    rng = random.Random(seed * 7_919 + 3)
+    made = 0
+    for index, segment in enumerate(segments):
+        members = SegmentMembership.objects.filter(segment=segment).values("customer_id")
+        bought = list(
+            OrderLine.objects.filter(customer_id__in=members, category__isnull=False)
+            .values_list("category_id", flat=True)
+            .distinct()
+        )
+        pool = list(Product.live.filter(category_id__in=bought).order_by("id")[:200])
+        offers = [p.pk for p in rng.sample(pool, min(3, len(pool)))]
+        days, channel, note = TREATMENTS[index % len(TREATMENTS)]
+        offer_services.segment_treatment_set(
+            actor=decider, segment=segment, offers=offers, cadence_days=days, channel=channel,
+            note=note,
+        )  # fmt: skip
+        made += 1
+    first = SegmentMembership.objects.filter(segment=segments[0]).order_by("distance")
+    own = 0
+    own_parts: list[tuple[dict[str, Any], str]] = [
+        ({"cadence_days": 14}, "Renewal negotiation this quarter: every two weeks until signed."),
+        ({"channel": "call"}, "Their CFO answers calls, never e-mails."),
+    ]
+    for membership, (parts, reason) in zip(first[:2], own_parts, strict=False):
+        offer_services.account_treatment_set(
+            actor=rep, account=membership.customer, reason=reason, **parts
+        )
+        own += 1
+    progress(f"offers: {made} segment treatments, {own} organisations treated otherwise")
+    return {"segment_treatments": made, "own_treatments": own}

@@ -13,8 +13,8 @@ role there). It only orders the alert list; replace it by lifetime value when th
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -40,6 +40,37 @@ VALUE_WINDOW_DAYS = 365
 # Two-way conversations and the customer reaching us both show the relationship is alive;
 # our own unanswered outreach does not.
 EXCHANGES = (Direction.TWO_WAY, Direction.INBOUND)
+
+
+AgreedGaps = Callable[[], Mapping[int, int]]
+_agreed_gaps: dict[str, AgreedGaps] = {}
+
+
+def agreed_gaps_add(name: str, provider: AgreedGaps) -> None:
+    """Take the contact rhythm a higher app has agreed for some organisations, once, at start.
+
+    A needs segment's treatment (offers) says "get in touch every 30 days"; this app
+    cannot import it, so the treatment hands its cadences down instead. An agreed gap
+    replaces the learned allowed gap: the organisation is quiet once it is exceeded.
+    """
+    _agreed_gaps[name] = provider
+
+
+def _agreed() -> dict[int, int]:
+    """Every organisation's agreed gap in days; where two apps agree one, the shorter holds."""
+    agreed: dict[int, int] = {}
+    for provider in _agreed_gaps.values():
+        for pk, days in provider().items():
+            agreed[pk] = min(days, agreed.get(pk, days))
+    return agreed
+
+
+def _held_to(rhythm: Rhythm, days: int | None) -> Rhythm:
+    """The rhythm measured against an agreed gap instead of its learned one."""
+    if days is None or rhythm.quiet_days is None:
+        return rhythm
+    overdue = max(rhythm.quiet_days - days, 0.0)
+    return replace(rhythm, allowed_gap_days=float(days), is_quiet=overdue > 0, overdue_days=overdue)
 
 
 @dataclass(frozen=True)
@@ -175,14 +206,19 @@ class CadenceRunner(runs.Runner):
     def _load(self) -> dict[str, Any]:
         now = self._now()
         ids, times, last = _exchange_days()
-        return {"now": now, "ids": ids, "times": times, "last": last}
+        return {"now": now, "ids": ids, "times": times, "last": last, "agreed": _agreed()}
 
     def _calculate(self, loaded: dict[str, Any]) -> dict[str, Any]:
         rhythms = learn_rhythms(loaded["times"], now=loaded["now"].timestamp() / DAY_SECONDS)
-        return {**loaded, "by_id": dict(zip(loaded["ids"], rhythms, strict=True))}
+        agreed = loaded["agreed"]
+        by_id = {
+            pk: _held_to(rhythm, agreed.get(pk))
+            for pk, rhythm in zip(loaded["ids"], rhythms, strict=True)
+        }
+        return {**loaded, "by_id": by_id}
 
     def _store(self, calculated: dict[str, Any]) -> dict[str, Any]:
-        now, by_id = calculated["now"], calculated["by_id"]
+        now, by_id, agreed = calculated["now"], calculated["by_id"], calculated["agreed"]
         last_at = dict(zip(calculated["ids"], calculated["last"], strict=True))
         weights = _value_weights(by_id, now)
         quiet = {pk: r for pk, r in by_id.items() if r.is_quiet}
@@ -198,6 +234,7 @@ class CadenceRunner(runs.Runner):
                     exchanges=r.exchanges,
                     typical_gap_days=r.typical_gap_days,
                     allowed_gap_days=r.allowed_gap_days,
+                    agreed_gap_days=agreed.get(pk),
                     last_exchange_at=last_at[pk],
                     quiet_since=last_at[pk] if r.is_quiet else None,
                     is_quiet=r.is_quiet,

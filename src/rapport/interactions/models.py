@@ -284,6 +284,11 @@ class AccountCadence(models.Model):
     allowed_gap_days = models.FloatField(
         null=True, blank=True, help_text="Longer than this without contact is unusual for them."
     )
+    agreed_gap_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="The rhythm we agreed to keep (a treatment's cadence); it is the allowed gap.",
+    )
     last_exchange_at = models.DateTimeField(null=True, blank=True)
     quiet_since = models.DateTimeField(null=True, blank=True)
     is_quiet = models.BooleanField(default=False)

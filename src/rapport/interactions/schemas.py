@@ -294,6 +294,10 @@ class QuietAlertOut(Schema):
     )
     typical_gap_days: float | None = Field(alias="cadence.typical_gap_days")
     allowed_gap_days: float | None = Field(alias="cadence.allowed_gap_days")
+    agreed_gap_days: int | None = Field(
+        alias="cadence.agreed_gap_days",
+        description="the rhythm its treatment agrees (then it is the allowed gap)",
+    )
     last_exchange_at: datetime | None = Field(alias="cadence.last_exchange_at")
     quiet_days: int = Field(description="days since the last exchange, now")
     overdue_days: int = Field(description="days beyond the allowed gap, now")

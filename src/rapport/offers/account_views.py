@@ -62,6 +62,8 @@ def account_offers(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "orders": selectors.order_list(user=user, account=account, limit=ORDERS_SHOWN),
         "today": timezone.localdate(),
     }
+    if access.can(user, access.Capability.SEE_INTERNAL_SIDE):
+        context["treatment"] = selectors.treatment_for(user=user, account=account)
     if access.can(user, access.Capability.AGREE_PRICES):
         context["entry_form"] = CatalogEntryForm(
             products=selectors.products_buyable(user=user, account=account)
@@ -401,6 +403,8 @@ def account_in_use(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "reviews": sum(1 for entry in configurations if entry.needs_review),
         "orders": selectors.order_list(user=user, account=account, limit=3).items,
     }
+    if access.can(user, access.Capability.SEE_INTERNAL_SIDE):
+        context["treatment"] = selectors.treatment_for(user=user, account=account)
     return render(request, "offers/_in_use.html", context)
 
 
@@ -449,9 +453,12 @@ def replenishment_remind(request: AuthenticatedRequest, pk: int) -> HttpResponse
     forecast = selectors.forecast_get(user=user, pk=pk)
     access.ensure(user, access.Capability.ACT_FOR_US)
     contacts = account_selectors.contact_choices(user=user, account=forecast.customer)
+    # the organisation's treatment names the channel to reach it on, when it names one
+    treatment = selectors.treatment_for(user=user, account=forecast.customer)
     form = ReminderForm(
         request.POST if request.method == "POST" else None,
         contacts=contacts[:REMINDER_CONTACTS],
+        initial={"channel": treatment.channel.value} if treatment.channel.is_set else {},
     )
     sent = form_submit(
         form,
@@ -470,6 +477,7 @@ def replenishment_remind(request: AuthenticatedRequest, pk: int) -> HttpResponse
     context = {
         "form": form,
         "forecast": forecast,
+        "treatment": treatment,
         "configurations": selectors.configurations_in_category(
             user=user, customer_id=forecast.customer_id, category_id=forecast.category_id
         ),

@@ -14,11 +14,14 @@ from rapport.core.api import caller, etag, fields_renamed, if_match, referenced
 from rapport.core.money import currency
 from rapport.core.pagination import Page
 from rapport.core.schemas import Id
+from rapport.needs import selectors as needs_selectors
 from rapport.offers import selectors, services
 from rapport.offers.models import Product
 from rapport.offers.schemas import (
     AccountAgreementOut,
     AccountCatalogOut,
+    AccountTreatmentIn,
+    AccountTreatmentOut,
     AgreementIn,
     AgreementOut,
     AgreementUpdateIn,
@@ -33,6 +36,7 @@ from rapport.offers.schemas import (
     DueFilters,
     DueOut,
     EffectiveConfigurationOut,
+    EffectiveTreatmentOut,
     OptionsIn,
     OrderDetailOut,
     OrderFilters,
@@ -46,6 +50,10 @@ from rapport.offers.schemas import (
     ProductUpdateIn,
     QuoteIn,
     ReorderIn,
+    TreatmentIn,
+    TreatmentListOut,
+    TreatmentMoveIn,
+    TreatmentOut,
     VersionOut,
 )
 from rapport.valuation import selectors as valuation_selectors
@@ -469,3 +477,86 @@ def replenishment(request: HttpRequest, filters: Query[DueFilters]) -> list[dict
         }
         for row in due
     ]
+
+
+# --- segment treatments (C7) -------------------------------------------------------------------
+
+TREATMENTS = ["segment treatments"]
+
+
+@router.get("/treatments", response=TreatmentListOut, tags=TREATMENTS)
+def treatment_list(request: HttpRequest) -> dict[str, Any]:
+    """Every current needs segment with its default treatment, and treatments left without one."""
+    rows, orphans = selectors.segment_treatments(user=caller(request))
+    return {"segments": rows, "orphaned": orphans}
+
+
+@router.put("/segments/{segment_id}/treatment", response=TreatmentOut, tags=TREATMENTS)
+def segment_treatment_set(
+    request: HttpRequest, segment_id: Id, payload: TreatmentIn, response: HttpResponse
+) -> Any:
+    """Set a current segment's default treatment (If-Match honoured; "0": there was none)."""
+    user = caller(request)
+    segment = needs_selectors.segment_get(user=user, pk=segment_id)
+    treatment = services.segment_treatment_set(
+        actor=user, segment=segment, expected_version=if_match(request), **payload.dict()
+    )
+    etag(response, treatment)
+    return treatment
+
+
+@router.post("/treatments/{treatment_id}/move", response=TreatmentOut, tags=TREATMENTS)
+def segment_treatment_move(
+    request: HttpRequest, treatment_id: Id, payload: TreatmentMoveIn, response: HttpResponse
+) -> Any:
+    """Give a treatment whose segment has gone to a current segment."""
+    user = caller(request)
+    treatment = selectors.segment_treatment_get(user=user, pk=treatment_id)
+    segment = referenced(
+        "segment_id", needs_selectors.segment_get, user=user, pk=payload.segment_id
+    )
+    services.segment_treatment_move(
+        actor=user, treatment=treatment, segment=segment, expected_version=if_match(request)
+    )
+    etag(response, treatment)
+    return treatment
+
+
+@router.delete("/treatments/{treatment_id}", response={204: None}, tags=TREATMENTS)
+def segment_treatment_delete(request: HttpRequest, treatment_id: Id) -> Status[None]:
+    """Drop a segment's default treatment (its versions stay in the history)."""
+    user = caller(request)
+    treatment = selectors.segment_treatment_get(user=user, pk=treatment_id)
+    services.segment_treatment_delete(actor=user, treatment=treatment)
+    return Status(204, None)
+
+
+@router.get("/accounts/{account_id}/treatment", response=EffectiveTreatmentOut, tags=TREATMENTS)
+def account_treatment(request: HttpRequest, account_id: Id) -> selectors.EffectiveTreatment:
+    """The organisation's effective treatment, each part with where it came from."""
+    user = caller(request)
+    return selectors.treatment_for(user=user, account=_unit(user, account_id))
+
+
+@router.put("/accounts/{account_id}/treatment", response=AccountTreatmentOut, tags=TREATMENTS)
+def account_treatment_set(
+    request: HttpRequest, account_id: Id, payload: AccountTreatmentIn, response: HttpResponse
+) -> Any:
+    """Treat one organisation otherwise than its segment (If-Match honoured; "0": none yet)."""
+    user = caller(request)
+    treatment = services.account_treatment_set(
+        actor=user,
+        account=_unit(user, account_id),
+        expected_version=if_match(request),
+        **payload.dict(),
+    )
+    etag(response, treatment)
+    return treatment
+
+
+@router.delete("/accounts/{account_id}/treatment", response={204: None}, tags=TREATMENTS)
+def account_treatment_clear(request: HttpRequest, account_id: Id) -> Status[None]:
+    """Treat the organisation as its segment again."""
+    user = caller(request)
+    services.account_treatment_clear(actor=user, account=_unit(user, account_id))
+    return Status(204, None)

@@ -9,7 +9,7 @@ from django import forms
 
 from rapport.accounts.models import BuyingRoleKind
 from rapport.core.money import money_text
-from rapport.offers.models import AgreementKind, Product, ProductCategory
+from rapport.offers.models import AgreementKind, Product, ProductCategory, TreatmentChannel
 from rapport.web.kit import ObjectChoiceField, VersionField
 
 
@@ -265,7 +265,9 @@ class ReminderForm(forms.Form):
     """Remind one of the organisation's people that a reorder is due."""
 
     contact = ObjectChoiceField(label="To")
-    channel = forms.ChoiceField(choices=[("email", "E-mail"), ("call", "Call")], initial="email")
+    channel = forms.ChoiceField(
+        choices=[("email", "E-mail"), ("call", "Call"), ("meeting", "Meeting")], initial="email"
+    )
     note = forms.CharField(
         required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Added to the reminder (optional).",
@@ -282,3 +284,65 @@ class ReminderForm(forms.Form):
         cast(ObjectChoiceField, self.fields["contact"]).set_objects(
             contacts, lambda c: f"{c.full_name}{' — ' + c.title if c.title else ''}"
         )
+
+
+class TreatmentForm(forms.Form):
+    """A needs segment's default treatment: what we offer, how often, on which channel."""
+
+    version = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    offers = forms.TypedMultipleChoiceField(
+        required=False,
+        coerce=int,
+        label="Offers",
+        help_text="Products offered to its members by default (Ctrl or ⌘ to choose several).",
+        widget=forms.SelectMultiple(attrs={"size": 12}),
+    )
+    cadence_days = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=730,
+        label="Get in touch every (days)",
+        help_text="Quiet-interval alerts hold its members to this rhythm (empty: their own).",
+    )
+    channel = forms.ChoiceField(
+        required=False,
+        label="Preferred channel",
+        choices=[("", "no default"), *TreatmentChannel.choices],
+    )
+    note = forms.CharField(
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Why this treatment suits them (optional).",
+    )
+
+    def __init__(self, *args: Any, products: list[Product], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        groups: dict[str, list[tuple[int, str]]] = {}
+        for product in products:
+            groups.setdefault(product.category.name, []).append(
+                (product.pk, f"{product.name} ({product.sku})")
+            )
+        cast(forms.TypedMultipleChoiceField, self.fields["offers"]).choices = list(groups.items())
+
+
+class AccountTreatmentForm(TreatmentForm):
+    """One organisation's own treatment: the parts given replace its segment's."""
+
+    own_offers = forms.BooleanField(
+        required=False,
+        label="Its own offers replace the segment's",
+        help_text="Ticked with nothing chosen: offer it nothing by default.",
+    )
+    reason = forms.CharField(
+        max_length=500, label="Why it is treated otherwise", help_text="Kept in its history."
+    )
+
+    field_order = ["version", "own_offers", "offers", "cadence_days", "channel", "reason"]
+
+    def __init__(self, *args: Any, products: list[Product], **kwargs: Any) -> None:
+        super().__init__(*args, products=products, **kwargs)
+        del self.fields["note"]
+        self.fields["cadence_days"].help_text = "Empty: the segment's cadence."
+        channel = cast(forms.ChoiceField, self.fields["channel"])
+        channel.choices = [("", "the segment's"), *TreatmentChannel.choices]

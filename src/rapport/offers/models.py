@@ -491,3 +491,98 @@ class ReorderForecast(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}/{self.category_id} next {self.next_order_on}"
+
+
+# --- segment treatments (C7) --------------------------------------------------------------------
+
+
+class TreatmentChannel(models.TextChoices):
+    """The channels a treatment can name as the way to get in touch."""
+
+    EMAIL = "email", "E-mail"
+    CALL = "call", "Call"
+    MEETING = "meeting", "Meeting"
+    WEB = "web", "Web"
+    PORTAL = "portal", "Portal"
+    EVENT = "event", "Event"
+
+
+class SegmentTreatment(TimeStamped, Versioned):
+    """A needs segment's default treatment of its members: what we offer them, how often
+    we get in touch and on which channel.
+
+    Segments are found again by every recompute; a treatment belongs to the segment's
+    lineage (`NeedsSegment.lineage`), so it follows the segment that continues it. The
+    offers are product ids in one list, so each version in the history shows the whole
+    offer as it stood.
+    """
+
+    lineage = models.PositiveIntegerField(
+        unique=True, help_text="The needs segment it is for, across recomputes."
+    )
+    segment = models.ForeignKey(
+        "needs.NeedsSegment",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The segment as it was when the treatment was last set.",
+    )
+    segment_name = models.CharField(max_length=200, help_text="Its name then.")
+    offers = models.JSONField(default=list, blank=True, help_text="Product ids offered by default.")
+    cadence_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Get in touch at least every this many days."
+    )
+    channel = models.CharField(max_length=16, blank=True, choices=TreatmentChannel.choices)
+    note = models.CharField(max_length=500, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["lineage"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cadence_days__isnull=True) | Q(cadence_days__gte=1),
+                name="treatment_cadence_positive",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"treatment of {self.segment_name}"
+
+
+class AccountTreatment(TimeStamped, Versioned):
+    """One organisation's own treatment, overriding its segment's default part by part.
+
+    An empty part (no cadence, no channel, `own_offers` off) keeps the segment's.
+    """
+
+    customer = models.OneToOneField(
+        "accounts.Account", on_delete=models.CASCADE, related_name="treatment"
+    )
+    own_offers = models.BooleanField(
+        default=False, help_text="Its offers replace the segment's (an empty list offers nothing)."
+    )
+    offers = models.JSONField(default=list, blank=True, help_text="Product ids offered to it.")
+    cadence_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    channel = models.CharField(max_length=16, blank=True, choices=TreatmentChannel.choices)
+    reason = models.CharField(max_length=500, help_text="Why this account is treated otherwise.")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cadence_days__isnull=True) | Q(cadence_days__gte=1),
+                name="account_treatment_cadence_positive",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"own treatment of {self.customer_id}"

@@ -435,3 +435,116 @@ class DueOut(Schema):
     typical_quantity: float | None
     predicted_value: Decimal | None
     configuration_ids: list[int]
+
+
+# --- segment treatments (C7) --------------------------------------------------------------------
+
+Cadence = Annotated[int, Field(ge=1, le=730, description="days between contacts, at most")]
+
+
+class SegmentRefOut(Schema):
+    id: int
+    number: int
+    name: str
+    size: int
+    lineage: int = Field(description="the segment's identity across recomputes")
+
+
+class TreatmentOut(Schema):
+    id: int
+    version: int
+    lineage: int = Field(description="the needs segment it is for, across recomputes")
+    segment_name: str = Field(description="the segment's name when it was last set")
+    offers: list[int] = Field(description="product ids offered to the segment's members")
+    cadence_days: int | None = Field(description="get in touch at least every this many days")
+    channel: str = Field(description="the preferred channel; empty: none")
+    note: str
+    changed_by: str
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_changed_by(obj: Any) -> str:
+        return str(obj.changed_by or "")
+
+
+class TreatmentIn(Input):
+    offers: list[Id] = Field(default_factory=list, max_length=50, description="product ids")
+    cadence_days: Cadence | None = None
+    channel: Text = Field("", max_length=16, description="email, call, meeting, web, portal, event")
+    note: Text = Field("", max_length=500)
+
+
+class TreatmentMoveIn(Input):
+    segment_id: Id = Field(description="a current segment without a treatment of its own")
+
+
+class SegmentTreatmentOut(Schema):
+    segment: SegmentRefOut
+    treatment: TreatmentOut | None
+    overridden: int = Field(description="members with a treatment of their own")
+
+
+class TreatmentListOut(Schema):
+    segments: list[SegmentTreatmentOut] = Field(description="every current segment")
+    orphaned: list[TreatmentOut] = Field(description="treatments whose segment a recompute ended")
+
+
+class AccountTreatmentOut(Schema):
+    id: int
+    version: int
+    organisation: AccountRef = Field(alias="customer")
+    own_offers: bool = Field(description="its offers replace the segment's")
+    offers: list[int]
+    cadence_days: int | None
+    channel: str
+    reason: str
+    changed_by: str
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_changed_by(obj: Any) -> str:
+        return str(obj.changed_by or "")
+
+
+class AccountTreatmentIn(Input):
+    reason: Text = Field(min_length=1, max_length=500, description="why it is treated otherwise")
+    own_offers: bool = False
+    offers: list[Id] = Field(default_factory=list, max_length=50, description="product ids")
+    cadence_days: Cadence | None = None
+    channel: Text = Field("", max_length=16, description="email, call, meeting, web, portal, event")
+
+
+class OfferOut(Schema):
+    product: ProductRefOut
+    unit_price: Money = Field(description="its price for the organisation, one unit, no options")
+    buyable: bool = Field(description="on the organisation's own catalog")
+
+    @staticmethod
+    def resolve_unit_price(obj: Any) -> Decimal:
+        return obj.price.unit_price
+
+
+class OffersPartOut(Schema):
+    value: list[OfferOut]
+    source: str = Field(description="account (its own), segment (the default) or empty: not set")
+
+
+class CadencePartOut(Schema):
+    value: int | None
+    source: str = Field(description="account, segment or empty")
+
+
+class ChannelPartOut(Schema):
+    value: str | None
+    source: str = Field(description="account, segment or empty")
+
+
+class EffectiveTreatmentOut(Schema):
+    organisation: AccountRef
+    segment: SegmentRefOut | None
+    offers: OffersPartOut
+    cadence_days: CadencePartOut
+    channel: ChannelPartOut
+    gone: int = Field(description="offered products no longer in the catalog")
+    default: TreatmentOut | None = Field(description="the segment's treatment")
+    own: AccountTreatmentOut | None = Field(description="the organisation's own")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -24,8 +24,10 @@ from rapport.core.money import money_text
 from rapport.core.pagination import Page, clamp_limit, decode_cursor, page_of
 from rapport.memory import selectors as memory_selectors
 from rapport.memory.models import Fact
+from rapport.needs import selectors as needs_selectors
 from rapport.offers import configurator, pricing
 from rapport.offers.models import (
+    AccountTreatment,
     CatalogEntry,
     ConfigurationSource,
     Option,
@@ -35,9 +37,14 @@ from rapport.offers.models import (
     PriceAgreement,
     Product,
     ReorderForecast,
+    SegmentTreatment,
     StandardConfiguration,
+    TreatmentChannel,
 )
 from rapport.valuation import selectors as valuation_selectors
+
+if TYPE_CHECKING:  # the segment is only named here: needs is read through its selectors
+    from rapport.needs.models import NeedsSegment
 
 
 def _catalog(user: User) -> QuerySet[Product]:
@@ -779,3 +786,207 @@ def forecast_get(*, user: User, pk: int) -> ReorderForecast:
         via="customer",
         pk=pk,
     )
+
+
+# --- segment treatments (C7) ---------------------------------------------------------------------
+
+
+class TreatmentSource:
+    """Where a part of an account's treatment came from."""
+
+    ACCOUNT = "account"
+    SEGMENT = "segment"
+    NONE = ""
+
+
+@dataclass(frozen=True)
+class TreatmentPart:
+    """One part of an effective treatment (offers, cadence or channel) and its source."""
+
+    value: Any
+    source: str
+
+    @property
+    def is_set(self) -> bool:
+        return self.source != TreatmentSource.NONE
+
+
+@dataclass(frozen=True)
+class EffectiveTreatment:
+    """How we treat one organisation: each part from its own treatment or its segment's.
+
+    `offers` holds the offered products priced for the organisation (PricedLine, one
+    each, quantity 1, no options); products gone from the catalog are counted in `gone`.
+    """
+
+    organisation: Account
+    segment: NeedsSegment | None
+    default: SegmentTreatment | None
+    own: AccountTreatment | None
+    offers: TreatmentPart
+    cadence_days: TreatmentPart
+    channel: TreatmentPart
+    gone: int
+
+    @property
+    def channel_label(self) -> str:
+        return TreatmentChannel(self.channel.value).label if self.channel.value else ""
+
+    @property
+    def is_set(self) -> bool:
+        return self.offers.is_set or self.cadence_days.is_set or self.channel.is_set
+
+
+def _part(own: Any, own_set: bool, default: Any, default_set: bool) -> TreatmentPart:
+    if own_set:
+        return TreatmentPart(own, TreatmentSource.ACCOUNT)
+    if default_set:
+        return TreatmentPart(default, TreatmentSource.SEGMENT)
+    return TreatmentPart(None, TreatmentSource.NONE)
+
+
+def treatment_for(*, user: User, account: Account) -> EffectiveTreatment:
+    """An organisation's effective treatment with where each part came from.
+
+    A constant number of queries: the membership, the two treatments and the pricing
+    of the offers (price_lines).
+    """
+    access.ensure(user, access.Capability.SEE_INTERNAL_SIDE, not_found="account not found")
+    account = _scoped_account(user, account)
+    organisation = (
+        account
+        if account.customer_pk == account.pk
+        else Account.objects.get(pk=account.customer_pk)
+    )
+    membership = needs_selectors.membership_of(user=user, account=organisation)
+    segment = membership.segment if membership else None
+    default = SegmentTreatment.objects.filter(lineage=segment.lineage).first() if segment else None
+    own = AccountTreatment.objects.filter(customer_id=organisation.pk).first()
+    offers = _part(
+        own.offers if own else None,
+        bool(own and own.own_offers),
+        default.offers if default else None,
+        bool(default and default.offers),
+    )
+    wanted = list(offers.value or [])
+    live = set(Product.live.filter(pk__in=wanted).values_list("pk", flat=True)) if wanted else set()
+    priced = price_lines(
+        user=user,
+        account=organisation,
+        lines=[LineRequest(product_id=pk) for pk in wanted if pk in live],
+    )
+    return EffectiveTreatment(
+        organisation=organisation,
+        segment=segment,
+        default=default,
+        own=own,
+        offers=TreatmentPart(tuple(priced), offers.source),
+        cadence_days=_part(
+            own.cadence_days if own else None,
+            bool(own and own.cadence_days),
+            default.cadence_days if default else None,
+            bool(default and default.cadence_days),
+        ),
+        channel=_part(
+            own.channel if own else "",
+            bool(own and own.channel),
+            default.channel if default else "",
+            bool(default and default.channel),
+        ),
+        gone=len(wanted) - len(live),
+    )
+
+
+@dataclass(frozen=True)
+class SegmentTreatmentRow:
+    """A current needs segment, its default treatment (if any) and what it offers."""
+
+    segment: NeedsSegment
+    treatment: SegmentTreatment | None
+    products: tuple[Product, ...]
+    overridden: int
+
+
+def _products_in_order(ids: Iterable[int], found: dict[int, Product]) -> tuple[Product, ...]:
+    return tuple(found[pk] for pk in ids if pk in found)
+
+
+def segment_treatments(*, user: User) -> tuple[list[SegmentTreatmentRow], list[SegmentTreatment]]:
+    """Each current segment with its treatment, and the treatments whose segment has gone.
+
+    Four queries: the segments, the treatments, their products and how many members of
+    each segment have a treatment of their own.
+    """
+    access.ensure(user, access.Capability.READ_PORTFOLIO)
+    segments = needs_selectors.segment_list(user=user)
+    treatments = list(SegmentTreatment.objects.select_related("changed_by"))
+    ids = {pk for t in treatments for pk in t.offers}
+    found = {p.pk: p for p in Product.live.filter(pk__in=ids).select_related("category")}
+    by_lineage = {t.lineage: t for t in treatments}
+    overridden = needs_selectors.members_with(
+        user=user, customer_ids=AccountTreatment.objects.values("customer_id")
+    )
+    rows = [
+        SegmentTreatmentRow(
+            segment=segment,
+            treatment=by_lineage.get(segment.lineage),
+            products=_products_in_order(
+                by_lineage[segment.lineage].offers if segment.lineage in by_lineage else [], found
+            ),
+            overridden=overridden.get(segment.pk, 0),
+        )
+        for segment in segments
+    ]
+    current = {segment.lineage for segment in segments}
+    orphans = [t for t in treatments if t.lineage not in current]
+    return rows, orphans
+
+
+def segment_treatment_get(*, user: User, pk: int) -> SegmentTreatment:
+    """One segment treatment (staff who read the portfolio)."""
+    access.ensure(user, access.Capability.READ_PORTFOLIO, not_found="treatment not found")
+    try:
+        return SegmentTreatment.objects.select_related("segment", "changed_by").get(pk=pk)
+    except SegmentTreatment.DoesNotExist:
+        raise NotFound("treatment not found") from None
+
+
+def segment_treatment_of(*, user: User, segment: NeedsSegment) -> SegmentTreatment | None:
+    """The treatment of a segment's lineage, if one is set."""
+    access.ensure(user, access.Capability.READ_PORTFOLIO)
+    return SegmentTreatment.objects.filter(lineage=segment.lineage).first()
+
+
+def offer_choices(*, user: User) -> list[Product]:
+    """Live products by category and name, to choose a segment's offers from (one query)."""
+    access.ensure(user, access.Capability.READ_PORTFOLIO)
+    rows = Product.live.select_related("category").order_by("category__name", "name", "id")
+    return list(rows[:PRODUCT_CHOICES])
+
+
+def treatment_products(ids: Iterable[int]) -> tuple[Product, ...]:
+    """The live products of a list of ids, in its order (for a treatment's offers)."""
+    ids = list(ids)
+    found = {p.pk: p for p in Product.live.filter(pk__in=ids).select_related("category")}
+    return _products_in_order(ids, found)
+
+
+def treatment_cadences() -> dict[int, int]:
+    """Every organisation's agreed contact cadence in days, from its own or its segment's
+    treatment (three queries), for the quiet-interval runner.
+    """
+    defaults: dict[int, int] = {
+        lineage: days or 0
+        for lineage, days in SegmentTreatment.objects.filter(
+            cadence_days__isnull=False
+        ).values_list("lineage", "cadence_days")
+    }
+    agreed = {
+        customer_id: defaults[lineage]
+        for customer_id, lineage in needs_selectors.current_lineages(lineages=defaults).items()
+    }
+    for customer_id, days in AccountTreatment.objects.filter(
+        cadence_days__isnull=False
+    ).values_list("customer_id", "cadence_days"):
+        agreed[customer_id] = days or 0
+    return agreed

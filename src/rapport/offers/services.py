@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from rapport.accounts.models import Account, BuyingRoleKind, Contact
 from rapport.core import access, runs
-from rapport.core.errors import Conflict, InvalidInput
+from rapport.core.errors import Conflict, InvalidInput, StaleWrite
 from rapport.core.models import Run, User
 from rapport.core.money import currency
 from rapport.core.services import soft_delete, validated_save, version_claim
@@ -24,6 +24,7 @@ from rapport.memory import selectors as memory_selectors
 from rapport.memory.models import Fact, Purpose
 from rapport.offers import configurator, selectors
 from rapport.offers.models import (
+    AccountTreatment,
     AgreementKind,
     CatalogEntry,
     ConfigurationSource,
@@ -37,12 +38,17 @@ from rapport.offers.models import (
     Product,
     ProductCategory,
     ReorderForecast,
+    SegmentTreatment,
     StandardConfiguration,
+    TreatmentChannel,
 )
 from rapport.offers.runners import ReplenishmentRunner
 from rapport.valuation import selectors as valuation_selectors
 from rapport.valuation import services as valuation_services
 from rapport.valuation.models import TransactionSource
+
+if TYPE_CHECKING:  # the segment is only named here: needs is read through its selectors
+    from rapport.needs.models import NeedsSegment
 
 QUOTE_VALID_FOR = timedelta(days=30)
 
@@ -904,3 +910,216 @@ def reorder_remind(
         purpose=Purpose.SALES,
         override_reason=override_reason,
     )
+
+
+# --- segment treatments (C7) -----------------------------------------------------------------
+
+MAX_CADENCE_DAYS = 730
+MAX_OFFERS = 50
+
+
+def _cadence(value: Any, field: str = "cadence_days") -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        days = int(str(value).strip()) if not isinstance(value, bool) else None
+    except ValueError:
+        days = None
+    if days is None or not 1 <= days <= MAX_CADENCE_DAYS:
+        raise InvalidInput(
+            f"Give a whole number of days from 1 to {MAX_CADENCE_DAYS}, or leave it empty.",
+            field=field,
+        )
+    return days
+
+
+def _channel(value: Any, field: str = "channel") -> str:
+    channel = str(value or "").strip()
+    if channel and channel not in TreatmentChannel.values:
+        raise InvalidInput(
+            f"{channel!r} is not a channel; choose one of {', '.join(TreatmentChannel.values)}.",
+            field=field,
+        )
+    return channel
+
+
+def _offers(value: Any, field: str = "offers", *, buyer: Account | None = None) -> list[int]:
+    """Product ids, each a live product of the catalog (and of the buyer's own catalog,
+    when it has one), once each, in the order given."""
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list | tuple) or not all(
+        isinstance(v, int) and not isinstance(v, bool) for v in value
+    ):
+        raise InvalidInput("Give a list of product ids.", field=field)
+    ids = list(dict.fromkeys(value))
+    if len(ids) > MAX_OFFERS:
+        raise InvalidInput(f"Offer at most {MAX_OFFERS} products.", field=field)
+    found = dict(Product.live.filter(pk__in=ids).values_list("pk", "category_id"))
+    missing = [pk for pk in ids if pk not in found]
+    if missing:
+        raise InvalidInput(
+            f"No product {', '.join(f'#{pk}' for pk in missing)} in the catalog.", field=field
+        )
+    if buyer is not None:
+        allowed = selectors.account_catalog(account=buyer)
+        outside = [
+            pk
+            for pk in ids
+            if not (allowed.open or pk in allowed.product_ids or found[pk] in allowed.category_ids)
+        ]
+        if outside:
+            raise InvalidInput(
+                f"Product {', '.join(f'#{pk}' for pk in outside)} is not on "
+                f"{buyer.name}'s own catalog.",
+                field=field,
+            )
+    return ids
+
+
+def _created_meanwhile(record: SegmentTreatment | AccountTreatment, what: str) -> StaleWrite:
+    return StaleWrite(
+        f"Someone set {what} while you were editing it: look at theirs, then save again.",
+        current_version=record.version,
+        changed_by=str(record.changed_by or ""),
+        changed_at=record.updated_at,
+    )
+
+
+@transaction.atomic
+def segment_treatment_set(
+    *,
+    actor: User,
+    segment: NeedsSegment,
+    offers: Sequence[int] = (),
+    cadence_days: Any = None,
+    channel: str = "",
+    note: str = "",
+    expected_version: int | None = None,
+) -> SegmentTreatment:
+    """Set a needs segment's default treatment of its members; it follows the segment
+    through later recomputes (its lineage). `expected_version` 0 means "there was none".
+    """
+    access.ensure(actor, access.Capability.SET_TREATMENTS)
+    if segment is None or not segment.is_current:
+        raise InvalidInput(
+            "That segment is from an earlier run; choose one of the current segments.",
+            field="segment",
+        )
+    treatment = SegmentTreatment.objects.select_for_update().filter(lineage=segment.lineage).first()
+    if treatment is None:
+        treatment = SegmentTreatment(lineage=segment.lineage)
+    elif expected_version == 0:
+        raise _created_meanwhile(treatment, "this segment's treatment")
+    treatment.segment = segment
+    treatment.segment_name = segment.name[:200]
+    treatment.offers = _offers(offers)
+    treatment.cadence_days = _cadence(cadence_days)
+    treatment.channel = _channel(channel)
+    treatment.note = _text(note, "note", limit=500, required=False)
+    treatment.changed_by = actor
+    treatment._change_reason = "set"  # type: ignore[attr-defined]
+    validated_save(treatment, actor=actor, expected_version=expected_version or None)
+    return treatment
+
+
+@transaction.atomic
+def segment_treatment_move(
+    *,
+    actor: User,
+    treatment: SegmentTreatment,
+    segment: NeedsSegment,
+    expected_version: int | None = None,
+) -> SegmentTreatment:
+    """Give a treatment whose segment has gone (split or merged away) to a current segment."""
+    access.ensure(actor, access.Capability.SET_TREATMENTS)
+    if segment is None or not segment.is_current:
+        raise InvalidInput("Choose one of the current segments.", field="segment")
+    held = SegmentTreatment.objects.filter(lineage=segment.lineage).exclude(pk=treatment.pk)
+    if held.exists():
+        raise Conflict(
+            f"“{segment.name}” has a treatment of its own; change that one instead.",
+            field="segment",
+        )
+    treatment.lineage = segment.lineage
+    treatment.segment = segment
+    treatment.segment_name = segment.name[:200]
+    treatment.changed_by = actor
+    treatment._change_reason = "moved"  # type: ignore[attr-defined]
+    validated_save(treatment, actor=actor, expected_version=expected_version)
+    return treatment
+
+
+@transaction.atomic
+def segment_treatment_delete(*, actor: User, treatment: SegmentTreatment) -> None:
+    """Drop a segment's default treatment; its versions stay in the history."""
+    access.ensure(actor, access.Capability.SET_TREATMENTS)
+    treatment._history_user = actor  # type: ignore[attr-defined]
+    treatment._change_reason = "removed"  # type: ignore[attr-defined]
+    treatment.delete()
+
+
+def _organisation(account: Account) -> Account:
+    _unit(account)
+    if account.customer_pk != account.pk:
+        raise InvalidInput(
+            "A treatment is the whole organisation's: set it on the organisation.",
+            field="account",
+        )
+    return account
+
+
+@transaction.atomic
+def account_treatment_set(
+    *,
+    actor: User,
+    account: Account,
+    reason: str,
+    own_offers: bool = False,
+    offers: Sequence[int] = (),
+    cadence_days: Any = None,
+    channel: str = "",
+    expected_version: int | None = None,
+) -> AccountTreatment:
+    """Treat one organisation otherwise than its segment: each part given replaces the
+    segment's default; an empty part keeps it. `expected_version` 0 means "there was none".
+    """
+    access.ensure_can_write(actor)
+    organisation = _organisation(account)
+    treatment = (
+        AccountTreatment.objects.select_for_update().filter(customer_id=organisation.pk).first()
+    )
+    if treatment is None:
+        treatment = AccountTreatment(customer=organisation)
+    elif expected_version == 0:
+        raise _created_meanwhile(treatment, "this account's own treatment")
+    treatment.own_offers = bool(own_offers)
+    treatment.offers = _offers(offers, buyer=organisation) if own_offers else []
+    treatment.cadence_days = _cadence(cadence_days)
+    treatment.channel = _channel(channel)
+    if not (treatment.own_offers or treatment.cadence_days or treatment.channel):
+        raise InvalidInput(
+            "Override at least one part (offers, cadence or channel), "
+            "or go back to the segment's treatment.",
+            field="own_offers",
+        )
+    treatment.reason = _text(reason, "reason", limit=500)
+    treatment.changed_by = actor
+    treatment._change_reason = treatment.reason[:100]  # type: ignore[attr-defined]
+    validated_save(treatment, actor=actor, expected_version=expected_version or None)
+    return treatment
+
+
+@transaction.atomic
+def account_treatment_clear(*, actor: User, account: Account, reason: str = "") -> None:
+    """Go back to the segment's treatment for an organisation; its own versions stay in history."""
+    access.ensure_can_write(actor)
+    organisation = _organisation(account)
+    treatment = AccountTreatment.objects.filter(customer_id=organisation.pk).first()
+    if treatment is None:
+        return
+    treatment._history_user = actor  # type: ignore[attr-defined]
+    treatment._change_reason = (  # type: ignore[attr-defined]
+        _text(reason, "reason", limit=100, required=False) or "back to the segment's treatment"
+    )
+    treatment.delete()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rapport.offers import account_views, views
+from rapport.offers import account_views, treatment_views, views
 
 app_name = "offers"
 
@@ -64,5 +64,32 @@ urlpatterns = [
         account_views.order_decide,
         {"decision": "decline"},
         name="order_decline",
+    ),
+]
+
+urlpatterns += [
+    path("treatments/", treatment_views.treatment_list, name="treatment_list"),
+    path(
+        "treatments/segments/<int:pk>/",
+        treatment_views.segment_treatment_edit,
+        name="treatment_segment_edit",
+    ),
+    path(
+        "treatments/<int:pk>/move/",
+        treatment_views.segment_treatment_move,
+        name="treatment_move",
+    ),
+    path(
+        "treatments/<int:pk>/remove/",
+        treatment_views.segment_treatment_remove,
+        name="treatment_remove",
+    ),
+    path(
+        "accounts/<int:pk>/treatment/", treatment_views.account_treatment, name="account_treatment"
+    ),
+    path(
+        "accounts/<int:pk>/treatment/clear/",
+        treatment_views.account_treatment_clear,
+        name="account_treatment_clear",
     ),
 ]

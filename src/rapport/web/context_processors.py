@@ -29,6 +29,7 @@ _SECTIONS = {
     "attribute": "catalogue",
     "product": "catalog",
     "replenishment": "replenishment",
+    "treatment": "treatments",
 }
 
 
