@@ -69,6 +69,12 @@ def test_bad_agreements_are_400s_naming_the_field(world, api_as, laptop):
         ]
     }
     assert _agreement(api, world.acme_emea, laptop, value="-1").status_code == 400
+    # a value sent empty is no price, not a price of 0
+    agreement = PriceAgreement.objects.get()
+    emptied = api.patch(f"/agreements/{agreement.pk}", {"value": None})
+    assert emptied.status_code == 400
+    assert list(emptied.json()["errors"]) == ["value"]
+    assert PriceAgreement.objects.get().value == agreement.value
     assert (
         api_as(world.rep)
         .post(

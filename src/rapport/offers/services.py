@@ -350,6 +350,9 @@ AGREEMENT_FIELDS = frozenset(
 def _agreement_checked(agreement: PriceAgreement) -> None:
     if agreement.kind not in AgreementKind.values:
         raise InvalidInput("Choose fixed or discount.", field="kind")
+    if agreement.value is None or agreement.value == "":
+        # an empty value is no price at all, not a price of 0
+        raise InvalidInput("Give the unit price, or the percent off list.", field="value")
     agreement.value = _price(agreement.value, "value")
     _check_value(agreement.value, agreement.kind, "value")
     agreement.breaks = _breaks(agreement.breaks, agreement.kind)
