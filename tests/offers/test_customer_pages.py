@@ -126,15 +126,40 @@ def test_the_account_page_shows_what_is_in_use_and_what_needs_review(world, lapt
     saved = client.post(
         f"/configurations/{configuration.pk}/edit/",
         {"version": configuration.version, "name": "Engineer laptop", "quantity": "55",
-         "reason": "Seats went up to 55", "recite": "on"},
+         "group_cpu": "i7", "reason": "Seats went up to 55", "recite": "on"},
     )  # fmt: skip
     assert saved.status_code == 302
     assert "Needs review" not in client.get(f"/configurations/{configuration.pk}/").content.decode()
     stale = client.post(
         f"/configurations/{configuration.pk}/edit/",
-        {"version": configuration.version, "name": "Other", "quantity": "1", "reason": "late"},
-    )
+        {"version": configuration.version, "name": "Other", "quantity": "1", "group_cpu": "i7",
+         "reason": "late"},
+    )  # fmt: skip
     assert stale.status_code == 409
+
+
+def test_a_configurations_options_are_changed_on_its_page_within_the_rules(world, laptop):
+    configuration = services.configuration_create(
+        actor=world.rep, account=world.acme_emea, name="Desk laptop", product=laptop, options=["i5"]
+    )
+    client = _client(world.rep)
+    page = client.get(f"/configurations/{configuration.pk}/").content.decode()
+    assert 'name="group_cpu" value="i5"' in page and "checked" in page
+    edit = f"/configurations/{configuration.pk}/edit/"
+    fields = {"version": 1, "name": "Desk laptop", "quantity": "1", "reason": "Docks for all"}
+
+    # a dock and a floor stand rule each other out: refused in words, nothing changes
+    refused = client.post(edit, {**fields, "group_cpu": "i7", "group_extras": ["dock", "stand"]})
+    assert refused.status_code == 400
+    assert "Docking station" in refused.content.decode()
+    configuration.refresh_from_db()
+    assert (configuration.options, configuration.version) == (["i5"], 1)
+
+    saved = client.post(edit, {**fields, "group_cpu": "i7", "group_extras": ["dock"]})
+    assert saved.status_code == 302
+    configuration.refresh_from_db()
+    assert (configuration.options, configuration.version) == (["i7", "dock"], 2)
+    assert configuration.history.first().history_change_reason == "Docks for all"
 
 
 def test_reorder_from_the_page_places_an_order_and_a_quote_is_accepted_or_declined(world, laptop):

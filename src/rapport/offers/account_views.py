@@ -29,6 +29,7 @@ from rapport.offers.forms import (
     ReminderForm,
     ReorderForm,
     StandardConfigurationForm,
+    options_initial,
 )
 from rapport.offers.models import OrderStatus, StandardConfiguration
 from rapport.valuation import selectors as valuation_selectors
@@ -126,6 +127,25 @@ def _effective(user: Any, configuration: StandardConfiguration) -> Any:
     return None
 
 
+def _edit_form(configuration: StandardConfiguration, data: Any = None) -> ConfigurationEditForm:
+    """The form that changes a configuration, its options ticked as they stand."""
+    product = selectors.product_with_options(pk=configuration.product_id)
+    form = ConfigurationEditForm(
+        data,
+        product=product,
+        initial={
+            "version": configuration.version,
+            "name": configuration.name,
+            "quantity": _plain(configuration.quantity),
+            "buying_role": configuration.buying_role,
+            "location": configuration.location,
+            "notes": configuration.notes,
+        },
+    )
+    form.initial.update(options_initial(form.groups, list(configuration.options)))
+    return form
+
+
 def _configuration_context(
     request: AuthenticatedRequest, configuration: StandardConfiguration, **forms: Any
 ) -> dict[str, Any]:
@@ -153,17 +173,7 @@ def _configuration_context(
         or ReorderForm(
             units=units, initial={"account": unit, "quantity": _plain(configuration.quantity)}
         ),
-        "edit_form": forms.get("edit_form")
-        or ConfigurationEditForm(
-            initial={
-                "version": configuration.version,
-                "name": configuration.name,
-                "quantity": _plain(configuration.quantity),
-                "buying_role": configuration.buying_role,
-                "location": configuration.location,
-                "notes": configuration.notes,
-            }
-        ),
+        "edit_form": forms.get("edit_form") or _edit_form(configuration),
     }
 
 
@@ -184,13 +194,14 @@ def configuration_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Change a configuration: a new version, with why; a stale save is refused."""
     user = request.user
     configuration = selectors.configuration_get(user=user, pk=pk)
-    form = ConfigurationEditForm(request.POST)
+    form = _edit_form(configuration, request.POST)
 
     def write() -> StandardConfiguration:
         changes = {
             name: form.cleaned_data[name]
             for name in ("name", "quantity", "buying_role", "location", "notes")
         }
+        changes["options"] = form.chosen()
         if form.cleaned_data["recite"]:
             # each superseded fact it cites gives way to the one now current (a fact
             # retracted with nothing in its place is dropped)

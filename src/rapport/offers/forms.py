@@ -19,6 +19,59 @@ class ProductFilterForm(forms.Form):
     cursor = forms.CharField(required=False, max_length=500)
 
 
+def option_fields_add(form: forms.Form, product: Product) -> list[Any]:
+    """One field per option group of the product (tick boxes, or one choice where the
+    group takes exactly one), named group_<code>; returns the groups."""
+    groups = list(product.option_groups.all())
+    for group in groups:
+        choices = [
+            (o.code, f"{o.name} (+{money_text(float(o.price), 2)})" if o.price else o.name)
+            for o in group.options.all()
+        ]
+        limits = (
+            f"choose {group.min_choices}"
+            if group.min_choices == group.max_choices
+            else f"choose {group.min_choices} to {group.max_choices or 'any number'}"
+        )
+        name = f"group_{group.code}"
+        if group.min_choices == group.max_choices == 1:
+            form.fields[name] = forms.ChoiceField(
+                required=False,
+                choices=choices,
+                label=group.name,
+                help_text=limits,
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+            )
+        else:
+            form.fields[name] = forms.MultipleChoiceField(
+                required=False,
+                choices=choices,
+                label=group.name,
+                help_text=limits,
+                widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+            )
+    return groups
+
+
+def options_chosen(form: forms.Form, groups: list[Any]) -> list[str]:
+    """The option codes ticked, group by group."""
+    codes: list[str] = []
+    for group in groups:
+        value = form.cleaned_data.get(f"group_{group.code}") or []
+        codes += [value] if isinstance(value, str) else list(value)
+    return codes
+
+
+def options_initial(groups: list[Any], chosen: list[str]) -> dict[str, Any]:
+    """The group fields' initial values for options already chosen."""
+    initial: dict[str, Any] = {}
+    for group in groups:
+        codes = [o.code for o in group.options.all() if o.code in chosen]
+        single = group.min_choices == group.max_choices == 1
+        initial[f"group_{group.code}"] = (codes[0] if codes else "") if single else codes
+    return initial
+
+
 class ConfigurationForm(forms.Form):
     """One field per option group (tick boxes, or one choice where the group takes one),
     the quantity, and the customer's categories the options may be only for."""
@@ -35,42 +88,11 @@ class ConfigurationForm(forms.Form):
 
     def __init__(self, *args: Any, product: Product, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.groups = list(product.option_groups.all())
-        for group in self.groups:
-            choices = [
-                (o.code, f"{o.name} (+{money_text(float(o.price), 2)})" if o.price else o.name)
-                for o in group.options.all()
-            ]
-            limits = (
-                f"choose {group.min_choices}"
-                if group.min_choices == group.max_choices
-                else f"choose {group.min_choices} to {group.max_choices or 'any number'}"
-            )
-            name = f"group_{group.code}"
-            if group.min_choices == group.max_choices == 1:
-                self.fields[name] = forms.ChoiceField(
-                    required=False,
-                    choices=choices,
-                    label=group.name,
-                    help_text=limits,
-                    widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
-                )
-            else:
-                self.fields[name] = forms.MultipleChoiceField(
-                    required=False,
-                    choices=choices,
-                    label=group.name,
-                    help_text=limits,
-                    widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
-                )
+        self.groups = option_fields_add(self, product)
 
     def chosen(self) -> list[str]:
         """The option codes ticked, group by group."""
-        codes: list[str] = []
-        for group in self.groups:
-            value = self.cleaned_data.get(f"group_{group.code}") or []
-            codes += [value] if isinstance(value, str) else list(value)
-        return codes
+        return options_chosen(self, self.groups)
 
     def customer_categories(self) -> list[str]:
         raw = self.cleaned_data.get("categories") or ""
@@ -156,7 +178,7 @@ class StandardConfigurationForm(forms.Form):
 
 
 class ConfigurationEditForm(forms.Form):
-    """A configuration's own fields, and why it changes (kept in its history)."""
+    """A configuration's own fields and options, and why it changes (kept in its history)."""
 
     version = VersionField()
     name = forms.CharField(max_length=120)
@@ -176,6 +198,18 @@ class ConfigurationEditForm(forms.Form):
         label="Cite what we know now",
         help_text="Replace the superseded facts it was built on by the current ones.",
     )
+
+    def __init__(self, *args: Any, product: Product, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.groups = option_fields_add(self, product)
+
+    def option_fields(self) -> list[Any]:
+        """The bound option-group fields, for the template."""
+        return [self[f"group_{group.code}"] for group in self.groups]
+
+    def chosen(self) -> list[str]:
+        """The option codes ticked, group by group."""
+        return options_chosen(self, self.groups)
 
 
 class ReorderForm(forms.Form):
