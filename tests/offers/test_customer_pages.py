@@ -144,7 +144,8 @@ def test_a_configurations_options_are_changed_on_its_page_within_the_rules(world
     )
     client = _client(world.rep)
     page = client.get(f"/configurations/{configuration.pk}/").content.decode()
-    assert 'name="group_cpu" value="i5"' in page and "checked" in page
+    assert 'name="group_cpu" value="i5"' in page
+    assert "checked" in page
     edit = f"/configurations/{configuration.pk}/edit/"
     fields = {"version": 1, "name": "Desk laptop", "quantity": "1", "reason": "Docks for all"}
 
