@@ -103,6 +103,10 @@ def test_the_most_valuable_come_first_with_their_configurations(world):
     assert "Field laptop" in page
     assert api.get("/replenishment/?within_days=9999").status_code == 400
     assert api.get("/api/v1/replenishment?within_days=-1").status_code == 400
+    # the account page's In use card says what the organisation is due to reorder
+    card = api.get(f"/accounts/{world.globex_it.pk}/offers/in-use/").content.decode()
+    assert 'data-due-category="Hardware"' in card
+    assert "Due to reorder" in card
 
 
 def test_customers_and_partners_do_not_see_the_due_list(world):

@@ -37,6 +37,7 @@ from rapport.web.kit import form_submit, id_param, writer_required
 
 ORDERS_SHOWN = 50
 CARD_ROWS = 5
+DUE_SHOWN_DAYS = 30  # the account page's card looks a month ahead
 
 
 def _units_at_or_below(user: Any, account: Account) -> list[Account]:
@@ -416,6 +417,9 @@ def account_in_use(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     }
     if access.can(user, access.Capability.SEE_INTERNAL_SIDE):
         context["treatment"] = selectors.treatment_for(user=user, account=account)
+        context["due"] = selectors.due_to_reorder(
+            user=user, customer=account, within_days=DUE_SHOWN_DAYS, limit=CARD_ROWS
+        )
     return render(request, "offers/_in_use.html", context)
 
 
