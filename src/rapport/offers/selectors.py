@@ -10,6 +10,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
@@ -182,6 +183,7 @@ def account_catalog(*, account: Account) -> AccountCatalog:
     return _account_catalog(_chain(account))
 
 
+@lru_cache(maxsize=1024)
 def _date_text(day: date | None) -> str:
     return f"{day.day} {day:%b %Y}" if day else ""
 
@@ -364,19 +366,17 @@ def _judge(structure: _Structure, chosen: tuple[str, ...], categories: Collectio
     )
 
 
+@lru_cache(maxsize=4096)
+def _money(amount: Decimal, code: str) -> str:
+    """An amount as explanations write it (cents and the currency). The same prices and
+    totals come back line after line and order after order: each is written once."""
+    return money_text(float(amount), 2, code=code)
+
+
 def _money_writer() -> Callable[[Decimal], str]:
-    """Amounts as explanations write them (cents and the currency), each amount written once
-    and the currency read once for all the lines of an order."""
+    """`_money` in the deployment's currency, read once for all the lines of an order."""
     code = currency()
-    written: dict[Decimal, str] = {}
-
-    def write(amount: Decimal) -> str:
-        text = written.get(amount)
-        if text is None:
-            text = written[amount] = money_text(float(amount), 2, code=code)
-        return text
-
-    return write
+    return lambda amount: _money(amount, code)
 
 
 def price_lines(
