@@ -16,7 +16,7 @@ from rapport.core.models import Role
 from rapport.memory.models import FactSource
 from rapport.memory.selectors import attribute_get
 from rapport.memory.services import fact_record
-from rapport.offers import selectors, services
+from rapport.offers import configurator, selectors, services
 from rapport.offers.models import Order, OrderStatus, PriceAgreement
 from rapport.offers.selectors import LineRequest
 from rapport.valuation.models import OrderLine
@@ -165,6 +165,56 @@ def test_pricing_a_hundred_lines_takes_the_same_queries_as_one(world, catalog):
         )
     assert len(many.captured_queries) == len(few.captured_queries)
     assert len(priced) == 100
+
+
+def test_a_line_is_judged_by_the_rules_the_product_shows(world, catalog):
+    # Given a product whose options spread over groups, one required group still empty,
+    # and a plain product beside it on the same order
+    desk = services.product_create(
+        actor=world.manager,
+        sku="desk-1",
+        name="Desk",
+        category=catalog["hardware"],
+        list_price=Decimal(300),
+        cost=Decimal(100),
+    )
+    groups = [
+        {"code": "top", "name": "Top", "min_choices": 1, "max_choices": 1, "options": [
+            {"code": "oak", "name": "Oak", "price": "80", "requires": ["legs-steel"]},
+            {"code": "birch", "name": "Birch", "price": "40"},
+        ]},
+        {"code": "cable", "name": "Cable tray", "min_choices": 1, "options": []},
+        {"code": "legs", "name": "Legs", "max_choices": 1, "options": [
+            {"code": "legs-steel", "name": "Steel legs", "price": "60", "excludes": ["oak"]},
+            {"code": "legs-wood", "name": "Wooden legs", "only_for": ["Retail"]},
+        ]},
+    ]  # fmt: skip
+    desk = services.product_options_set(actor=world.manager, product=desk, groups=groups)
+    chosen = ("legs-wood", "oak", "birch", "legs-steel", "nope")
+    # When an order prices it next to the plain product, twice
+    lines = [
+        LineRequest(desk.pk, chosen, Decimal(2)),
+        LineRequest(catalog["plan"].pk, (), Decimal(1)),
+        LineRequest(desk.pk, chosen, Decimal(3)),
+    ]
+    first, plan, again = selectors.price_lines(
+        user=world.rep, account=world.acme_plant, lines=lines, on=TODAY
+    )
+    # Then each desk line breaks what the product's own rules say, in the product's order
+    product = selectors.product_get(user=world.manager, pk=desk.pk)
+    expected = configurator.breaches(
+        product.rules(),
+        chosen,
+        customer_categories=selectors.customer_categories(world.acme_plant),
+    )
+    assert [b.rule for b in expected] == [
+        "unknown", "too many", "too few", "too many", "excludes", "only for",
+    ]  # fmt: skip
+    assert first.breaches == expected
+    assert again.breaches == expected
+    assert first.option_names == ("Wooden legs", "Oak", "Birch", "Steel legs")
+    assert first.price.options_price == Decimal(180)
+    assert (plan.breaches, plan.option_names, plan.price.options_price) == ([], (), 0)
 
 
 # --- standard configurations ------------------------------------------------------------------------

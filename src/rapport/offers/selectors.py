@@ -6,10 +6,11 @@ will reach portal users through their account; until then the catalog is our sta
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,7 @@ from rapport.accounts.models import Account
 from rapport.core import access
 from rapport.core.errors import InvalidInput, NotFound
 from rapport.core.models import User
-from rapport.core.money import money_text
+from rapport.core.money import currency, money_text
 from rapport.core.pagination import Page, clamp_limit, decode_cursor, page_of
 from rapport.memory import selectors as memory_selectors
 from rapport.memory.models import Fact
@@ -189,6 +190,7 @@ def account_catalog(*, account: Account) -> AccountCatalog:
     return _account_catalog(_chain(account))
 
 
+@lru_cache(maxsize=1024)
 def _date_text(day: date | None) -> str:
     return f"{day.day} {day:%b %Y}" if day else ""
 
@@ -267,10 +269,6 @@ class LineRequest:
     quantity: Decimal = Decimal(1)
 
 
-def _money(amount: Decimal) -> str:
-    return money_text(float(amount), 2)
-
-
 def customer_categories(account: Account, organisation: Account | None = None) -> list[str]:
     """What an option's "only for" is matched against: the organisation's industry and tier."""
     organisation = organisation or (
@@ -294,9 +292,10 @@ def _products(ids: Iterable[int]) -> dict[int, Product]:
     return {p.pk: p for p in rows}
 
 
-# What pricing reads of a product (a hundred lines convert a tenth of the columns)
+# What pricing reads of a product: a hundred lines convert a tenth of the columns, and no
+# category row (callers read `category_id`; a join would build a hundred category models)
 PRICED_FIELDS = (
-    "id", "version", "sku", "name", "unit", "category__name", "list_price", "cost",
+    "id", "version", "sku", "name", "unit", "category", "list_price", "cost",
     "active_from", "active_until", "deleted_at",
 )  # fmt: skip
 
@@ -310,39 +309,81 @@ class _Structure:
     prices: dict[str, Decimal]
 
 
+# Most products have no options: they share this one rather than each building its rules
+_NO_OPTIONS = _Structure(
+    rules=configurator.ProductRules(groups=(), options=()), names={}, prices={}
+)
+
+
 def _structures(ids: set[int]) -> dict[int, _Structure]:
-    """Each product's option structure from two flat queries (no model rows: a hundred
-    products' groups and options cost what one product's do)."""
-    groups: dict[int, list[configurator.Group]] = {pk: [] for pk in ids}
-    for product_id, code, name, low, high in (
+    """Each product's option structure from one flat query of its groups and their options
+    (no model rows: a hundred products' groups and options cost what one product's do)."""
+    groups: dict[int, dict[str, configurator.Group]] = {}
+    options: dict[int, list[tuple[configurator.Option, Decimal]]] = {}
+    for product_id, group, name, low, high, code, option_name, requires, excludes, only_for, price in (
         OptionGroup.objects.filter(product_id__in=ids)
-        .order_by("position", "id")
-        .values_list("product_id", "code", "name", "min_choices", "max_choices")
-    ):
-        groups[product_id].append(configurator.Group(code, name, low, high))
-    options: dict[int, list[tuple[configurator.Option, Decimal]]] = {pk: [] for pk in ids}
-    rows = (
-        Option.objects.filter(product_id__in=ids)
-        .order_by("group__position", "group_id", "position", "id")
+        .order_by("position", "id", "options__position", "options__id")
         .values_list(
-            "product_id", "code", "name", "group__code", "requires", "excludes", "only_for", "price"
+            "product_id", "code", "name", "min_choices", "max_choices", "options__code",
+            "options__name", "options__requires", "options__excludes", "options__only_for",
+            "options__price",
         )
-    )
-    for product_id, code, name, group, requires, excludes, only_for, price in rows:
-        option = configurator.Option(
-            code, name, group, tuple(requires), tuple(excludes), tuple(only_for)
-        )
-        options[product_id].append((option, price))
-    return {
-        pk: _Structure(
+    ):  # fmt: skip
+        shown = groups.setdefault(product_id, {})
+        if group not in shown:
+            shown[group] = configurator.Group(group, name, low, high)
+        if code is not None:  # a group without options yet comes once, with no option
+            option = configurator.Option(
+                code, option_name, group, tuple(requires), tuple(excludes), tuple(only_for)
+            )
+            options.setdefault(product_id, []).append((option, price))
+    found = dict.fromkeys(ids, _NO_OPTIONS)
+    for pk, shown in groups.items():
+        these = options.get(pk, [])
+        found[pk] = _Structure(
             rules=configurator.ProductRules(
-                groups=tuple(groups[pk]), options=tuple(o for o, _p in options[pk])
+                groups=tuple(shown.values()), options=tuple(o for o, _p in these)
             ),
-            names={o.code: o.name for o, _p in options[pk]},
-            prices={o.code: p for o, p in options[pk]},
+            names={o.code: o.name for o, _p in these},
+            prices={o.code: p for o, p in these},
         )
-        for pk in ids
-    }
+    return found
+
+
+@dataclass(frozen=True)
+class _Judged:
+    """One product with one set of options: what it breaks, its options' names and price."""
+
+    breaches: tuple[configurator.Breach, ...]
+    option_names: tuple[str, ...]
+    options_price: Decimal
+
+
+def _judge(structure: _Structure, chosen: tuple[str, ...], categories: Collection[str]) -> _Judged:
+    return _Judged(
+        breaches=tuple(
+            configurator.breaches(structure.rules, chosen, customer_categories=categories)
+        )
+        if structure.rules.groups or chosen
+        else (),
+        option_names=tuple(structure.names[c] for c in chosen if c in structure.names),
+        options_price=sum(
+            (structure.prices[c] for c in chosen if c in structure.prices), Decimal(0)
+        ),
+    )
+
+
+@lru_cache(maxsize=4096)
+def _money(amount: Decimal, code: str) -> str:
+    """An amount as explanations write it (cents and the currency). The same prices and
+    totals come back line after line and order after order: each is written once."""
+    return money_text(float(amount), 2, code=code)
+
+
+def _money_writer() -> Callable[[Decimal], str]:
+    """`_money` in the deployment's currency, read once for all the lines of an order."""
+    code = currency()
+    return lambda amount: _money(amount, code)
 
 
 def price_lines(
@@ -357,11 +398,7 @@ def price_lines(
     account = _scoped_account(user, account)
     on = on or timezone.localdate()
     wanted = {line.product_id for line in lines}
-    rows = (
-        Product.objects.filter(pk__in=wanted, deleted_at__isnull=True)
-        .select_related("category")
-        .only(*PRICED_FIELDS)
-    )
+    rows = Product.objects.filter(pk__in=wanted, deleted_at__isnull=True).only(*PRICED_FIELDS)
     products = {p.pk: p for p in rows}
     for index, line in enumerate(lines):
         if line.product_id not in products:
@@ -378,32 +415,33 @@ def price_lines(
     agreements = _governing(chain, products, on)
     categories = set(customer_categories(account, organisation=chain[0]))
     terms = {pk: _terms(a, by_id, account) for pk, a in agreements.items()}
+    write = _money_writer()
+    # an order repeats a product with the same options: judge each combination once
+    judged: dict[tuple[int, tuple[str, ...]], _Judged] = {}
     priced = []
     for line in lines:
         product = products[line.product_id]
-        structure = structures[product.pk]
         chosen = tuple(dict.fromkeys(line.options))
+        judgement = judged.get((product.pk, chosen))
+        if judgement is None:
+            judgement = judged[product.pk, chosen] = _judge(
+                structures[product.pk], chosen, categories
+            )
         priced.append(
             PricedLine(
                 product=product,
                 chosen=chosen,
-                option_names=tuple(structure.names[c] for c in chosen if c in structure.names),
+                option_names=judgement.option_names,
                 quantity=line.quantity,
-                breaches=configurator.breaches(
-                    structure.rules, chosen, customer_categories=categories
-                )
-                if structure.rules.groups or chosen
-                else [],
+                breaches=list(judgement.breaches),
                 buyable=allowed.allows(product),
                 sellable=product.is_active(on),
                 price=pricing.price(
                     list_price=product.list_price,
-                    options_price=sum(
-                        (structure.prices[c] for c in chosen if c in structure.prices), Decimal(0)
-                    ),
+                    options_price=judgement.options_price,
                     quantity=line.quantity,
                     terms=terms.get(product.pk),
-                    money=_money,
+                    money=write,
                 ),
                 agreement=agreements.get(product.pk),
             )
