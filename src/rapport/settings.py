@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "rapport.transfer",
     "rapport.offers",
     "rapport.resolution",
+    "rapport.portal",
     "rapport.demo",
     "rapport.web",
 ]

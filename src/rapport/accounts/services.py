@@ -851,6 +851,11 @@ _INVITATION_DEAD = {
 }
 
 
+def invitation_dead_reason(invitation: PortalInvitation) -> str:
+    """Why a link no longer works, in words for the person holding it."""
+    return _INVITATION_DEAD.get(InvitationState(invitation.state), "")
+
+
 @transaction.atomic
 def portal_invitation_accept(*, token: str, password: str) -> User:
     """Turn an open invitation into a portal user with that password, once.
