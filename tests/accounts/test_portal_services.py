@@ -236,3 +236,12 @@ def test_inviting_again_kills_the_earlier_link(world, carla):
     assert first.state == InvitationState.REVOKED
     with pytest.raises(Conflict):
         services.portal_invitation_accept(token=first_token, password=PASSWORD)
+
+
+def test_a_user_whose_entitled_units_are_all_gone_sees_nothing(world, carla):
+    # Given a portal user entitled to EMEA only
+    user = make_portal_user(world.admin, carla, units=[world.acme_emea])
+    # When EMEA is deleted
+    services.account_delete(actor=world.admin, account=world.acme_emea)
+    # Then the user sees nothing, not the whole organisation
+    assert list(access.visible_accounts(User.objects.get(pk=user.pk))) == []

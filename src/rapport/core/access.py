@@ -130,38 +130,36 @@ def capabilities(user: Any) -> frozenset[Capability]:
 
 
 def _portal_entitlement(user: Any) -> tuple[tuple[str, ...], frozenset[Capability]]:
-    """A portal user's entitled unit paths (empty: its whole organisation) and rights.
+    """A portal user's tree prefixes and rights, read once per user object.
 
-    Read once per user object; a portal user without an entitlement row (made before
-    entitlements existed) sees its whole organisation and may do nothing more.
+    The prefixes are its organisation's path, or, when its entitlement names units, the
+    paths of those units still live in that organisation: a user entitled to units that
+    are all gone sees nothing, never the whole organisation. A portal user without an
+    entitlement row (made before entitlements existed) sees its organisation and may do
+    nothing more.
     """
     cached = getattr(user, _ENTITLEMENT_ATTR, None)
     if cached is not None:
         return tuple(cached[0]), frozenset(cached[1])
+    account = apps.get_model("accounts", "Account")
     entitlements = apps.get_model("accounts", "PortalEntitlement")
-    row = entitlements.objects.filter(user_id=user.pk).values("pk", *_ENTITLED_CAPABILITIES).first()
-    paths: tuple[str, ...] = ()
+    organisation = account.objects.filter(pk=user.account_id).values_list("path", flat=True)
+    prefixes: tuple[str, ...] = tuple(organisation)
     rights: frozenset[Capability] = frozenset()
-    if row is not None:
+    row = entitlements.objects.filter(user_id=user.pk).values("pk", *_ENTITLED_CAPABILITIES).first()
+    if row is not None and prefixes:
         rights = frozenset(cap for field, cap in _ENTITLED_CAPABILITIES.items() if row[field])
-        paths = tuple(
-            entitlements.units.through.objects.filter(
-                portalentitlement_id=row["pk"],
-                account__deleted_at__isnull=True,
-                account__path__startswith=_organisation_path(user),
-            ).values_list("account__path", flat=True)
-        )
-    result = (paths, rights)
+        units = entitlements.units.through.objects.filter(portalentitlement_id=row["pk"])
+        entitled = list(units.values_list("account__path", "account__deleted_at"))
+        if entitled:
+            prefixes = tuple(
+                path
+                for path, deleted_at in entitled
+                if deleted_at is None and path.startswith(prefixes[0])
+            )
+    result = (prefixes, rights)
     setattr(user, _ENTITLEMENT_ATTR, result)
     return result
-
-
-def _organisation_path(user: Any) -> str:
-    """The tree path of a portal user's organisation (the top of its account tree)."""
-    Account = apps.get_model("accounts", "Account")
-    return str(
-        Account.objects.filter(pk=user.account_id).values_list("path", flat=True).first() or "-"
-    )
 
 
 def manages_portal_of(user: Any, customer_id: int) -> bool:
@@ -237,14 +235,11 @@ def _subtree_prefixes(user: Any) -> list[str] | None:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return list(cached)
-    Account = apps.get_model("accounts", "Account")
     PartnerLink = apps.get_model("accounts", "PartnerLink")
 
     if user.role == Role.PORTAL and user.account_id:
         # Entitled to some units: those subtrees only; else the whole organisation.
-        prefixes = list(_portal_entitlement(user)[0]) or list(
-            Account.objects.filter(pk=user.account_id).values_list("path", flat=True)
-        )
+        prefixes = list(_portal_entitlement(user)[0])
     elif user.role == Role.PARTNER and user.partner_id:
         prefixes = list(
             PartnerLink.objects.filter(
