@@ -208,3 +208,50 @@ def test_a_portal_user_who_left_cannot_sign_in(world, client):
 
 def test_invitation_token_helper_reads_the_link(db):
     assert invitation_token("see http://testserver/portal/invitation/ab-c_1/ now") == "ab-c_1"
+
+
+def test_a_portal_user_guessing_passwords_is_locked_out_like_staff(world, client):
+    # Given a portal user made by invitation
+    user = make_portal_user(world.admin, world.acme_cfo, password=PASSWORD)
+    # When ten wrong passwords are tried for it from one address
+    for _ in range(10):
+        locked = client.post(
+            reverse("web:login"), {"username": user.email, "password": "wrong"},
+            REMOTE_ADDR="198.51.100.7",
+        )  # fmt: skip
+    # Then the sign-in is locked, even with the right password
+    assert locked.status_code == 429
+    again = client.post(
+        reverse("web:login"), {"username": user.email, "password": PASSWORD},
+        REMOTE_ADDR="198.51.100.7",
+    )  # fmt: skip
+    assert again.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_rep_resets_its_password_by_email_too(world, client):
+    # Given a rep who forgot its password
+    client.post(reverse("web:password_reset"), {"email": world.rep.email})
+    # Then a link comes to it (Django's in-memory outbox)
+    [message] = mail.outbox
+    assert message.to == [world.rep.email]
+    assert "/password/reset/" in message.body
+
+
+def test_an_unknown_address_is_answered_the_same_and_nothing_is_sent(db, client):
+    response = client.post(reverse("web:password_reset"), {"email": "nobody@example.com"})
+    assert response["Location"] == reverse("web:password_reset_done")
+    assert mail.outbox == []
+
+
+def test_a_used_reset_link_gets_a_clear_page(world, client):
+    client.post(reverse("web:password_reset"), {"email": world.rep.email})
+    link = re.search(r"http://testserver(/password/reset/\S+/)", mail.outbox[0].body).group(1)
+    form = client.get(link, follow=True)
+    target = form.redirect_chain[-1][0]
+    client.post(
+        target, {"new_password1": "a-new-long-secret", "new_password2": "a-new-long-secret"}
+    )
+    dead = client.get(link, follow=True)
+    assert dead.status_code == 200
+    assert "no longer works" in dead.content.decode()
