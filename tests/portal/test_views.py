@@ -255,3 +255,27 @@ def test_a_used_reset_link_gets_a_clear_page(world, client):
     dead = client.get(link, follow=True)
     assert dead.status_code == 200
     assert "no longer works" in dead.content.decode()
+
+
+@pytest.mark.parametrize("people", [1, 4])
+def test_the_organisation_page_asks_the_same_queries_whatever_its_size(
+    world, client, django_assert_max_num_queries, people
+):
+    # Given an organisation with a few or more portal users and invitations
+    from tests.factories import make_contact
+
+    for n in range(people):
+        contact = make_contact(
+            world.admin, world.acme_emea, first_name=f"P{n}", email=f"p{n}@acme.example"
+        )
+        make_portal_user(world.admin, contact, units=[world.acme_emea])
+        make_portal_invitation(
+            world.rep, make_contact(world.admin, world.acme, email=f"i{n}@acme.example")
+        )
+    client.force_login(world.rep)
+    # Then the page and the contact page ask a bounded number of queries
+    with django_assert_max_num_queries(8):
+        page = client.get(reverse("portal:organisation_portal", args=[world.acme.pk]))
+    assert page.status_code == 200
+    with django_assert_max_num_queries(60):
+        assert client.get(reverse("accounts:contact_detail", args=[contact.pk])).status_code == 200
