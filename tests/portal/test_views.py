@@ -279,3 +279,12 @@ def test_the_organisation_page_asks_the_same_queries_whatever_its_size(
     assert page.status_code == 200
     with django_assert_max_num_queries(60):
         assert client.get(reverse("accounts:contact_detail", args=[contact.pk])).status_code == 200
+
+
+def test_a_portal_administrator_sees_no_name_of_our_staff_on_the_page(world, client):
+    boss = make_portal_user(world.admin, world.acme_cfo, may_administer=True)
+    make_portal_invitation(world.rep, world.acme_buyer)
+    client.force_login(boss)
+    html = client.get(reverse("portal:organisation_portal", args=[world.acme.pk])).content.decode()
+    assert "Ben Buyer" in html
+    assert world.rep.full_name not in html
