@@ -9,11 +9,13 @@ keys, history). ``actor`` is the user the service acts as (an admin unless given
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import factory
+from django.core import mail
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
@@ -25,6 +27,7 @@ from rapport.accounts.models import (
     ContactIdentity,
     Partner,
     PartnerLink,
+    PortalInvitation,
 )
 from rapport.core import services as core_services
 from rapport.core.models import Role, User
@@ -301,6 +304,51 @@ def make_interaction(
     if occurred_at is not None:
         kwargs["occurred_at"] = occurred_at
     return InteractionFactory(actor=actor, account=account, contacts=contacts or [], **kwargs)
+
+
+ACCEPT_URL = "http://testserver/portal/invitation/{token}/"
+INVITATION_LINK = re.compile(r"http://testserver/portal/invitation/([\w-]+)/")
+
+
+def invitation_token(body: str) -> str:
+    """The token in the link an invitation e-mail carries."""
+    found = INVITATION_LINK.search(body)
+    assert found, body
+    return found.group(1)
+
+
+def make_portal_invitation(
+    actor: User, contact: Contact, **kwargs: Any
+) -> tuple[PortalInvitation, str]:
+    """Invite a contact to the portal; the token is read back from the e-mail sent (locmem)."""
+    invitation = account_services.portal_invitation_create(
+        actor=actor, contact=contact, accept_url=ACCEPT_URL, **kwargs
+    )
+    return invitation, invitation_token(mail.outbox[-1].body)
+
+
+def make_portal_user(
+    actor: User,
+    contact: Contact,
+    *,
+    password: str = "a-long-portal-secret",
+    units: list[Account] | None = None,
+    **rights: bool,
+) -> User:
+    """A contact invited, accepted and entitled: a portal user as the product makes one."""
+    _, token = make_portal_invitation(actor, contact)
+    user = account_services.portal_invitation_accept(token=token, password=password)
+    if units or rights:
+        entitlement = user.portal_entitlement
+        account_services.portal_entitlement_set(
+            actor=actor,
+            entitlement=entitlement,
+            units=units or [],
+            may_requisition=rights.get("may_requisition", entitlement.may_requisition),
+            may_approve=rights.get("may_approve", entitlement.may_approve),
+            may_administer=rights.get("may_administer", entitlement.may_administer),
+        )
+    return User.objects.get(pk=user.pk)
 
 
 class World:

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "rapport.transfer",
     "rapport.offers",
     "rapport.resolution",
+    "rapport.portal",
     "rapport.demo",
     "rapport.web",
 ]
@@ -193,6 +194,31 @@ TASKS = {
 # reason to hold it), and the country a phone number without a country code is read in
 # when neither the contact nor its account names one (ISO code, e.g. "GB"; empty: keep
 # such numbers as typed digits).
+# E-mail (invitations, password resets, approvals): EMAIL_URL (smtp+tls://user:pass@host:587)
+# or EMAIL_HOST/PORT/USER/PASSWORD/USE_TLS pick SMTP; without either, development writes
+# each message as a file into var/mail.
+if env.str("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+elif env.str("EMAIL_HOST", default=""):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = env.str("EMAIL_HOST")
+    EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+    EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+    EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+    EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
+    EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+else:
+    EMAIL_BACKEND = env.str(
+        "EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend"
+    )
+    EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Rapport <rapport@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# How long a portal invitation's link stays valid, and a password reset's (in seconds).
+RAPPORT_PORTAL_INVITATION_DAYS = env.int("RAPPORT_PORTAL_INVITATION_DAYS", default=7)
+PASSWORD_RESET_TIMEOUT = env.int("RAPPORT_PASSWORD_RESET_SECONDS", default=60 * 60 * 24)
+
 RAPPORT_CONTACT_BIRTH_DATE = env.bool("RAPPORT_CONTACT_BIRTH_DATE", default=False)
 RAPPORT_PHONE_REGION = env.str("RAPPORT_PHONE_REGION", default="")
 # The one currency order lines, wallets and values are kept and shown in (ISO 4217).

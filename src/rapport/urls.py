@@ -27,5 +27,6 @@ urlpatterns = [
     path("", include("rapport.needs.urls")),
     path("", include("rapport.offers.urls")),
     path("", include("rapport.resolution.urls")),
+    path("", include("rapport.portal.urls")),
     path("", include("rapport.web.urls")),
 ]

@@ -1,5 +1,6 @@
 """Every URL and API route, walked as a portal user and as a partner user of the wrong
-organisation and anonymously: no response may show another organisation's data, none may
+organisation, as a portal user entitled to one unit only (the sibling unit is the other
+side) and anonymously: no response may show another organisation's data, none may
 be a 500, and no request may change anything.
 
 Each route is called with the id of every row of the model its parameter names (rows of
@@ -81,6 +82,10 @@ SEGMENT_MODELS: dict[str, tuple[str, str | None]] = {
     "replenishment": ("offers.ReorderForecast", None),
     "treatments": ("offers.SegmentTreatment", None),
     "treatments/segments": ("needs.NeedsSegment", None),
+    "portal-invitations": ("accounts.PortalInvitation", None),
+    "portal/invitations": ("accounts.PortalInvitation", None),
+    "portal-users": ("accounts.PortalEntitlement", None),
+    "portal/users": ("accounts.PortalEntitlement", None),
 }
 MISSING_KEY = "no-such-thing"
 
@@ -540,17 +545,43 @@ ACME_WORDS = [
 GLOBEX_WORDS = [
     "Globex", "Greta", "Gold", "Southwind", "renewal terms", "Oslo", *_words("globex"),
 ]  # fmt: skip
+# What Acme's sibling unit holds, unseen by a portal user entitled to Acme EMEA only.
+SIBLING_WORDS = ["Acme Americas", "Sibyl", "Sibling", "Toronto kickoff"]
 USERS = {
-    "portal_globex": ACME_WORDS,
+    "portal_acme_unit": SIBLING_WORDS + GLOBEX_WORDS,
+    "portal_globex": ACME_WORDS + SIBLING_WORDS,
     "partner_user": GLOBEX_WORDS,
     "portal_acme": GLOBEX_WORDS,
-    "anonymous": ACME_WORDS + GLOBEX_WORDS,
+    "anonymous": ACME_WORDS + GLOBEX_WORDS + SIBLING_WORDS,
 }
+
+
+def _portal_doors(world) -> None:
+    """Acme's sibling unit with a person and a meeting; portal users and invitations of
+    both organisations; and a portal user of Acme who sees Acme EMEA only and may only
+    requisition (so nothing it may do changes a row)."""
+    from tests.factories import (
+        make_account,
+        make_contact,
+        make_interaction,
+        make_portal_invitation,
+        make_portal_user,
+    )
+
+    americas = make_account(world.admin, "Acme Americas", parent=world.acme)
+    sibyl = make_contact(world.admin, americas, first_name="Sibyl", last_name="Sibling")
+    make_interaction(world.admin, americas, contacts=[sibyl], subject="Toronto kickoff")
+    make_portal_invitation(world.rep, sibyl)
+    make_portal_user(world.admin, world.globex_cto, may_administer=True)
+    world.portal_acme_unit = make_portal_user(
+        world.admin, world.acme_buyer, units=[world.acme_emea]
+    )
 
 
 @pytest.fixture
 def remembered(world, settings, tmp_path):
     settings.VAR_DIR = tmp_path
+    _portal_doors(world)
     _remember(world)
     _differentiate(world)
     return world

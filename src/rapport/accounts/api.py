@@ -21,6 +21,8 @@ from rapport.accounts.models import (
     LifecycleChange,
     Partner,
     PartnerLink,
+    PortalEntitlement,
+    PortalInvitation,
 )
 from rapport.accounts.schemas import (
     AccountContactFilters,
@@ -52,6 +54,10 @@ from rapport.accounts.schemas import (
     PartnerLinkOut,
     PartnerOut,
     PartnerUpdateIn,
+    PortalEntitlementIn,
+    PortalEntitlementOut,
+    PortalInvitationIn,
+    PortalInvitationOut,
     TreeNodeOut,
 )
 from rapport.core.api import caller, chosen_one, etag, fields_renamed, if_match, referenced
@@ -64,9 +70,10 @@ accounts = Router(tags=["accounts"])
 contacts = Router(tags=["contacts"])
 end_users = Router(tags=["end users"])
 partners = Router(tags=["partners"])
+portal_doors = Router(tags=["portal users"])
 
 router = Router()
-for _child in (accounts, contacts, end_users, partners):
+for _child in (accounts, contacts, end_users, partners, portal_doors):
     router.add_router("", _child)
 
 # Service errors name model fields; the API answers with the request's field names.
@@ -469,3 +476,98 @@ def partner_link_end(
         raise NotFound("partner link not found")
     ended_on = payload.ended_on if payload else None
     return services.partner_link_end(actor=user, link=link, ended_on=ended_on)
+
+
+# --- the customer portal's doors --------------------------------------------------------
+
+
+def _accept_url(request: HttpRequest) -> str:
+    """The invitation acceptance page (a page of the portal app), with the token's slot."""
+    return request.build_absolute_uri("/portal/invitation/TOKEN/").replace("TOKEN", "{token}")
+
+
+@portal_doors.get("/contacts/{contact_id}/portal-invitations", response=list[PortalInvitationOut])
+def portal_invitation_list(request: HttpRequest, contact_id: int) -> Any:
+    """The person's invitations to the portal, newest first, with their state."""
+    user = caller(request)
+    contact = selectors.contact_get(user=user, pk=contact_id)
+    return selectors.portal_invitations(user=user, contact=contact)
+
+
+@portal_doors.post("/contacts/{contact_id}/portal-invitations", response={201: PortalInvitationOut})
+def portal_invitation_create(
+    request: HttpRequest, contact_id: int, payload: PortalInvitationIn
+) -> Status[PortalInvitation]:
+    """Invite the person: a single-use link, valid for a few days, e-mailed to them."""
+    user = caller(request)
+    contact = selectors.contact_get(user=user, pk=contact_id)
+    invitation = services.portal_invitation_create(
+        actor=user, contact=contact, accept_url=_accept_url(request), email=payload.email
+    )
+    return Status(201, invitation)
+
+
+@portal_doors.post(
+    "/portal-invitations/{invitation_id}/resend", response={201: PortalInvitationOut}
+)
+def portal_invitation_resend(request: HttpRequest, invitation_id: int) -> Status[PortalInvitation]:
+    """Send a fresh link; the one sent before stops working."""
+    user = caller(request)
+    invitation = selectors.portal_invitation_get(user=user, pk=invitation_id)
+    fresh = services.portal_invitation_resend(
+        actor=user, invitation=invitation, accept_url=_accept_url(request)
+    )
+    return Status(201, fresh)
+
+
+@portal_doors.post("/portal-invitations/{invitation_id}/revoke", response=PortalInvitationOut)
+def portal_invitation_revoke(request: HttpRequest, invitation_id: int) -> PortalInvitation:
+    """Withdraw an invitation: its link stops working."""
+    user = caller(request)
+    invitation = selectors.portal_invitation_get(user=user, pk=invitation_id)
+    return services.portal_invitation_revoke(actor=user, invitation=invitation)
+
+
+@portal_doors.get("/accounts/{account_id}/portal-users", response=list[PortalEntitlementOut])
+def portal_user_list(request: HttpRequest, account_id: int) -> Any:
+    """The organisation's portal users with what they see and may do."""
+    user = caller(request)
+    account = selectors.account_get(user=user, pk=account_id)
+    return selectors.portal_entitlements(user=user, customer_id=account.customer_pk)
+
+
+@portal_doors.get("/portal-users/{entitlement_id}", response=PortalEntitlementOut)
+def portal_user_detail(
+    request: HttpRequest, entitlement_id: int, response: HttpResponse
+) -> PortalEntitlement:
+    """One portal user's entitlement; its ETag is the version to send back in If-Match."""
+    entitlement = selectors.portal_entitlement_get(user=caller(request), pk=entitlement_id)
+    etag(response, entitlement)
+    return entitlement
+
+
+@portal_doors.put("/portal-users/{entitlement_id}", response=PortalEntitlementOut)
+def portal_user_entitle(
+    request: HttpRequest,
+    entitlement_id: int,
+    payload: PortalEntitlementIn,
+    response: HttpResponse,
+) -> PortalEntitlement:
+    """Say which units the portal user sees (none: the whole organisation) and what it may do."""
+    user = caller(request)
+    entitlement = selectors.portal_entitlement_get(user=user, pk=entitlement_id)
+    units = [
+        referenced("unit_ids", selectors.account_get, user=user, pk=pk) for pk in payload.unit_ids
+    ]
+    services.portal_entitlement_set(
+        actor=user,
+        entitlement=entitlement,
+        units=units,
+        may_requisition=payload.may_requisition,
+        may_approve=payload.may_approve,
+        may_administer=payload.may_administer,
+        expected_version=if_match(request),
+    )
+    entitlement = selectors.portal_entitlement_get(user=user, pk=entitlement.pk)
+    etag(response, entitlement)
+    return entitlement

@@ -342,7 +342,10 @@ class ContactMoveForm(forms.Form):
 
 
 class IdentityForm(forms.Form):
-    kind = forms.ChoiceField(choices=IdentityKind.choices)
+    # A portal login is recorded when an invitation is accepted, never typed in.
+    kind = forms.ChoiceField(
+        choices=[c for c in IdentityKind.choices if c[0] != IdentityKind.PORTAL_LOGIN]
+    )
     value = forms.CharField(
         max_length=254, widget=forms.TextInput(attrs={"placeholder": "Address, number or id"})
     )

@@ -260,6 +260,9 @@ class IdentityKind(models.TextChoices):
     PHONE = "phone", "Phone"
     EXTERNAL_ID = "external_id", "External id"
     ERP_ID = "erp_id", "ERP id"
+    # The e-mail a contact signs in to the customer portal with, recorded when they accept
+    # an invitation: it names that one person, like a personal e-mail.
+    PORTAL_LOGIN = "portal_login", "Portal login"
 
 
 class ContactIdentity(TimeStamped, SoftDeletable):
@@ -470,3 +473,100 @@ class PartnerLink(TimeStamped, SoftDeletable):
 
     def __str__(self) -> str:
         return f"{self.partner_id} → {self.account_id} ({self.role})"
+
+
+# --- the customer portal's doors: invitations and entitlements ----------------------------
+#
+# They live here, in accounts, not in core (which holds the User they open onto) nor in
+# portal: an invitation is addressed to a contact at one of their e-mail identities and an
+# entitlement names units of the contact's organisation, rows only accounts holds and core
+# may not import; portal is the top layer, with pages and no models of its own. core.access
+# reads the entitlement by model name, as it reads PartnerLink.
+
+
+class InvitationState(models.TextChoices):
+    OPEN = "open", "Open"
+    ACCEPTED = "accepted", "Accepted"
+    REVOKED = "revoked", "Revoked"
+    EXPIRED = "expired", "Expired"
+
+
+class PortalInvitation(TimeStamped):
+    """A single-use, expiring link inviting a contact to the portal; only its token's hash is kept.
+
+    Re-sending revokes this one and opens another, so an old link stops working at once.
+    """
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="invitations")
+    customer = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    email = models.EmailField(help_text="The contact's e-mail identity the link was sent to.")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        "core.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        "core.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The portal user the invitation made, once accepted.",
+    )
+
+    history = HistoricalRecords(excluded_fields=["token_hash"])
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["customer", "-created_at"], name="ix_invitation_customer")]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.contact_id} to {self.email} ({self.state})"
+
+    @property
+    def state(self) -> str:
+        """Open, accepted, revoked or expired, as of now."""
+        if self.accepted_at is not None:
+            return InvitationState.ACCEPTED
+        if self.revoked_at is not None:
+            return InvitationState.REVOKED
+        if self.expires_at <= timezone.now():
+            return InvitationState.EXPIRED
+        return InvitationState.OPEN
+
+    @property
+    def state_label(self) -> str:
+        return InvitationState(self.state).label
+
+
+class PortalEntitlement(TimeStamped, Versioned):
+    """What one portal user sees and may do: units of its organisation (none: all of it) and rights."""
+
+    user = models.OneToOneField(
+        "core.User", on_delete=models.CASCADE, related_name="portal_entitlement"
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.PROTECT, related_name="portal_entitlements"
+    )
+    customer = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    units = models.ManyToManyField(
+        Account,
+        blank=True,
+        related_name="+",
+        help_text="The units (with their subtrees) the user sees; none means the whole organisation.",
+    )
+    may_requisition = models.BooleanField(default=True)
+    may_approve = models.BooleanField(default=False)
+    may_administer = models.BooleanField(
+        default=False, help_text="May invite and entitle the organisation's portal users."
+    )
+
+    history = HistoricalRecords(m2m_fields=[units])
+
+    class Meta:
+        ordering = ["customer", "user"]
+
+    def __str__(self) -> str:
+        return f"Entitlement of user {self.user_id}"

@@ -548,3 +548,61 @@ class PartnerLinkIn(Input):
 
 class PartnerLinkEndIn(Input):
     ended_on: date | None = Field(None, description="default today")
+
+
+# --- the customer portal's doors --------------------------------------------------------
+
+
+class PortalInvitationOut(Schema):
+    id: int
+    contact_id: int
+    customer_id: int = Field(description="the organisation the contact belongs to")
+    email: str = Field(description="the contact's e-mail identity the link went to")
+    state: str = Field(description="open, accepted, revoked or expired")
+    created_at: datetime
+    expires_at: datetime
+    accepted_at: datetime | None
+    revoked_at: datetime | None
+    invited_by: UserRef | None = Field(description="who sent it: for our staff only")
+    user_id: int | None = Field(description="the portal user it made, once accepted")
+
+    @staticmethod
+    def resolve_invited_by(obj: Any, context: Any) -> Any:
+        # Our colleagues are our side (DESIGN rule 8): a portal administrator sees no name.
+        return obj.invited_by if access.caller_can(context, INTERNAL) else None
+
+
+class PortalInvitationIn(Input):
+    email: Text = Field(
+        "",
+        max_length=254,
+        description="one of the contact's e-mail addresses; empty: its primary one",
+    )
+
+
+class PortalEntitlementOut(Schema):
+    id: int
+    version: int = Field(description="counts up on every change; send it back in If-Match")
+    user: UserRef
+    is_active: bool = Field(description="false once the contact left: no sign-in")
+    contact_id: int
+    customer_id: int
+    unit_ids: list[int] = Field(description="units seen with their subtrees; empty: all of it")
+    may_requisition: bool
+    may_approve: bool
+    may_administer: bool = Field(description="may invite and entitle colleagues")
+
+    @staticmethod
+    def resolve_is_active(obj: Any) -> bool:
+        return bool(obj.user.is_active)
+
+    @staticmethod
+    def resolve_unit_ids(obj: Any) -> list[int]:
+        return sorted(unit.pk for unit in obj.units.all())
+
+
+class PortalEntitlementIn(Input):
+    unit_ids: list[Id] = Field(default_factory=list, max_length=200)
+    may_requisition: bool
+    may_approve: bool
+    may_administer: bool

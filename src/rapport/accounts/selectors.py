@@ -23,6 +23,8 @@ from rapport.accounts.models import (
     LifecycleStage,
     Partner,
     PartnerLink,
+    PortalEntitlement,
+    PortalInvitation,
 )
 from rapport.core import access
 from rapport.core.errors import InvalidInput, NotFound
@@ -697,3 +699,62 @@ def account_get_for_restore(*, user: User, pk: int) -> Account:
 def contacts_by_ids(*, user: User, ids: list[int]) -> dict[int, Contact]:
     """The visible contacts among `ids`, in one query; ids the user may not see are absent."""
     return access.scope(user, Contact.objects.filter(pk__in=ids)).in_bulk()
+
+
+# --- the customer portal's doors ------------------------------------------------------
+
+
+def portal_invitations(
+    *, user: User, contact: Contact | None = None, customer_id: int | None = None
+) -> list[PortalInvitation]:
+    """Invitations of one contact or one organisation, for those who manage its portal users."""
+    rows = access.scope(user, PortalInvitation.objects.all(), via="contact__account")
+    if contact is not None:
+        rows = rows.filter(contact=contact)
+    if customer_id is not None:
+        rows = rows.filter(customer_id=customer_id)
+    organisation = contact.customer_id if contact is not None else customer_id
+    if organisation is None or not access.manages_portal_of(user, organisation):
+        return []
+    return list(rows.select_related("contact", "invited_by", "user")[:200])
+
+
+def portal_invitation_get(*, user: User, pk: int) -> PortalInvitation:
+    """One invitation the user may manage, or NotFound (missing and forbidden alike)."""
+    invitation = access.get_visible(
+        PortalInvitation.objects.select_related("contact", "customer"),
+        user,
+        via="contact__account",
+        pk=pk,
+    )
+    if not access.manages_portal_of(user, invitation.customer_id):
+        raise NotFound("portal invitation not found")
+    return invitation
+
+
+def portal_entitlements(*, user: User, customer_id: int) -> list[PortalEntitlement]:
+    """An organisation's portal users with what they see and may do, for those who manage them."""
+    if not access.manages_portal_of(user, customer_id):
+        return []
+    rows = access.scope(user, PortalEntitlement.objects.all(), via="contact__account")
+    return list(
+        rows.filter(customer_id=customer_id)
+        .select_related("user", "contact")
+        .prefetch_related("units")
+        .order_by("user__full_name")[:500]
+    )
+
+
+def portal_entitlement_get(*, user: User, pk: int) -> PortalEntitlement:
+    """One portal user's entitlement the user may manage, or NotFound."""
+    entitlement = access.get_visible(
+        PortalEntitlement.objects.select_related("user", "contact", "customer").prefetch_related(
+            "units"
+        ),
+        user,
+        via="contact__account",
+        pk=pk,
+    )
+    if not access.manages_portal_of(user, entitlement.customer_id):
+        raise NotFound("portal entitlement not found")
+    return entitlement

@@ -6,14 +6,20 @@ runs in one transaction and leaves an audit trail (django-simple-history).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import hashlib
+import secrets
+import smtplib
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import QuerySet
+from django.template.loader import render_to_string
 from django.utils import timezone
 from treebeard.exceptions import InvalidMoveToDescendant
 
@@ -27,16 +33,19 @@ from rapport.accounts.models import (
     ContactStatus,
     Employment,
     IdentityKind,
+    InvitationState,
     LifecycleChange,
     LifecycleStage,
     Partner,
     PartnerLink,
     PartnerRole,
+    PortalEntitlement,
+    PortalInvitation,
 )
 from rapport.analytics import contact_points
 from rapport.core import access
-from rapport.core.errors import ApplicationError, Conflict, InvalidInput
-from rapport.core.models import User
+from rapport.core.errors import ApplicationError, Conflict, InvalidInput, NotFound
+from rapport.core.models import Role, User
 from rapport.core.services import soft_delete, soft_restore, validated_save, version_claim
 
 PLACE_FIELDS = {"street", "city", "postcode", "region", "country"}
@@ -300,6 +309,8 @@ def identity_normalize(kind: str, value: str, *, region: str | None = None) -> s
     value = (value or "").strip()
     if kind == IdentityKind.EMAIL:
         return contact_points.email_normalized(value) or value.lower()
+    if kind == IdentityKind.PORTAL_LOGIN:
+        return value.lower()
     if kind == IdentityKind.PHONE:
         try:
             return contact_points.phone_e164(value, region)
@@ -491,6 +502,7 @@ def contact_update(
         _check_reports_to(contact, changes["reports_to"])
     _birth_date_allowed(changes)
     place_normalize(changes)
+    leaving = changes.get("status") == ContactStatus.LEFT and contact.status != ContactStatus.LEFT
     _apply(contact, changes)
     if (
         not contact.first_name
@@ -506,6 +518,8 @@ def contact_update(
         expected_version=expected_version,
         update_fields=[*changes, "updated_at"],
     )
+    if leaving:
+        portal_access_end(actor=actor, contact=contact)
     return contact
 
 
@@ -540,6 +554,7 @@ def contact_move(
         for role in BuyingRole.objects.filter(contact=contact):
             soft_delete(role, actor=actor, at=now)
         ContactIdentity.objects.filter(contact=contact).update(customer_id=to_account.customer_pk)
+        portal_access_end(actor=actor, contact=contact)
         Contact.objects.filter(reports_to=contact).update(reports_to=None)
         contact.reports_to = None
     contact.account = to_account
@@ -563,6 +578,7 @@ def contact_delete(*, actor: User, contact: Contact) -> Contact:
     """Soft-delete a contact; their interactions keep pointing at them."""
     access.ensure_can_write(actor)
     soft_delete(contact, actor=actor)
+    portal_access_end(actor=actor, contact=contact)
     return contact
 
 
@@ -697,3 +713,252 @@ def partner_link_end(
         raise InvalidInput("The end date is before the start date.", field="ended_on")
     validated_save(link, actor=actor)
     return link
+
+
+# --- the customer portal: invitations, acceptance, entitlements -----------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _invitation_send(invitation: PortalInvitation, *, token: str, accept_url: str) -> None:
+    """E-mail the invitation's link; a mail server refusing it undoes the invitation."""
+    link = accept_url.replace(TOKEN_SLOT, token)
+    days = settings.RAPPORT_PORTAL_INVITATION_DAYS
+    subject = f"You are invited to {invitation.customer.name}'s portal"
+    body = render_to_string(
+        "accounts/portal_invitation_email.txt",
+        {"invitation": invitation, "link": link, "days": days},
+    )
+    try:
+        send_mail(subject, body, None, [invitation.email])
+    except (OSError, smtplib.SMTPException) as exc:
+        raise InvalidInput(
+            f"The invitation could not be sent to {invitation.email}: {exc}", field="email"
+        ) from None
+
+
+TOKEN_SLOT = "{token}"
+"""Where the token goes in the acceptance address a page or the API hands a service."""
+
+
+def _portal_email(contact: Contact, email: str) -> str:
+    """The contact's e-mail identity named (or its primary one), or a field error."""
+    emails = ContactIdentity.objects.filter(
+        contact=contact, kind=IdentityKind.EMAIL, shared=False
+    ).order_by("-is_primary", "value")
+    if email:
+        normalized = identity_normalize(IdentityKind.EMAIL, email)
+        chosen = emails.filter(normalized=normalized).first()
+        if chosen is None:
+            raise InvalidInput(
+                f"{email} is not one of {contact.full_name}'s e-mail addresses.", field="email"
+            )
+        return chosen.value
+    first = emails.first()
+    if first is None:
+        raise InvalidInput(
+            f"{contact.full_name} has no personal e-mail address to send the invitation to.",
+            field="email",
+        )
+    return first.value
+
+
+@transaction.atomic
+def portal_invitation_create(
+    *, actor: User, contact: Contact, accept_url: str, email: str = ""
+) -> PortalInvitation:
+    """Invite a contact to the portal: a single-use link, valid for a few days, e-mailed to them.
+
+    `accept_url` is the acceptance page's absolute address with TOKEN_SLOT where the token
+    goes; the token itself is never stored, only its SHA-256 hash.
+    """
+    access.ensure_manages_portal_of(actor, contact.customer_id)
+    if contact.status != ContactStatus.ACTIVE:
+        raise InvalidInput(f"{contact.full_name} has left the company.", field="contact")
+    if User.objects.filter(
+        portal_entitlement__contact=contact, is_active=True, role=Role.PORTAL
+    ).exists():
+        raise Conflict(f"{contact.full_name} already uses the portal.", field="contact")
+    address = _portal_email(contact, email)
+    if User.objects.filter(email=address.lower()).exists():
+        raise Conflict(f"A user with e-mail {address} exists already.", field="email")
+    now = timezone.now()
+    # One open invitation per contact: a new one makes the old links dead.
+    for old in PortalInvitation.objects.select_for_update().filter(
+        contact=contact, accepted_at__isnull=True, revoked_at__isnull=True
+    ):
+        old.revoked_at = now
+        old._history_user = actor  # type: ignore[attr-defined]
+        old.save(update_fields=["revoked_at", "updated_at"])
+    token = secrets.token_urlsafe(32)
+    invitation = PortalInvitation(
+        contact=contact,
+        customer_id=contact.customer_id,
+        email=address,
+        token_hash=_token_hash(token),
+        invited_by=actor,
+        expires_at=now + timedelta(days=settings.RAPPORT_PORTAL_INVITATION_DAYS),
+    )
+    validated_save(invitation, actor=actor)
+    _invitation_send(invitation, token=token, accept_url=accept_url)
+    return invitation
+
+
+@transaction.atomic
+def portal_invitation_resend(
+    *, actor: User, invitation: PortalInvitation, accept_url: str
+) -> PortalInvitation:
+    """Send a contact a fresh link; the one sent before stops working."""
+    access.ensure_manages_portal_of(actor, invitation.customer_id)
+    if invitation.accepted_at is not None:
+        raise Conflict("This invitation was accepted already.", field="invitation")
+    return portal_invitation_create(
+        actor=actor, contact=invitation.contact, accept_url=accept_url, email=invitation.email
+    )
+
+
+@transaction.atomic
+def portal_invitation_revoke(*, actor: User, invitation: PortalInvitation) -> PortalInvitation:
+    """Make an invitation's link dead."""
+    access.ensure_manages_portal_of(actor, invitation.customer_id)
+    if invitation.accepted_at is not None:
+        raise Conflict("This invitation was accepted already.", field="invitation")
+    if invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation._history_user = actor  # type: ignore[attr-defined]
+        invitation.save(update_fields=["revoked_at", "updated_at"])
+    return invitation
+
+
+def portal_invitation_by_token(token: str) -> PortalInvitation:
+    """The invitation a link names, whatever its state, or NotFound."""
+    invitation = (
+        PortalInvitation.objects.select_related("contact", "customer")
+        .filter(token_hash=_token_hash(token or ""))
+        .first()
+    )
+    if invitation is None:
+        raise NotFound("This invitation link is not known.")
+    return invitation
+
+
+_INVITATION_DEAD = {
+    InvitationState.ACCEPTED: "This invitation has been used already: sign in with your password.",
+    InvitationState.REVOKED: "This invitation was withdrawn. Ask your contact for a new one.",
+    InvitationState.EXPIRED: "This invitation has expired. Ask your contact for a new one.",
+}
+
+
+def invitation_dead_reason(invitation: PortalInvitation) -> str:
+    """Why a link no longer works, in words for the person holding it."""
+    return _INVITATION_DEAD.get(InvitationState(invitation.state), "")
+
+
+@transaction.atomic
+def portal_invitation_accept(*, token: str, password: str) -> User:
+    """Turn an open invitation into a portal user with that password, once.
+
+    The user sees the contact's whole organisation until someone entitles it to units;
+    the e-mail it signs in with becomes the contact's "portal login" identity.
+    """
+    invitation = portal_invitation_by_token(token)
+    invitation = PortalInvitation.objects.select_for_update().get(pk=invitation.pk)
+    state = invitation.state
+    if state != InvitationState.OPEN:
+        raise Conflict(_INVITATION_DEAD[InvitationState(state)], field="token")
+    contact = invitation.contact
+    if contact.status != ContactStatus.ACTIVE or contact.deleted_at is not None:
+        raise Conflict(_INVITATION_DEAD[InvitationState.REVOKED], field="token")
+    user = User(
+        email=invitation.email.lower(),
+        full_name=contact.full_name,
+        role=Role.PORTAL,
+        account_id=invitation.customer_id,
+    )
+    try:
+        validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise InvalidInput(" ".join(exc.messages), field="password") from None
+    if User.objects.filter(email=user.email).exists():
+        raise Conflict(f"A user with e-mail {user.email} exists already.", field="token")
+    user.set_password(password)
+    validated_save(user, actor=invitation.invited_by)
+    entitlement = PortalEntitlement(user=user, contact=contact, customer_id=invitation.customer_id)
+    validated_save(entitlement, actor=user)
+    ContactIdentity.objects.filter(contact=contact, kind=IdentityKind.PORTAL_LOGIN).update(
+        deleted_at=timezone.now()
+    )
+    identity = ContactIdentity(
+        contact=contact,
+        customer_id=contact.customer_id,
+        kind=IdentityKind.PORTAL_LOGIN,
+        value=user.email,
+        normalized=identity_normalize(IdentityKind.PORTAL_LOGIN, user.email),
+        is_primary=True,
+    )
+    validated_save(identity, actor=user)
+    invitation.accepted_at = timezone.now()
+    invitation.user = user
+    invitation._history_user = user  # type: ignore[attr-defined]
+    invitation.save(update_fields=["accepted_at", "user", "updated_at"])
+    return user
+
+
+@transaction.atomic
+def portal_entitlement_set(
+    *,
+    actor: User,
+    entitlement: PortalEntitlement,
+    units: list[Account],
+    may_requisition: bool,
+    may_approve: bool,
+    may_administer: bool,
+    expected_version: int | None = None,
+) -> PortalEntitlement:
+    """Say which units a portal user sees (none: the whole organisation) and what it may do."""
+    access.ensure_manages_portal_of(actor, entitlement.customer_id)
+    for unit in units:
+        if unit.customer_id != entitlement.customer_id or unit.deleted_at is not None:
+            raise InvalidInput(f"{unit.name} is not a unit of this organisation.", field="units")
+    if actor.pk == entitlement.user_id and not may_administer:
+        raise InvalidInput(
+            "You cannot take away your own right to administer.", field="may_administer"
+        )
+    entitlement.may_requisition = may_requisition
+    entitlement.may_approve = may_approve
+    entitlement.may_administer = may_administer
+    validated_save(
+        entitlement,
+        actor=actor,
+        expected_version=expected_version,
+        update_fields=["may_requisition", "may_approve", "may_administer", "updated_at"],
+    )
+    entitlement.units.set(units)
+    return entitlement
+
+
+def portal_access_end(*, actor: User, contact: Contact) -> int:
+    """A contact who left loses the portal at once: users deactivated, open invitations revoked.
+
+    Called by the services that end a contact's employment (a move out of the
+    organisation, the status "left", a delete), inside their transaction. Returns the
+    number of users deactivated.
+    """
+    now = timezone.now()
+    for invitation in PortalInvitation.objects.filter(
+        contact=contact, accepted_at__isnull=True, revoked_at__isnull=True
+    ):
+        invitation.revoked_at = now
+        invitation._history_user = actor  # type: ignore[attr-defined]
+        invitation.save(update_fields=["revoked_at", "updated_at"])
+    ended = 0
+    for user in User.objects.filter(
+        portal_entitlement__contact=contact, role=Role.PORTAL, is_active=True
+    ):
+        user.is_active = False
+        user._history_user = actor  # type: ignore[attr-defined]
+        user.save(update_fields=["is_active"])
+        ended += 1
+    return ended

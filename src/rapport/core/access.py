@@ -3,7 +3,9 @@
 Every role decision is answered here. What a role may do is one table, ROLE_CAPABILITIES,
 asked through `can` and `ensure`. Which rows: every selector starts at `scope`. Staff roles
 see every account; a partner user sees the accounts its partner serves (with their units);
-a portal user sees its own account's subtree. Missing and forbidden rows are answered
+a portal user sees its own organisation's subtree, or only the subtrees of the units its
+entitlement names. What a portal user may do besides reading (requisition, approve,
+administer its organisation's portal users) is its entitlement's, asked here too. Missing and forbidden rows are answered
 alike, with NotFound.
 """
 
@@ -50,6 +52,10 @@ class Capability(StrEnum):
     AGREE_PRICES = "agree_prices"  # an account's own catalog and price agreements
     SET_TREATMENTS = "set_treatments"  # a needs segment's default treatment of its members
     BROWSE_CATALOG = "browse_catalog"
+    # A portal user's rights, granted per user by its entitlement (never by role):
+    REQUISITION = "requisition"  # put a requisition to its organisation's approval chain
+    APPROVE_REQUISITIONS = "approve_requisitions"  # approve or reject one
+    ADMINISTER_PORTAL_USERS = "administer_portal_users"  # invite and entitle its colleagues
 
 
 C = Capability
@@ -100,14 +106,81 @@ _REFUSALS = {
     C.BROWSE_CATALOG: "The whole catalog is for our staff.",
     C.AGREE_PRICES: "Only managers and admins may agree a customer's prices.",
     C.SET_TREATMENTS: "Only managers and admins may set a segment's treatment.",
+    C.REQUISITION: "Your organisation has not entitled you to requisition.",
+    C.APPROVE_REQUISITIONS: "Your organisation has not entitled you to approve.",
+    C.ADMINISTER_PORTAL_USERS: "Only your organisation's portal administrators may do this.",
 }
+
+_ENTITLED_CAPABILITIES = {
+    "may_requisition": C.REQUISITION,
+    "may_approve": C.APPROVE_REQUISITIONS,
+    "may_administer": C.ADMINISTER_PORTAL_USERS,
+}
+_ENTITLEMENT_ATTR = "_rapport_portal_entitlement"
 
 
 def capabilities(user: Any) -> frozenset[Capability]:
     """Everything the user may do: nothing for anonymous or inactive users."""
     if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", True):
         return frozenset()
-    return ROLE_CAPABILITIES.get(getattr(user, "role", None) or "", frozenset())
+    role = getattr(user, "role", None) or ""
+    if role == Role.PORTAL:
+        return ROLE_CAPABILITIES[Role.PORTAL] | _portal_entitlement(user)[1]
+    return ROLE_CAPABILITIES.get(role, frozenset())
+
+
+def _portal_entitlement(user: Any) -> tuple[tuple[str, ...], frozenset[Capability]]:
+    """A portal user's tree prefixes and rights, read once per user object.
+
+    The prefixes are its organisation's path, or, when its entitlement names units, the
+    paths of those units still live in that organisation: a user entitled to units that
+    are all gone sees nothing, never the whole organisation. A portal user without an
+    entitlement row (made before entitlements existed) sees its organisation and may do
+    nothing more.
+    """
+    cached = getattr(user, _ENTITLEMENT_ATTR, None)
+    if cached is not None:
+        return tuple(cached[0]), frozenset(cached[1])
+    account = apps.get_model("accounts", "Account")
+    entitlements = apps.get_model("accounts", "PortalEntitlement")
+    organisation = account.objects.filter(pk=user.account_id).values_list("path", flat=True)
+    prefixes: tuple[str, ...] = tuple(organisation)
+    rights: frozenset[Capability] = frozenset()
+    row = entitlements.objects.filter(user_id=user.pk).values("pk", *_ENTITLED_CAPABILITIES).first()
+    if row is not None and prefixes:
+        rights = frozenset(cap for field, cap in _ENTITLED_CAPABILITIES.items() if row[field])
+        units = entitlements.units.through.objects.filter(portalentitlement_id=row["pk"])
+        entitled = list(units.values_list("account__path", "account__deleted_at"))
+        if entitled:
+            prefixes = tuple(
+                path
+                for path, deleted_at in entitled
+                if deleted_at is None and path.startswith(prefixes[0])
+            )
+    result = (prefixes, rights)
+    setattr(user, _ENTITLEMENT_ATTR, result)
+    return result
+
+
+def manages_portal_of(user: Any, customer_id: int) -> bool:
+    """True when the user may invite and entitle the portal users of this organisation.
+
+    Our writers may for every organisation; a portal user entitled to administer, for its
+    own organisation only.
+    """
+    if can(user, Capability.WRITE_CUSTOMER_DATA):
+        return True
+    return (
+        getattr(user, "role", None) == Role.PORTAL
+        and user.account_id == customer_id
+        and can(user, Capability.ADMINISTER_PORTAL_USERS)
+    )
+
+
+def ensure_manages_portal_of(user: Any, customer_id: int) -> None:
+    """Raise PermissionDenied unless the user may manage this organisation's portal users."""
+    if not manages_portal_of(user, customer_id):
+        raise PermissionDenied(_REFUSALS[Capability.ADMINISTER_PORTAL_USERS])
 
 
 def can(user: Any, capability: Capability) -> bool:
@@ -162,11 +235,11 @@ def _subtree_prefixes(user: Any) -> list[str] | None:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return list(cached)
-    Account = apps.get_model("accounts", "Account")
     PartnerLink = apps.get_model("accounts", "PartnerLink")
 
     if user.role == Role.PORTAL and user.account_id:
-        prefixes = list(Account.objects.filter(pk=user.account_id).values_list("path", flat=True))
+        # Entitled to some units: those subtrees only; else the whole organisation.
+        prefixes = list(_portal_entitlement(user)[0])
     elif user.role == Role.PARTNER and user.partner_id:
         prefixes = list(
             PartnerLink.objects.filter(

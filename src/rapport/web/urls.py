@@ -10,6 +10,15 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
+    # Password reset by e-mail, for staff and portal users alike (Django's views and tokens)
+    path("password/reset/", views.password_reset, name="password_reset"),
+    path("password/reset/sent/", views.password_reset_done, name="password_reset_done"),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        views.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
+    path("password/reset/done/", views.password_reset_complete, name="password_reset_complete"),
     path("", views.home, name="home"),
     path("search/", views.search, name="search"),
     path("settings/tokens/", views.token_list, name="token_list"),

@@ -13,7 +13,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
@@ -75,6 +75,25 @@ def lockout_response(
 
 
 logout_view = auth_views.LogoutView.as_view()  # POST only since Django 5.0
+
+# Password reset by e-mail with Django's own views and one-time tokens, in the product's
+# look. The request page says the same whether or not the address is known.
+password_reset = auth_views.PasswordResetView.as_view(
+    template_name="web/password_reset.html",
+    email_template_name="web/password_reset_email.txt",
+    subject_template_name="web/password_reset_subject.txt",
+    success_url=reverse_lazy("web:password_reset_done"),
+)
+password_reset_done = auth_views.PasswordResetDoneView.as_view(
+    template_name="web/password_reset_sent.html"
+)
+password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
+    template_name="web/password_reset_confirm.html",
+    success_url=reverse_lazy("web:password_reset_complete"),
+)
+password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
+    template_name="web/password_reset_complete.html"
+)
 
 
 def _timeline_more_url(cursor: str | None, **params: Any) -> str | None:
