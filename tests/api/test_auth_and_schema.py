@@ -210,6 +210,13 @@ ROUTES = {
     ("get", "/accounts/{account_id}/treatment"),
     ("put", "/accounts/{account_id}/treatment"),
     ("delete", "/accounts/{account_id}/treatment"),
+    ("get", "/contacts/{contact_id}/portal-invitations"),
+    ("post", "/contacts/{contact_id}/portal-invitations"),
+    ("post", "/portal-invitations/{invitation_id}/resend"),
+    ("post", "/portal-invitations/{invitation_id}/revoke"),
+    ("get", "/accounts/{account_id}/portal-users"),
+    ("get", "/portal-users/{entitlement_id}"),
+    ("put", "/portal-users/{entitlement_id}"),
 }
 
 
