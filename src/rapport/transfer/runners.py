@@ -18,7 +18,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from rapport.core import access, runs, tabular
+from rapport.core import access, bulk, runs, tabular
 from rapport.core.models import Run, RunStatus
 from rapport.transfer import ingestion
 from rapport.transfer.importers import Counts, Line, importer_for, may_import
@@ -101,6 +101,10 @@ class ImportRunner(runs.Runner):
     @property
     def detail(self) -> ImportRun:
         return ImportRun.objects.select_related("created_by").get(run=self.run)
+
+    def execute(self) -> Run:
+        with bulk.full_collections_deferred():  # every line is held until the write ends
+            return super().execute()
 
     def _load(self) -> Checked:
         detail = self.detail
