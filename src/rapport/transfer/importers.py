@@ -757,27 +757,19 @@ class ContactImporter:
     def check(self, *, actor: User, lines: list[Line], progress: Progress) -> list[str]:
         finder = AccountFinder(actor)
         seen: dict[tuple[str, str], Line] = {}
-        regions: dict[tuple[str, int], str | None] = {}
-        # A switchboard or team mailbox recurs on many rows: check each value once.
-        checked: dict[tuple[str, str, str | None], Any] = {}
+        memo = _Memo()
         for start in range(0, len(lines), BATCH):
             batch = lines[start : start + BATCH]
             finder.prefetch(line.text("account") for line in batch)
             for line in batch:
-                self._parse(line, finder, regions, checked)
+                self._parse(line, finder, memo)
             people = self._people(actor, batch)
             for line in batch:
                 self._match(line, people, seen)
             progress(start + len(batch))
         return []
 
-    def _parse(
-        self,
-        line: Line,
-        finder: AccountFinder,
-        regions: dict[tuple[str, int], str | None],
-        checked: dict[tuple[str, str, str | None], Any],
-    ) -> None:
+    def _parse(self, line: Line, finder: AccountFinder, memo: _Memo) -> None:
         account: Account | None = None
         if not line.text("account"):
             line.error("account", "Name the account (its name or external id).")
@@ -799,42 +791,43 @@ class ContactImporter:
                 place.pop("date_of_birth")
             elif born is not None:
                 place["date_of_birth"] = born
-        try:
-            account_services.contact_place_check(place)
-        except ApplicationError as exc:
-            line.refused(exc)
+        placed = memo.place(place)
+        if isinstance(placed, ApplicationError):
+            line.refused(placed)
+        else:
+            place = placed
         own.update(place)
         own["date_of_birth"] = place.get("date_of_birth") if not line.errors else None
         # The model's own field rules (lengths, blanks), without a query per row.
         for name, value in own.items():
             if value not in ("", None) and name != "date_of_birth":
-                try:
-                    _CONTACT_FIELDS[name].clean(value, None)
-                except DjangoValidationError as exc:
-                    line.error(name, exc.messages[0])
+                message = memo.field_error(name, value)
+                if message is not None:
+                    line.error(name, message)
         region = None
         if account is not None:
             key = (own.get("country") or "", account.pk)
-            if key not in regions:
-                regions[key] = (
+            if key not in memo.regions:
+                memo.regions[key] = (
                     contact_points.country_code(own["country"]) if own.get("country") else None
                 ) or account_services.phone_region(None, account)
-            region = regions[key]
+            region = memo.regions[key]
         identities: list[tuple[str, str, str, str, bool]] = []  # field, kind, value, normal, shared
         held: set[tuple[str, str]] = set()
         for name_, kind in self.IDENTITIES:
             for raw in split_list(line.values.get(name_, [])):
-                known = checked.get((kind, raw, region))
+                known = memo.identities.get((kind, raw, region))
                 if known is None:
                     try:
                         value, normalized = account_services.identity_check(
                             kind, raw, region=region
                         )
                     except ApplicationError as exc:
-                        known = checked[(kind, raw, region)] = exc
+                        known = memo.identities[(kind, raw, region)] = exc
                     else:
                         shared = account_services.identity_is_shared(kind, value)
-                        known = checked[(kind, raw, region)] = (value, normalized, shared)
+                        known = (value, normalized, shared)
+                        memo.identities[(kind, raw, region)] = known
                 if isinstance(known, ApplicationError):
                     line.error(name_, known.message)
                     continue
@@ -1181,6 +1174,44 @@ def _inserted(objects: list[Any], actor: User, at: Any) -> None:
 
 
 _CONTACT_FIELDS = {f.name: f for f in Contact._meta.concrete_fields}
+
+
+@dataclass
+class _Memo:
+    """What a check of contact rows works out once per value, not once per row: a file
+    repeats its switchboards, team mailboxes, addresses and names."""
+
+    regions: dict[tuple[str, int], str | None] = field(default_factory=dict)
+    identities: dict[tuple[str, str, str | None], Any] = field(default_factory=dict)
+    places: dict[tuple[tuple[str, Any], ...], dict[str, Any] | ApplicationError] = field(
+        default_factory=dict
+    )
+    field_errors: dict[tuple[str, Any], str | None] = field(default_factory=dict)
+
+    def place(self, place: dict[str, Any]) -> dict[str, Any] | ApplicationError:
+        """The address (and date of birth) in its stored form, or the service's refusal."""
+        key = tuple(place.items())
+        if key not in self.places:
+            try:
+                account_services.contact_place_check(place)
+            except ApplicationError as exc:
+                self.places[key] = exc
+            else:
+                self.places[key] = place
+        known = self.places[key]
+        return known if isinstance(known, ApplicationError) else dict(known)
+
+    def field_error(self, name: str, value: Any) -> str | None:
+        """What the contact field's own rules say of a value (None: it may be stored)."""
+        key = (name, value)
+        if key not in self.field_errors:
+            try:
+                _CONTACT_FIELDS[name].clean(value, None)
+            except DjangoValidationError as exc:
+                self.field_errors[key] = exc.messages[0]
+            else:
+                self.field_errors[key] = None
+        return self.field_errors[key]
 
 
 @dataclass
