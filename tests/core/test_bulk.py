@@ -66,3 +66,33 @@ def test_full_collections_are_held_off_while_a_job_runs_and_resume_after():
     assert during[2] > 1_000_000
     assert nested_after == during  # the outer job still holds them off
     assert gc.get_threshold() == before
+
+
+@pytest.mark.django_db
+def test_rows_inserted_keep_their_times_and_dates_and_get_history():
+    # Given a contact, and a job that starts on a date, made at a time given in Berlin time
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from rapport.accounts.models import Employment
+
+    admin = make_user()
+    account = make_account(admin, "Acme")
+    contact = make_contact(admin, account, last_name="Roe")
+    made = datetime(2024, 4, 2, 9, 30, 15, 123456, tzinfo=ZoneInfo("Europe/Berlin"))
+
+    # When it is inserted in bulk with its history
+    [pk] = bulk.rows_insert(
+        Employment,
+        [{"contact_id": contact.pk, "account_id": account.pk, "customer_id": account.pk,
+          "title": "Buyer", "started_on": date(2024, 4, 1)}],
+        history_user=admin,
+        at=made,
+    )  # fmt: skip
+
+    # Then the row and its history hold the same instant and day as given
+    job = Employment.objects.get(pk=pk)
+    assert (job.title, job.started_on, job.ended_on) == ("Buyer", date(2024, 4, 1), None)
+    [history] = job.history.all()
+    assert (history.history_date, history.history_type, history.history_user) == (made, "+", admin)
+    assert history.started_on == date(2024, 4, 1)
