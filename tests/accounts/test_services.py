@@ -231,6 +231,19 @@ def test_bad_identities_name_the_field(world, kind, value):
     assert ContactIdentity.objects.count() == before
 
 
+def test_an_email_domain_is_judged_the_same_each_time_it_is_checked():
+    # Django's e-mail rules decide; a domain checked once is not judged again differently
+    good = ["ann@firm.example", "bo@firm.example", "cy@localhost", "dee@bücher.example"]
+    bad = ["ann@firm..example", "bo@firm..example", "cy@-firm.example", "dee@firm_x.example"]
+    for _ in range(2):
+        assert [services.identity_check("email", v)[1] for v in good] == [
+            "ann@firm.example", "bo@firm.example", "cy@localhost", "dee@bücher.example"
+        ]  # fmt: skip
+        for value in bad:
+            with pytest.raises(InvalidInput, match="is not a valid e-mail address"):
+                services.identity_check("email", value)
+
+
 def test_contact_move_to_another_company_keeps_history(world):
     # Given Ben has a role and an interaction at Acme
     services.buying_role_set(actor=world.admin, contact=world.acme_buyer, role="influencer")

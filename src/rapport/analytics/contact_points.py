@@ -115,6 +115,11 @@ def _country(value: object) -> object | None:
     text = _SPACES.sub(" ", str(value or "")).strip()
     if not text:
         return None
+    return _country_named(text)
+
+
+@lru_cache(maxsize=4096)  # a file names the same few countries on every row
+def _country_named(text: str) -> object | None:
     code = _COUNTRY_ALIASES.get(text.lower())
     try:
         if code:

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from rapport.accounts.models import Account, Contact
@@ -278,7 +279,7 @@ def pairs_open(
     for start in range(0, len(lefts), 2000):
         known.update(
             DuplicatePair.objects.filter(
-                kind=kind, **{f"left_{field}_id__in": lefts[start : start + 2000]}
+                bulk.AnyOf(F(f"left_{field}_id"), lefts[start : start + 2000]), kind=kind
             ).values_list(f"left_{field}_id", f"right_{field}_id")
         )
     bulk.rows_insert(DuplicatePair, [row for key, row in rows.items() if key not in known])

@@ -42,6 +42,7 @@ from rapport.accounts.models import (
 )
 from rapport.analytics import contact_points
 from rapport.core import access, bulk
+from rapport.core.bulk import AnyOf
 from rapport.core.errors import ApplicationError, InvalidInput
 from rapport.core.models import User
 from rapport.core.tabular import Field, parse_date, parse_decimal, split_list
@@ -212,10 +213,15 @@ class AccountImporter:
         if not ids:
             return {}
         keys = dict(
-            AccountKey.objects.filter(external_id__in=ids).values_list("external_id", "account_id")
+            AccountKey.objects.filter(AnyOf(F("external_id"), ids)).values_list(
+                "external_id", "account_id"
+            )
         )
+        if not keys:
+            return {}
         visible = {
-            a.pk: a for a in access.visible_accounts(actor).filter(pk__in=set(keys.values()))
+            a.pk: a
+            for a in access.visible_accounts(actor).filter(AnyOf(F("pk"), set(keys.values())))
         }
         return {key: visible[pk] for key, pk in keys.items() if pk in visible}
 
@@ -360,14 +366,14 @@ class AccountImporter:
         names = {line.text("name").lower() for line in batch}
         visible = access.visible_accounts(actor).annotate(lowered=Lower("name"))
         under: dict[tuple[str, str], Account] = {}
-        for account in visible.filter(lowered__in=names).order_by("path"):
+        for account in visible.filter(AnyOf(F("lowered"), names)).order_by("path"):
             key = (account.path[: -Account.steplen], account.name.lower())
             under.setdefault(key, account)
         keys = {blocking.account_match_key(line.text("name")) for line in batch} - {""}
         domains = {blocking.web_domain(line.parsed["website"]) for line in batch} - {""}
         alike: dict[str, list[Account]] = {}
         if keys or domains:
-            query = Q(match_key__in=keys) | Q(web_domain__in=domains)
+            query = Q(AnyOf(F("match_key"), keys)) | Q(AnyOf(F("web_domain"), domains))
             for account in visible.filter(query, depth=1).order_by("pk")[: len(batch) * 10]:
                 for key in (account.match_key, account.web_domain):
                     if key:
@@ -471,7 +477,7 @@ class AccountImporter:
         for start in range(0, len(keys), BATCH):
             batch = list(keys)[start : start + BATCH]
             taken.update(
-                AccountKey.objects.filter(external_id__in=batch).values_list(
+                AccountKey.objects.filter(AnyOf(F("external_id"), batch)).values_list(
                     "external_id", flat=True
                 )
             )
@@ -557,7 +563,9 @@ class AccountImporter:
         bulk.objects_insert(accounts)
         roots = [a for a in accounts if a.depth == 1]
         if roots:
-            Account.objects.filter(pk__in=[a.pk for a in roots]).update(customer_id=F("pk"))
+            Account.objects.filter(AnyOf(F("pk"), [a.pk for a in roots])).update(
+                customer_id=F("pk")
+            )
             for account in roots:
                 account.customer_id = account.pk
             bulk.objects_insert(
@@ -580,7 +588,7 @@ class AccountImporter:
         for pk, extra in grown.items():
             by_growth.setdefault(extra, []).append(pk)
         for extra, pks in by_growth.items():
-            Account.objects.filter(pk__in=pks).update(numchild=F("numchild") + extra)
+            Account.objects.filter(AnyOf(F("pk"), pks)).update(numchild=F("numchild") + extra)
         counts.created += len(accounts)
         counts.flagged += sum(1 for line in lines if line.flagged)
 
@@ -601,7 +609,7 @@ class AccountImporter:
                 rows = (
                     Account.objects.filter(depth=depth + 1)
                     .annotate(base=Substr("path", 1, depth * steplen))
-                    .filter(base__in=bases[start : start + BATCH])
+                    .filter(AnyOf(F("base"), bases[start : start + BATCH]))
                     .values("base")
                     .annotate(last=Max("path"))
                     .values_list("base", "last")
@@ -749,27 +757,19 @@ class ContactImporter:
     def check(self, *, actor: User, lines: list[Line], progress: Progress) -> list[str]:
         finder = AccountFinder(actor)
         seen: dict[tuple[str, str], Line] = {}
-        regions: dict[tuple[str, int], str | None] = {}
-        # A switchboard or team mailbox recurs on many rows: check each value once.
-        checked: dict[tuple[str, str, str | None], Any] = {}
+        memo = _Memo()
         for start in range(0, len(lines), BATCH):
             batch = lines[start : start + BATCH]
             finder.prefetch(line.text("account") for line in batch)
             for line in batch:
-                self._parse(line, finder, regions, checked)
+                self._parse(line, finder, memo)
             people = self._people(actor, batch)
             for line in batch:
                 self._match(line, people, seen)
             progress(start + len(batch))
         return []
 
-    def _parse(
-        self,
-        line: Line,
-        finder: AccountFinder,
-        regions: dict[tuple[str, int], str | None],
-        checked: dict[tuple[str, str, str | None], Any],
-    ) -> None:
+    def _parse(self, line: Line, finder: AccountFinder, memo: _Memo) -> None:
         account: Account | None = None
         if not line.text("account"):
             line.error("account", "Name the account (its name or external id).")
@@ -791,42 +791,43 @@ class ContactImporter:
                 place.pop("date_of_birth")
             elif born is not None:
                 place["date_of_birth"] = born
-        try:
-            account_services.contact_place_check(place)
-        except ApplicationError as exc:
-            line.refused(exc)
+        placed = memo.place(place)
+        if isinstance(placed, ApplicationError):
+            line.refused(placed)
+        else:
+            place = placed
         own.update(place)
         own["date_of_birth"] = place.get("date_of_birth") if not line.errors else None
         # The model's own field rules (lengths, blanks), without a query per row.
         for name, value in own.items():
             if value not in ("", None) and name != "date_of_birth":
-                try:
-                    _CONTACT_FIELDS[name].clean(value, None)
-                except DjangoValidationError as exc:
-                    line.error(name, exc.messages[0])
+                message = memo.field_error(name, value)
+                if message is not None:
+                    line.error(name, message)
         region = None
         if account is not None:
             key = (own.get("country") or "", account.pk)
-            if key not in regions:
-                regions[key] = (
+            if key not in memo.regions:
+                memo.regions[key] = (
                     contact_points.country_code(own["country"]) if own.get("country") else None
                 ) or account_services.phone_region(None, account)
-            region = regions[key]
+            region = memo.regions[key]
         identities: list[tuple[str, str, str, str, bool]] = []  # field, kind, value, normal, shared
         held: set[tuple[str, str]] = set()
         for name_, kind in self.IDENTITIES:
             for raw in split_list(line.values.get(name_, [])):
-                known = checked.get((kind, raw, region))
+                known = memo.identities.get((kind, raw, region))
                 if known is None:
                     try:
                         value, normalized = account_services.identity_check(
                             kind, raw, region=region
                         )
                     except ApplicationError as exc:
-                        known = checked[(kind, raw, region)] = exc
+                        known = memo.identities[(kind, raw, region)] = exc
                     else:
                         shared = account_services.identity_is_shared(kind, value)
-                        known = checked[(kind, raw, region)] = (value, normalized, shared)
+                        known = (value, normalized, shared)
+                        memo.identities[(kind, raw, region)] = known
                 if isinstance(known, ApplicationError):
                     line.error(name_, known.message)
                     continue
@@ -881,7 +882,7 @@ class ContactImporter:
                 continue
             query = Q()
             for kind, values in wanted.items():
-                query |= Q(kind=kind, normalized__in=values)
+                query |= Q(AnyOf(F("normalized"), values), kind=kind)
             for kind, normalized, contact_id in live.filter(query, shared=shared).values_list(
                 "kind", "normalized", "contact_id"
             ):
@@ -891,7 +892,8 @@ class ContactImporter:
                     people.owners[(kind, normalized)] = contact_id
         if named:
             for pk, customer_id, key in Contact.objects.filter(
-                customer_id__in={c for c, _ in named}, match_key__in={k for _, k in named}
+                AnyOf(F("customer_id"), {c for c, _ in named}),
+                AnyOf(F("match_key"), {k for _, k in named}),
             ).values_list("pk", "customer_id", "match_key"):
                 if (customer_id, key) in named:
                     people.named.setdefault((customer_id, key), []).append(pk)
@@ -899,11 +901,11 @@ class ContactImporter:
         for holders in (*people.holders.values(), *people.named.values()):
             ids.update(holders[: self.MATCHES])
         if ids:
-            people.contacts = {c.pk: c for c in Contact.objects.filter(pk__in=ids)}
+            people.contacts = {c.pk: c for c in Contact.objects.filter(AnyOf(F("pk"), ids))}
             owners = set(people.owners.values())
             if owners:
                 people.writable = set(
-                    access.scope(actor, Contact.objects.filter(pk__in=owners)).values_list(
+                    access.scope(actor, Contact.objects.filter(AnyOf(F("pk"), owners))).values_list(
                         "pk", flat=True
                     )
                 )
@@ -1069,14 +1071,14 @@ class ContactImporter:
         roles_held: set[tuple[int, str]] = set()
         if people:
             held = set(
-                ContactIdentity.objects.filter(contact_id__in=people).values_list(
+                ContactIdentity.objects.filter(AnyOf(F("contact_id"), people)).values_list(
                     "contact_id", "kind", "normalized"
                 )
             )
             roles_held = {
                 (contact_id, role)
                 for contact_id, role, account_id in BuyingRole.objects.filter(
-                    contact_id__in=people
+                    AnyOf(F("contact_id"), people)
                 ).values_list("contact_id", "role", "account_id")
                 if account_id == people[contact_id].account_id
             }
@@ -1172,6 +1174,44 @@ def _inserted(objects: list[Any], actor: User, at: Any) -> None:
 
 
 _CONTACT_FIELDS = {f.name: f for f in Contact._meta.concrete_fields}
+
+
+@dataclass
+class _Memo:
+    """What a check of contact rows works out once per value, not once per row: a file
+    repeats its switchboards, team mailboxes, addresses and names."""
+
+    regions: dict[tuple[str, int], str | None] = field(default_factory=dict)
+    identities: dict[tuple[str, str, str | None], Any] = field(default_factory=dict)
+    places: dict[tuple[tuple[str, Any], ...], dict[str, Any] | ApplicationError] = field(
+        default_factory=dict
+    )
+    field_errors: dict[tuple[str, Any], str | None] = field(default_factory=dict)
+
+    def place(self, place: dict[str, Any]) -> dict[str, Any] | ApplicationError:
+        """The address (and date of birth) in its stored form, or the service's refusal."""
+        key = tuple(place.items())
+        if key not in self.places:
+            try:
+                account_services.contact_place_check(place)
+            except ApplicationError as exc:
+                self.places[key] = exc
+            else:
+                self.places[key] = place
+        known = self.places[key]
+        return known if isinstance(known, ApplicationError) else dict(known)
+
+    def field_error(self, name: str, value: Any) -> str | None:
+        """What the contact field's own rules say of a value (None: it may be stored)."""
+        key = (name, value)
+        if key not in self.field_errors:
+            try:
+                _CONTACT_FIELDS[name].clean(value, None)
+            except DjangoValidationError as exc:
+                self.field_errors[key] = exc.messages[0]
+            else:
+                self.field_errors[key] = None
+        return self.field_errors[key]
 
 
 @dataclass

@@ -9,12 +9,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models import F
 from django.db.models.functions import Lower
 
 from rapport.accounts.models import (
     Account,
 )
 from rapport.core import access
+from rapport.core.bulk import AnyOf
 from rapport.core.errors import ApplicationError
 from rapport.core.models import User
 from rapport.core.tabular import header_key
@@ -140,15 +142,20 @@ class AccountFinder:
         for start in range(0, len(ordered), BATCH):
             batch = ordered[start : start + BATCH]
             keyed = dict(
-                AccountKey.objects.filter(external_id__in=batch).values_list(
+                AccountKey.objects.filter(AnyOf(F("external_id"), batch)).values_list(
                     "external_id", "account_id"
                 )
             )
-            by_pk = {a.pk: a for a in visible.filter(pk__in=set(keyed.values()))}
+            by_pk: dict[int, Account] = {}
+            if keyed:
+                by_pk = {a.pk: a for a in visible.filter(AnyOf(F("pk"), set(keyed.values())))}
+            # A name is looked for only where no external id named a visible account.
+            lowered = {ref.lower() for ref in batch if keyed.get(ref) not in by_pk}
             named: dict[str, list[Account]] = {}
-            lowered = {ref.lower() for ref in batch}
-            for account in visible.annotate(lowered=Lower("name")).filter(lowered__in=lowered):
-                named.setdefault(account.name.lower(), []).append(account)
+            if lowered:
+                accounts = visible.annotate(lowered=Lower("name"))
+                for account in accounts.filter(AnyOf(F("lowered"), lowered)):
+                    named.setdefault(account.name.lower(), []).append(account)
             for ref in batch:
                 account = by_pk.get(keyed.get(ref, -1))
                 if account is not None:

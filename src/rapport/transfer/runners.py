@@ -18,7 +18,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from rapport.core import access, runs, tabular
+from rapport.core import access, bulk, runs, tabular
 from rapport.core.models import Run, RunStatus
 from rapport.transfer import ingestion
 from rapport.transfer.importers import Counts, Line, importer_for, may_import
@@ -100,7 +100,17 @@ class ImportRunner(runs.Runner):
 
     @property
     def detail(self) -> ImportRun:
-        return ImportRun.objects.select_related("created_by").get(run=self.run)
+        # What the last dry run found is replaced, never read: for a large file it is
+        # megabytes of JSON (one entry per flagged row).
+        return (
+            ImportRun.objects.select_related("created_by")
+            .defer("errors", "duplicates")
+            .get(run=self.run)
+        )
+
+    def execute(self) -> Run:
+        with bulk.full_collections_deferred():  # every line is held until the write ends
+            return super().execute()
 
     def _load(self) -> Checked:
         detail = self.detail
@@ -182,10 +192,12 @@ def import_process(*, run: ImportRun, progress: runs.Progress | None = None) -> 
     """Carry out the queued dry run or import of a file here and now; the file's run."""
     if run.status not in {ImportStatus.CHECKING, ImportStatus.QUEUED} or run.run is None:
         return run  # a task delivered twice does the work once
-    try:
-        ImportRunner.carry_out(run.run, progress=progress)
-    finally:
-        run.refresh_from_db()
+    # The findings read back are one entry per flagged row: no full collection meanwhile.
+    with bulk.full_collections_deferred():
+        try:
+            ImportRunner.carry_out(run.run, progress=progress)
+        finally:
+            run.refresh_from_db()
     return run
 
 

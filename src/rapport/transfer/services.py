@@ -183,7 +183,7 @@ def _queue(
     run.save()
     # Each dry run and each import is a run of its own (progress, heartbeat, rerun).
     ImportRunner.queue(started_by=run.created_by, import_run=run.pk)
-    run.refresh_from_db()
+    run.refresh_from_db(fields=["run"])  # the rest is as just saved
     if background is None:
         background = run.total > BACKGROUND_ROWS
     if background:
