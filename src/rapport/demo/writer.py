@@ -191,7 +191,7 @@ def customer_data_models() -> list[type[models.Model]]:
             if m in members:
                 continue
             if any(
-                f.is_relation and f.many_to_one and f.related_model in members
+                f.is_relation and (f.many_to_one or f.one_to_one) and f.related_model in members
                 for f in m._meta.concrete_fields
             ):
                 members[m] = None
@@ -208,7 +208,7 @@ def customer_data_models() -> list[type[models.Model]]:
         state[m] = 1
         for other in members:
             if other is not m and any(
-                f.is_relation and f.many_to_one and f.related_model is m
+                f.is_relation and (f.many_to_one or f.one_to_one) and f.related_model is m
                 for f in other._meta.concrete_fields
             ):
                 visit(other)
@@ -246,7 +246,7 @@ def flush_customer_data(progress: Callable[[str], None]) -> None:
             for f in m._meta.concrete_fields:
                 if (
                     f.is_relation
-                    and f.many_to_one
+                    and (f.many_to_one or f.one_to_one)
                     and f.related_model in data_set
                     and getattr(f, "db_constraint", True)
                 ):
@@ -255,7 +255,7 @@ def flush_customer_data(progress: Callable[[str], None]) -> None:
         referenced_from_outside |= {
             f.related_model
             for f in User._meta.concrete_fields
-            if f.is_relation and f.many_to_one and f.related_model in data_set
+            if f.is_relation and (f.many_to_one or f.one_to_one) and f.related_model in data_set
         }
         with connection.cursor() as cur:
             for m, f in outside_refs:
