@@ -891,10 +891,9 @@ def treatment_for(*, user: User, account: Account) -> EffectiveTreatment:
     """
     access.ensure(user, access.Capability.SEE_INTERNAL_SIDE, not_found="account not found")
     account = _scoped_account(user, account)
+    # the organisation, read as customer_categories does, through the same scoping
     organisation = (
-        account
-        if account.customer_pk == account.pk
-        else Account.objects.get(pk=account.customer_pk)
+        account if account.is_customer_root else _scoped_account(user, account.customer or account)
     )
     membership = needs_selectors.membership_of(user=user, account=organisation)
     segment = membership.segment if membership else None
